@@ -1,0 +1,6 @@
+//! sn-conform: a conformance harness for ServiceNow's Conversation Member, Interaction
+//! Management and AWA Inbox Actions REST APIs, with a faithful mock instance of them.
+//!
+//! # Layout
+//! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
+pub mod mock;

@@ -1,0 +1,179 @@
+//! The one place that builds every response of the mock.
+//!
+//! Success bodies are `{"result": ...}`; errors are
+//! `{"error": {"message": "...", "detail": "..."}, "status": "failure"}` with the HTTP status only
+//! in the status line; both carry `Content-Type: application/json;charset=UTF-8`.
+//!
+//! ```text
+//! HTTP/1.1 400 Bad Request
+//! content-type: application/json;charset=UTF-8
+//!
+//! {"error":{"message":"Invalid request","detail":"Missing agent ID"},"status":"failure"}
+//! ```
+
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::fault::Fault;
+
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
+/// A successful answer: status, the value under `result`, and extra headers.
+#[derive(Debug)]
+pub struct Success {
+    pub status: StatusCode,
+    pub result: Value,
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl Success {
+    pub fn ok(result: Value) -> Self {
+        Self::with_status(StatusCode::OK, result)
+    }
+
+    pub fn with_status(status: StatusCode, result: Value) -> Self {
+        Self {
+            status,
+            result,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// An error answer in the platform's envelope.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub detail: String,
+    pub headers: Vec<(HeaderName, String)>,
+    /// Set by the broken-envelope fault: drop `"status": "failure"`.
+    pub omit_status_field: bool,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            detail: detail.into(),
+            headers: Vec::new(),
+            omit_status_field: false,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message, detail)
+    }
+
+    pub fn not_authenticated() -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "User Not Authenticated",
+            "Required to provide Auth information",
+        );
+        e.headers.push((
+            header::WWW_AUTHENTICATE,
+            r#"BASIC realm="Service-now""#.to_string(),
+        ));
+        e
+    }
+
+    pub fn not_authorized() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "User Not Authorized",
+            "Failed API level ACL Validation",
+        )
+    }
+
+    /// `There is no record for <table> : <id>`, the AWA document's wording.
+    pub fn no_record(status: StatusCode, table: &str, id: &str) -> Self {
+        Self::new(
+            status,
+            "Record not found",
+            format!("There is no record for {table} : {id}"),
+        )
+    }
+
+    pub fn malformed_body() -> Self {
+        Self::bad_request(
+            "Exception while reading request",
+            "The payload is not valid JSON.",
+        )
+    }
+
+    pub fn unknown_resource() -> Self {
+        Self::bad_request(
+            "Requested URI does not represent any resource",
+            "Please check the URI and the HTTP method of the request",
+        )
+    }
+
+    /// Applies the faults that change every error envelope.
+    pub fn with_faults(mut self, faults: &super::fault::FaultSet) -> Self {
+        if faults.has(Fault::ErrorEnvelopeWithoutStatus) {
+            self.omit_status_field = true;
+        }
+        if faults.has(Fault::UnauthenticatedWithoutChallenge) {
+            self.headers.retain(|(name, _)| name != header::WWW_AUTHENTICATE);
+        }
+        self
+    }
+}
+
+impl IntoResponse for Success {
+    fn into_response(self) -> Response {
+        let body = json!({ "result": self.result });
+        respond(self.status, &body, &self.headers)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "error": { "message": self.message, "detail": self.detail },
+            "status": "failure",
+        });
+        if self.omit_status_field {
+            if let Some(map) = body.as_object_mut() {
+                map.remove("status");
+            }
+        }
+        respond(self.status, &body, &self.headers)
+    }
+}
+
+/// A response with no body (the Table API's `DELETE`).
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A raw JSON body that is not wrapped in `result` (the OAuth token endpoint).
+pub fn bare_json(status: StatusCode, body: &Value) -> Response {
+    respond(status, body, &[])
+}
+
+fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let map = response.headers_mut();
+    map.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            map.insert(name.clone(), value);
+        }
+    }
+    response
+}
+
+/// What every handler returns: a success or an error, both rendered here.
+pub type Reply = Result<Success, ApiError>;

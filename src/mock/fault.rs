@@ -1,0 +1,92 @@
+//! Deliberate deviations from the documents, switched on only by tests and by
+//! `sn-conform mock --fault NAME`, to prove the suite notices each one.
+//!
+//! Each fault breaks exactly one documented behaviour in one way.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($($variant:ident => $name:literal : $what:literal,)*) => {
+        /// One broken behaviour of the mock.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault { $($variant,)* }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+
+            /// The kebab-case name used on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name,)* }
+            }
+
+            /// What the fault breaks, for `--help` and test messages.
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$variant => $what,)* }
+            }
+        }
+    };
+}
+
+faults! {
+    AcceptWrongStatus => "accept-wrong-status": "accept answers 201 instead of 200",
+    AcceptSkipsState => "accept-skips-state": "accept leaves the work item's state unchanged",
+    AcceptMissingDocumentTable => "accept-missing-document-table": "accept's result lacks documentTable",
+    RejectKeepsAssignee => "reject-keeps-assignee": "reject does not empty assigned_to",
+    RejectUnknownAgent400 => "reject-unknown-agent-400": "reject answers 400 instead of 404 for an unknown agent",
+    RejectReasonsOrderAsString => "reject-reasons-order-as-string": "reject_reasons gives order as a string",
+    RejectReasonsUnsorted => "reject-reasons-unsorted": "reject_reasons lists reasons in creation order, not by order",
+    RoleNotEnforced => "role-not-enforced": "a caller without awa_integration_user is let through",
+    AwaDisabledIgnored => "awa-disabled-ignored": "glide.awa.enabled=false does not block the AWA operations",
+    AnonymousAllowed => "anonymous-allowed": "a request without credentials is served as admin",
+    ErrorEnvelopeWithoutStatus => "error-envelope-without-status": "error bodies lack \"status\": \"failure\"",
+    UnauthenticatedWithoutChallenge => "unauthenticated-without-challenge": "401 answers lack WWW-Authenticate",
+    InteractionIgnoresQueue => "interaction-ignores-queue": "create leaves state new although a queue was given",
+    InteractionNumberMissing => "interaction-number-missing": "create's result lacks number",
+    CloseWithoutClosedBy => "close-without-closed-by": "close leaves closed_by empty",
+    DropKeepsActive => "drop-keeps-active": "drop leaves the member active",
+    DropActiveAsString => "drop-active-as-string": "drop gives conversation_member.active as the string \"false\"",
+    UpdateAcceptsAnyType => "update-accepts-any-type": "update accepts a member_type other than public_fulfiller",
+    UpdateRepeatSucceeds => "update-repeat-succeeds": "update answers 200 for a member already public_fulfiller",
+    PutNotRouted => "put-not-routed": "the Conversation Member operations answer only POST, not PUT",
+    VersionedUrlMissing => "versioned-url-missing": "the /api/now/v1/ URLs are not served",
+    MalformedJsonAccepted => "malformed-json-accepted": "a body that is not JSON is read as an empty object",
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|fault| fault.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown fault `{s}`; known faults: {}", names.join(", "))
+            })
+    }
+}
+
+/// The faults switched on for one mock; empty for a faithful mock.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSet(BTreeSet<Fault>);
+
+impl FaultSet {
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+}
+
+impl FromIterator<Fault> for FaultSet {
+    fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}

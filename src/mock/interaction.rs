@@ -1,0 +1,178 @@
+//! Interaction Management API: create an interaction (state `queued` with a queue, else `new`)
+//! and close one (state `closed_complete`, `closed_by` the caller).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use super::envelope::{ApiError, Reply, Success};
+use super::fault::Fault;
+use super::store::{field_str, Record, Tables};
+use super::{body_str, Mock};
+
+const TABLE: &str = "interaction";
+const CONTEXT_TABLE: &str = "interaction_json_blob";
+const CHANNEL_METADATA_TABLE: &str = "live_group_profile";
+
+pub async fn create(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) -> Response {
+    mock.respond(create_interaction(&mock, &headers, &body))
+}
+
+pub async fn close(
+    State(mock): State<Mock>,
+    Path(interaction_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    mock.respond(close_interaction(&mock, &interaction_id, &headers))
+}
+
+fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
+    mock.authenticate(headers)?;
+    let body = mock.json_body(body)?;
+    let channel = body_str(&body, "channel").ok_or_else(|| {
+        ApiError::bad_request(
+            "Mandatory parameter missing",
+            "channel is required to create an interaction",
+        )
+    })?;
+    let context = document_pair(&body, "context", "context_table", "context_id", CONTEXT_TABLE)?;
+    let metadata = document_pair(
+        &body,
+        "channel_metadata",
+        "channel_metadata_table",
+        "channel_metadata_id",
+        CHANNEL_METADATA_TABLE,
+    )?;
+    let queue = body_str(&body, "queue").unwrap_or("");
+    let state = if queue.is_empty() || mock.has(Fault::InteractionIgnoresQueue) {
+        "new"
+    } else {
+        "queued"
+    };
+    let record = mock.store().with(|t| {
+        let (context_table, context_document) = context.resolve(t);
+        let (metadata_table, metadata_document) = metadata.resolve(t);
+        let number = t.next_interaction_number();
+        let mut fields = Map::new();
+        for (name, value) in [
+            ("channel", channel),
+            ("queue", queue),
+            ("state", state),
+            ("number", number.as_str()),
+            ("context_table", context_table.as_str()),
+            ("context_document", context_document.as_str()),
+            ("channel_metadata_table", metadata_table.as_str()),
+            ("channel_metadata_document", metadata_document.as_str()),
+            ("assigned_to", ""),
+            ("closed_by", ""),
+            ("opened_for", ""),
+        ] {
+            fields.insert(name.into(), json!(value));
+        }
+        t.insert(TABLE, &fields)
+    });
+    let mut result = render(&record);
+    if mock.has(Fault::InteractionNumberMissing) {
+        if let Some(map) = result.as_object_mut() {
+            map.remove("number");
+        }
+    }
+    Ok(Success::with_status(StatusCode::CREATED, result))
+}
+
+fn close_interaction(mock: &Mock, interaction_id: &str, headers: &HeaderMap) -> Reply {
+    let caller = mock.authenticate(headers)?;
+    let closed_by = if mock.has(Fault::CloseWithoutClosedBy) {
+        String::new()
+    } else {
+        caller.sys_id
+    };
+    let record = mock.store().with(|t| {
+        t.get(TABLE, interaction_id)?;
+        t.set(TABLE, interaction_id, "state", "closed_complete")?;
+        t.set(TABLE, interaction_id, "closed_by", &closed_by)?;
+        t.get(TABLE, interaction_id).cloned()
+    });
+    // The document lists no status for an unknown interaction other than 500.
+    let record = record.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Unable to close interaction",
+            format!("There is no record for interaction : {interaction_id}"),
+        )
+    })?;
+    Ok(Success::ok(render(&record)))
+}
+
+/// Where an interaction's context (or channel metadata) lives: a given table/id pair, or a new
+/// record of the default table holding the given map.
+enum Document {
+    Existing { table: String, id: String },
+    New { table: &'static str, content: Option<Value> },
+}
+
+impl Document {
+    fn resolve(&self, tables: &mut Tables) -> (String, String) {
+        match self {
+            Document::Existing { table, id } => (table.clone(), id.clone()),
+            Document::New { table, content } => {
+                let mut fields = Map::new();
+                if let Some(content) = content {
+                    let text = match content {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    fields.insert("data".into(), Value::String(text));
+                }
+                let record = tables.insert(table, &fields);
+                (table.to_string(), field_str(&record, "sys_id").to_string())
+            }
+        }
+    }
+}
+
+fn document_pair(
+    body: &Map<String, Value>,
+    inline: &str,
+    table_field: &str,
+    id_field: &str,
+    default_table: &'static str,
+) -> Result<Document, ApiError> {
+    match (body_str(body, table_field), body_str(body, id_field)) {
+        (Some(table), Some(id)) => Ok(Document::Existing {
+            table: table.to_string(),
+            id: id.to_string(),
+        }),
+        (None, None) => Ok(Document::New {
+            table: default_table,
+            content: body.get(inline).cloned(),
+        }),
+        _ => Err(ApiError::bad_request(
+            "Mandatory parameter missing",
+            format!("{table_field} and {id_field} must be given together"),
+        )),
+    }
+}
+
+/// The API's view of an interaction record, as in the documents' samples.
+fn render(record: &Record) -> Value {
+    let f = |name: &str| field_str(record, name);
+    json!({
+        "channel": f("channel"),
+        "context": {"present": true},
+        "queue": f("queue"),
+        "state": f("state"),
+        "number": f("number"),
+        "contextDocument": f("context_document"),
+        "contextTable": f("context_table"),
+        "channelMetadataDocument": f("channel_metadata_document"),
+        "channelMetadataTable": f("channel_metadata_table"),
+        "channel_metadata": {"present": true},
+        "sys_id": f("sys_id"),
+        "assigned_to": f("assigned_to"),
+        "closed_by": f("closed_by"),
+        "opened_for": f("opened_for"),
+    })
+}

@@ -1,0 +1,185 @@
+//! The mock instance: a faithful, stateful stand-in for the three APIs and the platform pieces
+//! the suite uses (Basic and bearer auth, the Table API subset, `sys_properties`).
+//!
+//! [`app`] builds the router over a [`Mock`] handle; [`serve`] runs it on a listener until the
+//! shutdown future completes, so tests bind `127.0.0.1:0` and stop it cleanly.
+
+mod auth;
+mod awa;
+mod conversation_member;
+mod envelope;
+mod fault;
+mod interaction;
+mod oauth;
+mod store;
+mod table_api;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+
+pub use auth::Account;
+pub use envelope::{ApiError, Reply, Success};
+pub use fault::{Fault, FaultSet};
+pub use store::Store;
+
+/// How a mock is set up: its accounts and the faults switched on.
+#[derive(Debug, Clone)]
+pub struct MockOptions {
+    pub accounts: Vec<Account>,
+    pub faults: FaultSet,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        Self {
+            accounts: Account::built_in(),
+            faults: FaultSet::default(),
+        }
+    }
+}
+
+/// Handle to one mock instance; clones share its tables.
+#[derive(Clone)]
+pub struct Mock {
+    store: Store,
+    options: Arc<MockOptions>,
+}
+
+impl Mock {
+    /// A mock with its built-in accounts as `sys_user` records and `glide.awa.enabled=true`.
+    pub fn new(options: MockOptions) -> Self {
+        let store = Store::default();
+        store.with(|tables| {
+            for account in &options.accounts {
+                let mut fields = Map::new();
+                fields.insert("user_name".into(), json!(account.user_name));
+                fields.insert("first_name".into(), json!(account.first_name));
+                fields.insert("last_name".into(), json!(account.last_name));
+                tables.insert("sys_user", &fields);
+            }
+            let mut property = Map::new();
+            property.insert("name".into(), json!(awa::AWA_ENABLED_PROPERTY));
+            property.insert("value".into(), json!("true"));
+            tables.insert("sys_properties", &property);
+        });
+        Self {
+            store,
+            options: Arc::new(options),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn faults(&self) -> &FaultSet {
+        &self.options.faults
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        &self.options.accounts
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.options.faults.has(fault)
+    }
+
+    /// Renders a handler's reply; errors pass through the faults that change every envelope.
+    pub fn respond(&self, reply: Reply) -> Response {
+        match reply {
+            Ok(success) => success.into_response(),
+            Err(error) => error.with_faults(self.faults()).into_response(),
+        }
+    }
+
+    /// A request body as a JSON object. An empty body reads as `{}`; anything that is not a
+    /// JSON object is the platform's malformed-payload error.
+    pub fn json_body(&self, body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Map::new());
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ if self.has(Fault::MalformedJsonAccepted) => Ok(Map::new()),
+            _ => Err(ApiError::malformed_body()),
+        }
+    }
+}
+
+/// A string field of a request body; absent, null and empty all count as missing.
+pub fn body_str<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    body.get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The router of the whole mock instance.
+pub fn app(mock: Mock) -> Router {
+    let mut router = Router::new();
+    let versioned = !mock.has(Fault::VersionedUrlMissing);
+    let mut operation = |path: &str, handler: MethodRouter<Mock>| {
+        router = std::mem::take(&mut router).route(&format!("/api/now{path}"), handler.clone());
+        if versioned {
+            router = std::mem::take(&mut router).route(&format!("/api/now/v1{path}"), handler);
+        }
+    };
+
+    let (drop, update) = if mock.has(Fault::PutNotRouted) {
+        (post(conversation_member::drop), post(conversation_member::update))
+    } else {
+        (
+            post(conversation_member::drop).put(conversation_member::drop),
+            post(conversation_member::update).put(conversation_member::update),
+        )
+    };
+    operation("/conversation/member/{user_id}/drop", drop);
+    operation("/conversation/member/{user_id}/update", update);
+    operation("/interaction", post(interaction::create));
+    operation("/interaction/{interaction_id}/close", post(interaction::close));
+    operation(
+        "/awa/inbox/actions/reject_reasons/{channel_id}",
+        get(awa::reject_reasons),
+    );
+    operation("/awa/inbox/actions/accept", post(awa::accept));
+    operation("/awa/inbox/actions/reject", post(awa::reject));
+
+    let table = get(table_api::list).post(table_api::create);
+    let record = get(table_api::read)
+        .patch(table_api::update)
+        .put(table_api::update)
+        .delete(table_api::delete);
+    for prefix in ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"] {
+        router = router
+            .route(&format!("{prefix}/{{table}}"), table.clone())
+            .route(&format!("{prefix}/{{table}}/{{sys_id}}"), record.clone());
+    }
+
+    router
+        .route("/oauth_token.do", post(oauth::token))
+        .fallback(unknown_resource)
+        .method_not_allowed_fallback(unknown_resource)
+        .with_state(mock)
+}
+
+async fn unknown_resource(axum::extract::State(mock): axum::extract::State<Mock>) -> Response {
+    mock.respond(Err(ApiError::unknown_resource()))
+}
+
+/// Serves the mock on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    mock: Mock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(mock))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

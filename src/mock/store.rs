@@ -1,0 +1,214 @@
+//! The mock's in-memory tables: a cheap clone handle over plain records.
+//!
+//! Every field value is a string, as on the platform; references are stored as the target
+//! sys_id and rendered as `{link, value}` by the Table API. A `std::sync::Mutex` guards the
+//! tables because no handler holds the lock across an `.await`: each operation takes the lock,
+//! reads or writes, and lets go, so concurrent requests see whole operations, never halves.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Map, Value};
+
+/// One record: field name to string value, `sys_id` included.
+pub type Record = Map<String, Value>;
+
+/// Tables the mock knows, with the reference fields of each (field, referenced table).
+pub const TABLES: &[(&str, &[(&str, &str)])] = &[
+    ("sys_user", &[]),
+    ("sys_properties", &[]),
+    ("awa_service_channel", &[]),
+    ("awa_queue", &[]),
+    ("awa_reject_reason", &[("service_channel", "awa_service_channel")]),
+    (
+        "awa_work_item",
+        &[("assigned_to", "sys_user"), ("queue", "awa_queue")],
+    ),
+    ("interaction", &[("closed_by", "sys_user"), ("opened_for", "sys_user"), ("assigned_to", "sys_user")]),
+    ("interaction_json_blob", &[]),
+    ("live_group_profile", &[]),
+    (
+        "sys_cs_conversation_member",
+        &[("member", "sys_user"), ("conversation", "interaction")],
+    ),
+    ("incident", &[]),
+];
+
+/// Values a new record of a table starts with when the caller leaves them out.
+fn defaults(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "sys_user" => &[("active", "true")],
+        "awa_service_channel" => &[("active", "true")],
+        "awa_work_item" => &[("rejected", "false"), ("assigned_to", ""), ("state", "queued")],
+        "sys_cs_conversation_member" => &[("active", "true"), ("member_type", "observer")],
+        _ => &[],
+    }
+}
+
+/// The referenced table of `field` in `table`, if it is a reference field.
+pub fn reference_target(table: &str, field: &str) -> Option<&'static str> {
+    TABLES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .and_then(|(_, refs)| refs.iter().find(|(f, _)| *f == field))
+        .map(|(_, target)| *target)
+}
+
+/// Whether the mock serves `table` through the Table API.
+pub fn is_known_table(table: &str) -> bool {
+    TABLES.iter().any(|(name, _)| *name == table)
+}
+
+/// Handle to the tables; clones share the same data.
+#[derive(Clone, Default)]
+pub struct Store {
+    shared: Arc<Mutex<Tables>>,
+}
+
+#[derive(Default)]
+pub struct Tables {
+    tables: HashMap<String, BTreeMap<String, Record>>,
+    /// Insertion order per table, so lists come back in creation order as on the platform.
+    order: HashMap<String, Vec<String>>,
+    next_interaction: u64,
+    tokens: HashMap<String, String>,
+    id_seed: u64,
+    id_counter: u64,
+}
+
+impl Store {
+    /// Runs `f` with the tables locked. Keep `f` short and free of `.await`.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Tables) -> R) -> R {
+        let mut guard = self.lock();
+        f(&mut guard)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        // A panic in another handler cannot leave a table half-written (every write is a
+        // single map insert), so a poisoned lock is still safe to use.
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Tables {
+    /// A fresh 32-character lowercase hex sys_id, unique within this mock.
+    pub fn new_sys_id(&mut self) -> String {
+        if self.id_seed == 0 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(0x5e4f);
+            self.id_seed = h.finish() | 1;
+        }
+        self.id_counter += 1;
+        let hi = self.id_seed.rotate_left(17) ^ self.id_counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let lo = self.id_seed.wrapping_add(self.id_counter).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        format!("{hi:016x}{lo:016x}")
+    }
+
+    /// Inserts a record built from `fields` (values turned into strings) and returns it.
+    pub fn insert(&mut self, table: &str, fields: &Map<String, Value>) -> Record {
+        let sys_id = self.new_sys_id();
+        let mut record = Record::new();
+        record.insert("sys_id".into(), Value::String(sys_id.clone()));
+        for (name, value) in defaults(table) {
+            record.insert((*name).into(), Value::String((*value).into()));
+        }
+        for (name, value) in fields {
+            if name != "sys_id" {
+                record.insert(name.clone(), Value::String(as_field_string(value)));
+            }
+        }
+        self.tables
+            .entry(table.to_string())
+            .or_default()
+            .insert(sys_id.clone(), record.clone());
+        self.order.entry(table.to_string()).or_default().push(sys_id);
+        record
+    }
+
+    pub fn get(&self, table: &str, sys_id: &str) -> Option<&Record> {
+        self.tables.get(table).and_then(|t| t.get(sys_id))
+    }
+
+    /// Sets fields of an existing record; `None` when there is no such record.
+    pub fn update(&mut self, table: &str, sys_id: &str, fields: &Map<String, Value>) -> Option<Record> {
+        let record = self.tables.get_mut(table)?.get_mut(sys_id)?;
+        for (name, value) in fields {
+            if name != "sys_id" {
+                record.insert(name.clone(), Value::String(as_field_string(value)));
+            }
+        }
+        Some(record.clone())
+    }
+
+    pub fn set(&mut self, table: &str, sys_id: &str, field: &str, value: &str) -> Option<()> {
+        let record = self.tables.get_mut(table)?.get_mut(sys_id)?;
+        record.insert(field.into(), Value::String(value.into()));
+        Some(())
+    }
+
+    pub fn delete(&mut self, table: &str, sys_id: &str) -> bool {
+        let removed = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.remove(sys_id))
+            .is_some();
+        if removed {
+            if let Some(order) = self.order.get_mut(table) {
+                order.retain(|id| id != sys_id);
+            }
+        }
+        removed
+    }
+
+    /// Records of `table` in creation order whose fields equal every `(field, value)` pair.
+    pub fn find(&self, table: &str, conditions: &[(String, String)]) -> Vec<Record> {
+        let (Some(rows), Some(order)) = (self.tables.get(table), self.order.get(table)) else {
+            return Vec::new();
+        };
+        order
+            .iter()
+            .filter_map(|id| rows.get(id))
+            .filter(|record| {
+                conditions
+                    .iter()
+                    .all(|(field, value)| field_str(record, field) == value)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The next interaction number, `IMS` and seven digits.
+    pub fn next_interaction_number(&mut self) -> String {
+        self.next_interaction += 1;
+        format!("IMS{:07}", self.next_interaction)
+    }
+
+    pub fn add_token(&mut self, token: String, user_name: String) {
+        self.tokens.insert(token, user_name);
+    }
+
+    pub fn token_user(&self, token: &str) -> Option<String> {
+        self.tokens.get(token).cloned()
+    }
+}
+
+/// A field of a record as a string; absent fields read as empty, as on the platform.
+pub fn field_str<'a>(record: &'a Record, field: &str) -> &'a str {
+    record.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The platform stores every field as a string; JSON numbers and booleans become their text.
+fn as_field_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        // A reference given as `{value: id}` (as the Table API renders it) stores the id.
+        Value::Object(map) => map
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string()),
+        other => other.to_string(),
+    }
+}
