@@ -4,3 +4,5 @@
 //! # Layout
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
 pub mod mock;
+pub mod assets;
+pub mod spec;

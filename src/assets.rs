@@ -1,0 +1,146 @@
+//! Where spec and schema files come from: a directory given on the command line, `specs/` and
+//! `schemas/` of the current directory, or the copies compiled into the binary, so an installed
+//! `sn-conform` works from any directory.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+
+static EMBEDDED_SPECS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
+static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+
+/// One text file of a spec or schema directory.
+#[derive(Debug, Clone)]
+pub struct AssetFile {
+    /// Path relative to its directory, with `/` separators: `awa_inbox_actions/accept.yaml`.
+    pub relative: String,
+    /// How messages name it: `specs/awa_inbox_actions/accept.yaml`.
+    pub display: String,
+    pub text: String,
+}
+
+/// The files of one directory, sorted by relative path.
+#[derive(Debug, Clone)]
+pub struct AssetDir {
+    /// Where they came from, for messages: a path, or `built-in specs/`.
+    pub origin: String,
+    pub files: Vec<AssetFile>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssetError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Spec files (`*.yaml`, `*.yml`): from `dir`, else `./specs`, else the built-in copy.
+pub fn specs(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
+    load(dir, "specs", &EMBEDDED_SPECS, &["yaml", "yml"])
+}
+
+/// Schema files (`*.json`): from `dir`, else `./schemas`, else the built-in copy.
+pub fn schemas(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
+    load(dir, "schemas", &EMBEDDED_SCHEMAS, &["json"])
+}
+
+fn load(
+    dir: Option<&Path>,
+    default: &str,
+    embedded: &Dir<'static>,
+    extensions: &[&str],
+) -> Result<AssetDir, AssetError> {
+    let chosen = dir
+        .map(Path::to_path_buf)
+        .or_else(|| Path::new(default).is_dir().then(|| PathBuf::from(default)));
+    match chosen {
+        Some(root) => read_dir_tree(&root, extensions),
+        None => Ok(from_embedded(embedded, default, extensions)),
+    }
+}
+
+/// Every file under `root` with one of `extensions`, sorted by relative path.
+pub fn read_dir_tree(root: &Path, extensions: &[&str]) -> Result<AssetDir, AssetError> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| AssetError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| AssetError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if has_extension(&path, extensions) {
+                files.push(read_file(root, &path)?);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(AssetDir {
+        origin: root.display().to_string(),
+        files,
+    })
+}
+
+/// One file, named relative to `root`.
+pub fn read_file(root: &Path, path: &Path) -> Result<AssetFile, AssetError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AssetError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let relative = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    Ok(AssetFile {
+        relative,
+        display: path.display().to_string(),
+        text,
+    })
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.contains(&e))
+}
+
+fn from_embedded(dir: &Dir<'static>, name: &str, extensions: &[&str]) -> AssetDir {
+    let mut files = Vec::new();
+    collect_embedded(dir, name, extensions, &mut files);
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    AssetDir {
+        origin: format!("built-in {name}/"),
+        files,
+    }
+}
+
+fn collect_embedded(dir: &Dir<'static>, name: &str, extensions: &[&str], out: &mut Vec<AssetFile>) {
+    for file in dir.files() {
+        if !has_extension(file.path(), extensions) {
+            continue;
+        }
+        if let Some(text) = file.contents_utf8() {
+            let relative = file.path().to_string_lossy().replace('\\', "/");
+            out.push(AssetFile {
+                display: format!("{name}/{relative} (built-in)"),
+                relative,
+                text: text.to_string(),
+            });
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, name, extensions, out);
+    }
+}

@@ -1,0 +1,496 @@
+//! Turns raw spec files into validated scenarios, refusing every mistake with its file, line
+//! and cause before anything is sent.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use super::lines::LineIndex;
+use super::matcher;
+use super::model::*;
+use super::raw::*;
+use super::template;
+use crate::assets::{AssetDir, AssetFile};
+
+/// Variables every trial defines, whatever its fixtures.
+pub const BUILT_IN_VARS: &[&str] = &["run_id", "api", "unknown_id", "user_name", "base_url"];
+
+/// One mistake in a spec file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Loads every spec file of `specs`; `schema_names` are the files of `schemas/` a step may
+/// name. Either the whole suite, or every mistake found.
+pub fn load_suite(specs: &AssetDir, schema_names: &BTreeSet<String>) -> Result<Suite, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let mut scenarios = Vec::new();
+    let mut operations: BTreeMap<(String, String), String> = BTreeMap::new();
+    for file in &specs.files {
+        match load_file(file, schema_names) {
+            Ok((api, operation, mut found)) => {
+                if let Some(first) = operations.insert((api.clone(), operation.clone()), file.display.clone()) {
+                    errors.push(SpecError {
+                        file: file.display.clone(),
+                        line: LineIndex::new(&file.text).line("operation"),
+                        message: format!("operation {api}/{operation} is already defined in {first}"),
+                    });
+                }
+                scenarios.append(&mut found);
+            }
+            Err(mut found) => errors.append(&mut found),
+        }
+    }
+    if specs.files.is_empty() {
+        errors.push(SpecError {
+            file: specs.origin.clone(),
+            line: 0,
+            message: "no spec files (*.yaml) found".into(),
+        });
+    }
+    if errors.is_empty() {
+        scenarios.sort_by(|a, b| (&a.api, &a.operation, &a.name).cmp(&(&b.api, &b.operation, &b.name)));
+        Ok(Suite { scenarios })
+    } else {
+        Err(errors)
+    }
+}
+
+/// One spec file: its api, operation and scenarios, or its mistakes.
+pub fn load_file(
+    file: &AssetFile,
+    schema_names: &BTreeSet<String>,
+) -> Result<(String, String, Vec<Scenario>), Vec<SpecError>> {
+    let raw: RawSpecFile = serde_yaml::from_str(&file.text).map_err(|e| {
+        vec![SpecError {
+            file: file.display.clone(),
+            line: e.location().map_or(1, |l| l.line()),
+            message: yaml_message(&e),
+        }]
+    })?;
+    let mut checker = Checker {
+        file,
+        lines: LineIndex::new(&file.text),
+        schema_names,
+        errors: Vec::new(),
+    };
+    let scenarios = checker.spec_file(&raw);
+    if checker.errors.is_empty() {
+        Ok((raw.api, raw.operation, scenarios))
+    } else {
+        Err(checker.errors)
+    }
+}
+
+/// serde_yaml's message without its trailing position (the line is reported separately).
+fn yaml_message(error: &serde_yaml::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+struct Checker<'a> {
+    file: &'a AssetFile,
+    lines: LineIndex,
+    schema_names: &'a BTreeSet<String>,
+    errors: Vec<SpecError>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.errors.push(SpecError {
+            file: self.file.display.clone(),
+            line: self.lines.line(path),
+            message: message.into(),
+        });
+    }
+
+    fn spec_file(&mut self, raw: &RawSpecFile) -> Vec<Scenario> {
+        for (field, value) in [("api", &raw.api), ("operation", &raw.operation)] {
+            if !is_identifier(value) {
+                self.error(field, format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"));
+            }
+        }
+        let mut names = HashSet::new();
+        let mut out = Vec::new();
+        for (i, scenario) in raw.scenarios.iter().enumerate() {
+            let path = format!("scenarios[{i}]");
+            if !names.insert(scenario.name.clone()) {
+                self.error(&format!("{path}.name"), format!("duplicate scenario name `{}`", scenario.name));
+            }
+            if let Some(s) = self.scenario(raw, scenario, &path) {
+                out.push(s);
+            }
+        }
+        if raw.scenarios.is_empty() {
+            self.error("scenarios", "a spec file needs at least one scenario");
+        }
+        out
+    }
+
+    fn scenario(&mut self, file: &RawSpecFile, raw: &RawScenario, path: &str) -> Option<Scenario> {
+        let before = self.errors.len();
+        if raw.name.trim().is_empty() || raw.name.contains(['[', ']']) || raw.name.contains("::") {
+            self.error(&format!("{path}.name"), "a scenario name must be non-empty and contain no `[`, `]` or `::`");
+        }
+        let variants_raw = raw.variants.clone().unwrap_or_else(|| file.variants.clone());
+        let variants = self.variants(&variants_raw, &format!("{path}.variants"));
+        let requirements: BTreeSet<Requirement> = raw.requires.iter().map(|r| match r {
+            RawRequirement::NoroleAccount => Requirement::NoroleAccount,
+            RawRequirement::ConfigChanges => Requirement::ConfigChanges,
+            RawRequirement::UserName => Requirement::UserName,
+        }).collect();
+
+        let mut defined: BTreeSet<String> = BUILT_IN_VARS.iter().map(|s| s.to_string()).collect();
+        if variants_raw.method.is_some() {
+            defined.insert("method".into());
+        }
+        let mut fixture_ids = HashSet::new();
+        let mut fixtures = Vec::new();
+        let mut exclusive = false;
+        for (i, fixture) in raw.fixtures.iter().enumerate() {
+            let fpath = format!("{path}.fixtures[{i}]");
+            if let Some(f) = self.fixture(fixture, &fpath, &defined) {
+                match &f {
+                    Fixture::Create { id, .. } | Fixture::Lookup { id, .. } => {
+                        if !fixture_ids.insert(id.clone()) || BUILT_IN_VARS.contains(&id.as_str()) {
+                            self.error(&format!("{fpath}.id"), format!("fixture id `{id}` is already defined"));
+                        }
+                        defined.insert(format!("{id}.*"));
+                    }
+                    Fixture::Property { .. } => {
+                        exclusive = true;
+                        if !requirements.contains(&Requirement::ConfigChanges) {
+                            self.error(&fpath, "a property fixture changes instance-wide state: add `requires: [config_changes]` to the scenario");
+                        }
+                    }
+                }
+                fixtures.push(f);
+            }
+        }
+
+        let mut steps = Vec::new();
+        for (i, step) in raw.steps.iter().enumerate() {
+            let spath = format!("{path}.steps[{i}]");
+            if let Some(s) = self.step(step, &spath, &mut defined, &requirements) {
+                steps.push(s);
+            }
+        }
+        if raw.steps.is_empty() {
+            self.error(&format!("{path}.steps"), "a scenario needs at least one step");
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Scenario {
+            file: self.file.display.clone(),
+            line: self.lines.line(path),
+            api: file.api.clone(),
+            operation: file.operation.clone(),
+            name: raw.name.clone(),
+            description: raw.description.clone(),
+            level: match raw.level {
+                Some(RawLevel::Should) => Level::Should,
+                _ => Level::Must,
+            },
+            requirements,
+            exclusive,
+            variants,
+            fixtures,
+            steps,
+        })
+    }
+
+    fn variants(&mut self, raw: &RawVariants, path: &str) -> Vec<Variant> {
+        let urls: Vec<Option<RawUrlForm>> = match &raw.url {
+            Some(list) if list.is_empty() => {
+                self.error(&format!("{path}.url"), "`url` needs at least one form");
+                vec![None]
+            }
+            Some(list) => list.iter().copied().map(Some).collect(),
+            None => vec![None],
+        };
+        let methods: Vec<Option<String>> = match &raw.method {
+            Some(list) if list.is_empty() => {
+                self.error(&format!("{path}.method"), "`method` needs at least one method");
+                vec![None]
+            }
+            Some(list) => list.iter().cloned().map(Some).collect(),
+            None => vec![None],
+        };
+        for m in methods.iter().flatten() {
+            if !is_method(m) {
+                self.error(&format!("{path}.method"), format!("`{m}` is not an HTTP method"));
+            }
+        }
+        let mut out = Vec::new();
+        for method in &methods {
+            for url in &urls {
+                let mut vars = BTreeMap::new();
+                let mut label = Vec::new();
+                if let Some(m) = method {
+                    vars.insert("method".to_string(), m.clone());
+                    if methods.len() > 1 {
+                        label.push(m.clone());
+                    }
+                }
+                let prefix = match url {
+                    Some(RawUrlForm::V1) => "/api/now/v1",
+                    _ => "/api/now",
+                };
+                vars.insert("api".to_string(), prefix.to_string());
+                if urls.len() > 1 {
+                    label.push(match url {
+                        Some(RawUrlForm::V1) => "v1".to_string(),
+                        _ => "default".to_string(),
+                    });
+                }
+                out.push(Variant { label: label.join(" "), vars });
+            }
+        }
+        out
+    }
+
+    fn fixture(&mut self, raw: &RawFixture, path: &str, defined: &BTreeSet<String>) -> Option<Fixture> {
+        let kinds = [raw.create.is_some(), raw.lookup.is_some(), raw.property.is_some()];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            self.error(path, "a fixture needs exactly one of `create: TABLE`, `lookup: TABLE` or `property: NAME`");
+            return None;
+        }
+        let line = self.lines.line(path);
+        if let Some(name) = &raw.property {
+            if raw.id.is_some() || raw.fields.is_some() || raw.query.is_some() {
+                self.error(path, "a property fixture takes only `property` and `value`");
+            }
+            let Some(value) = &raw.value else {
+                self.error(path, "a property fixture needs `value`");
+                return None;
+            };
+            return Some(Fixture::Property { name: name.clone(), value: value.clone(), line });
+        }
+        if raw.value.is_some() {
+            self.error(&format!("{path}.value"), "`value` belongs to property fixtures");
+        }
+        let Some(id) = raw.id.clone() else {
+            self.error(path, "this fixture needs an `id` to refer to it as {{ID.field}}");
+            return None;
+        };
+        if !is_identifier(&id) {
+            self.error(&format!("{path}.id"), format!("fixture id `{id}` must match [a-z0-9_]+"));
+        }
+        if let Some(table) = &raw.create {
+            if raw.query.is_some() {
+                self.error(&format!("{path}.query"), "`query` belongs to lookup fixtures");
+            }
+            let fields = raw.fields.clone().unwrap_or_default();
+            self.templates(&Value::Object(fields.clone()), &format!("{path}.fields"), defined);
+            return Some(Fixture::Create { id, table: table.clone(), fields, line });
+        }
+        let table = raw.lookup.clone().unwrap_or_default();
+        if raw.fields.is_some() {
+            self.error(&format!("{path}.fields"), "`fields` belongs to create fixtures");
+        }
+        let Some(query) = raw.query.clone() else {
+            self.error(path, "a lookup fixture needs `query: field=value^field=value`");
+            return None;
+        };
+        self.templates(&Value::String(query.clone()), &format!("{path}.query"), defined);
+        Some(Fixture::Lookup { id, table, query, line })
+    }
+
+    fn step(
+        &mut self,
+        raw: &RawStep,
+        path: &str,
+        defined: &mut BTreeSet<String>,
+        requirements: &BTreeSet<Requirement>,
+    ) -> Option<Step> {
+        let line = self.lines.line(path);
+        let action = match (&raw.request, &raw.record) {
+            (Some(request), None) => {
+                let Some(expect) = &raw.expect else {
+                    self.error(path, "a request step needs `expect` (at least `status`)");
+                    return None;
+                };
+                let request = self.request(request, &format!("{path}.request"), defined, requirements);
+                let expect = self.expectation(expect, &format!("{path}.expect"), defined);
+                let mut captures = Vec::new();
+                for (name, pointer) in &raw.capture {
+                    if !is_identifier(name) {
+                        self.error(&format!("{path}.capture.{name}"), format!("capture name `{name}` must match [a-z0-9_]+"));
+                    }
+                    if !(pointer.is_empty() || pointer.starts_with('/')) {
+                        self.error(&format!("{path}.capture.{name}"), format!("`{pointer}` is not a JSON pointer (it must start with `/`)"));
+                    }
+                    captures.push((name.clone(), pointer.clone()));
+                }
+                let cleanup = raw.cleanup.as_ref().map(|c| (c.table.clone(), c.sys_id.clone()));
+                // Captures become visible to the cleanup of the same step and to later steps.
+                for (name, _) in &captures {
+                    defined.insert(name.clone());
+                }
+                if let Some((_, sys_id)) = &cleanup {
+                    self.templates(&Value::String(sys_id.clone()), &format!("{path}.cleanup.sys_id"), defined);
+                }
+                Action::Request { request: request?, expect: expect?, captures, cleanup }
+            }
+            (None, Some(record)) => {
+                if raw.expect.is_some() || !raw.capture.is_empty() || raw.cleanup.is_some() {
+                    self.error(path, "a record step takes only `record` (with `table`, `sys_id` and `fields`)");
+                }
+                let rpath = format!("{path}.record");
+                self.templates(&Value::String(record.sys_id.clone()), &format!("{rpath}.sys_id"), defined);
+                let fields = Value::Object(record.fields.clone());
+                self.templates(&fields, &format!("{rpath}.fields"), defined);
+                if let Err(e) = matcher::validate(&fields, "$") {
+                    self.error(&format!("{rpath}.fields"), e);
+                }
+                Action::Record(RecordCheck {
+                    table: record.table.clone(),
+                    sys_id: record.sys_id.clone(),
+                    fields: record.fields.clone(),
+                })
+            }
+            _ => {
+                self.error(path, "a step needs exactly one of `request` or `record`");
+                return None;
+            }
+        };
+        Some(Step { name: raw.name.clone(), line, action })
+    }
+
+    fn request(
+        &mut self,
+        raw: &RawRequest,
+        path: &str,
+        defined: &BTreeSet<String>,
+        requirements: &BTreeSet<Requirement>,
+    ) -> Option<Request> {
+        let before = self.errors.len();
+        if !raw.method.contains("{{") && !is_method(&raw.method) {
+            self.error(&format!("{path}.method"), format!("`{}` is not an HTTP method", raw.method));
+        }
+        self.templates(&Value::String(raw.method.clone()), &format!("{path}.method"), defined);
+        if !raw.path.starts_with('/') && !raw.path.starts_with("{{") {
+            self.error(&format!("{path}.path"), "a path starts with `/` or `{{api}}`");
+        }
+        self.templates(&Value::String(raw.path.clone()), &format!("{path}.path"), defined);
+        for (k, v) in raw.query.iter().chain(&raw.headers) {
+            self.templates(&Value::String(v.clone()), &format!("{path}.{k}"), defined);
+        }
+        if raw.headers.keys().any(|h| h.eq_ignore_ascii_case("authorization")) {
+            self.error(&format!("{path}.headers"), "set credentials with `auth:`, not an Authorization header");
+        }
+        let body = match (&raw.json, &raw.raw) {
+            (Some(_), Some(_)) => {
+                self.error(path, "a request takes `json` or `raw`, not both");
+                Body::None
+            }
+            (Some(json), None) => {
+                self.templates(json, &format!("{path}.json"), defined);
+                Body::Json(json.clone())
+            }
+            (None, Some(raw)) => Body::Raw(raw.clone()),
+            (None, None) => Body::None,
+        };
+        let auth = match raw.auth {
+            None | Some(RawAuth::Default) => Auth::Default,
+            Some(RawAuth::None) => Auth::None,
+            Some(RawAuth::WrongPassword) => Auth::WrongPassword,
+            Some(RawAuth::Norole) => Auth::Norole,
+        };
+        if auth == Auth::Norole && !requirements.contains(&Requirement::NoroleAccount) {
+            self.error(&format!("{path}.auth"), "`auth: norole` needs `requires: [norole_account]` on the scenario");
+        }
+        (self.errors.len() == before).then(|| Request {
+            method: raw.method.clone(),
+            path: raw.path.clone(),
+            query: raw.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            headers: raw.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            auth,
+            body,
+        })
+    }
+
+    fn expectation(&mut self, raw: &RawExpect, path: &str, defined: &BTreeSet<String>) -> Option<Expectation> {
+        let before = self.errors.len();
+        if !(100..=599).contains(&raw.status) {
+            self.error(&format!("{path}.status"), format!("{} is not an HTTP status", raw.status));
+        }
+        if let Some(schema) = &raw.schema {
+            if !self.schema_names.contains(schema) {
+                let known: Vec<_> = self.schema_names.iter().map(String::as_str).collect();
+                self.error(&format!("{path}.schema"), format!("unknown schema `{schema}`; schemas/ has: {}", known.join(", ")));
+            }
+        }
+        let mut headers = Vec::new();
+        let should = raw.should.as_ref();
+        let header_sets = [(&raw.headers, Level::Must, "headers")];
+        let should_headers = should.map(|s| (&s.headers, Level::Should, "should.headers"));
+        for (map, level, key) in header_sets.into_iter().chain(should_headers) {
+            for (name, expected) in map {
+                let hpath = format!("{path}.{key}.{name}");
+                if !(expected.is_string() || matches!(matcher::Matcher::parse(expected), Ok(Some(_)))) {
+                    self.error(&hpath, "a header expectation is a string or a matcher");
+                }
+                if let Err(e) = matcher::validate(expected, "$") {
+                    self.error(&hpath, e);
+                }
+                self.templates(expected, &hpath, defined);
+                headers.push(HeaderCheck { name: name.to_ascii_lowercase(), expected: expected.clone(), level });
+            }
+        }
+        let mut body = Vec::new();
+        let bodies = [(raw.body.as_ref(), Level::Must, "body", raw.exact)];
+        let should_body = should.map(|s| (s.body.as_ref(), Level::Should, "should.body", false));
+        for (expected, level, key, exact) in bodies.into_iter().chain(should_body) {
+            if let Some(expected) = expected {
+                let bpath = format!("{path}.{key}");
+                if let Err(e) = matcher::validate(expected, "$") {
+                    self.error(&bpath, e);
+                }
+                self.templates(expected, &bpath, defined);
+                body.push(BodyCheck { expected: expected.clone(), exact, level });
+            }
+        }
+        (self.errors.len() == before).then(|| Expectation {
+            status: raw.status,
+            headers,
+            schema: raw.schema.clone(),
+            body,
+        })
+    }
+
+    /// Reports every `{{name}}` in `value` that is not defined at this point.
+    fn templates(&mut self, value: &Value, path: &str, defined: &BTreeSet<String>) {
+        for name in template::value_names(value) {
+            let known = defined.contains(&name)
+                || name
+                    .split_once('.')
+                    .is_some_and(|(fixture, _)| defined.contains(&format!("{fixture}.*")));
+            if !known {
+                self.error(path, format!("undefined variable `{{{{{name}}}}}`"));
+            }
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_method(s: &str) -> bool {
+    matches!(s, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS")
+}

@@ -1,0 +1,280 @@
+//! Comparing an expected JSON value (with matchers) to an actual one.
+//!
+//! In an expected value, an object with a single `$`-key is a matcher:
+//! - `{$match: KIND}`: `any` (present), `absent`, `string`, `number`, `boolean`, `object`,
+//!   `array`, `null`, or `sys_id` (32 lowercase hex characters);
+//! - `{$regex: PATTERN}`: a string the pattern finds a match in.
+//!
+//! Any other value must equal the actual one, type included (`1` is not `"1"`). Objects are
+//! compared as a subset (extra actual keys allowed) unless the check is exact; arrays must have
+//! the same length and match item by item.
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+/// One difference, located by a JSON path such as `$.result[0].order`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// A parsed matcher.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Kind(Kind),
+    Regex(Regex),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Any,
+    Absent,
+    String,
+    Number,
+    Boolean,
+    Object,
+    Array,
+    Null,
+    SysId,
+}
+
+impl Kind {
+    fn parse(name: &str) -> Option<Kind> {
+        Some(match name {
+            "any" => Kind::Any,
+            "absent" => Kind::Absent,
+            "string" => Kind::String,
+            "number" => Kind::Number,
+            "boolean" => Kind::Boolean,
+            "object" => Kind::Object,
+            "array" => Kind::Array,
+            "null" => Kind::Null,
+            "sys_id" => Kind::SysId,
+            _ => return None,
+        })
+    }
+
+    fn accepts(self, actual: Option<&Value>) -> bool {
+        match (self, actual) {
+            (Kind::Absent, None) => true,
+            (_, None) | (Kind::Absent, Some(_)) => false,
+            (Kind::Any, Some(_)) => true,
+            (Kind::String, Some(v)) => v.is_string(),
+            (Kind::Number, Some(v)) => v.is_number(),
+            (Kind::Boolean, Some(v)) => v.is_boolean(),
+            (Kind::Object, Some(v)) => v.is_object(),
+            (Kind::Array, Some(v)) => v.is_array(),
+            (Kind::Null, Some(v)) => v.is_null(),
+            (Kind::SysId, Some(v)) => v.as_str().is_some_and(is_sys_id),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Any => "any value",
+            Kind::Absent => "absent",
+            Kind::String => "a string",
+            Kind::Number => "a number",
+            Kind::Boolean => "a boolean",
+            Kind::Object => "an object",
+            Kind::Array => "an array",
+            Kind::Null => "null",
+            Kind::SysId => "a sys_id (32 lowercase hex characters)",
+        }
+    }
+}
+
+/// Whether `s` is a sys_id: 32 lowercase hexadecimal characters.
+pub fn is_sys_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Matcher {
+    /// `Ok(None)` when `value` is not a matcher object; an error for a malformed one.
+    pub fn parse(value: &Value) -> Result<Option<Matcher>, String> {
+        let Some(map) = value.as_object() else {
+            return Ok(None);
+        };
+        let Some((key, arg)) = single_dollar_key(map) else {
+            if let Some(key) = map.keys().find(|k| k.starts_with('$')) {
+                return Err(format!(
+                    "`{key}` must be the only key of its object to be a matcher"
+                ));
+            }
+            return Ok(None);
+        };
+        match key {
+            "$match" => {
+                let name = arg.as_str().unwrap_or_default();
+                Kind::parse(name).map(|k| Some(Matcher::Kind(k))).ok_or_else(|| {
+                    format!("unknown `$match` kind {arg}; expected one of any, absent, string, number, boolean, object, array, null, sys_id")
+                })
+            }
+            "$regex" => {
+                let pattern = arg
+                    .as_str()
+                    .ok_or_else(|| "`$regex` takes a string pattern".to_string())?;
+                Regex::new(pattern)
+                    .map(|r| Some(Matcher::Regex(r)))
+                    .map_err(|e| format!("invalid `$regex` pattern: {e}"))
+            }
+            other => Err(format!(
+                "unknown matcher `{other}`; expected `$match` or `$regex`"
+            )),
+        }
+    }
+
+    fn accepts(&self, actual: Option<&Value>) -> bool {
+        match self {
+            Matcher::Kind(kind) => kind.accepts(actual),
+            Matcher::Regex(re) => actual.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Matcher::Kind(kind) => kind.describe().to_string(),
+            Matcher::Regex(re) => format!("a string matching /{}/", re.as_str()),
+        }
+    }
+}
+
+fn single_dollar_key(map: &Map<String, Value>) -> Option<(&str, &Value)> {
+    if map.len() != 1 {
+        return None;
+    }
+    let (key, value) = map.iter().next()?;
+    key.starts_with('$').then_some((key.as_str(), value))
+}
+
+/// Checks that every matcher inside `expected` is well formed; the error names its path.
+pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
+    if Matcher::parse(expected)
+        .map_err(|e| format!("{path}: {e}"))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    match expected {
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, v)| validate(v, &format!("{path}.{k}"))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| validate(v, &format!("{path}[{i}]"))),
+        _ => Ok(()),
+    }
+}
+
+/// Every difference between `expected` and `actual` (absent when `None`).
+pub fn compare(expected: &Value, actual: Option<&Value>, exact: bool) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    walk(expected, actual, "$", exact, &mut out);
+    out
+}
+
+fn walk(expected: &Value, actual: Option<&Value>, path: &str, exact: bool, out: &mut Vec<Mismatch>) {
+    // Malformed matchers were refused by the loader; treat one here as a literal.
+    if let Ok(Some(matcher)) = Matcher::parse(expected) {
+        if !matcher.accepts(actual) {
+            out.push(mismatch(path, matcher.describe(), actual));
+        }
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(want), Some(Value::Object(have))) => {
+            for (key, value) in want {
+                walk(value, have.get(key), &format!("{path}.{key}"), exact, out);
+            }
+            if exact {
+                for (key, value) in have {
+                    if !want.contains_key(key) {
+                        out.push(Mismatch {
+                            path: format!("{path}.{key}"),
+                            expected: "absent (exact match)".into(),
+                            actual: short(value),
+                        });
+                    }
+                }
+            }
+        }
+        (Value::Array(want), Some(Value::Array(have))) => {
+            if want.len() != have.len() {
+                out.push(Mismatch {
+                    path: path.to_string(),
+                    expected: format!("an array of {} item(s)", want.len()),
+                    actual: format!("an array of {} item(s): {}", have.len(), short(&Value::Array(have.clone()))),
+                });
+                return;
+            }
+            for (i, (w, h)) in want.iter().zip(have).enumerate() {
+                walk(w, Some(h), &format!("{path}[{i}]"), exact, out);
+            }
+        }
+        (want, Some(have)) if want == have => {}
+        (want, have) => out.push(mismatch(path, short(want), have)),
+    }
+}
+
+fn mismatch(path: &str, expected: String, actual: Option<&Value>) -> Mismatch {
+    Mismatch {
+        path: path.to_string(),
+        expected,
+        actual: actual.map_or_else(|| "absent".to_string(), short),
+    }
+}
+
+/// A value as compact JSON, cut to a readable length.
+pub fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 200 {
+        let cut: String = text.chars().take(200).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subset_match_allows_extra_keys_but_checks_types() {
+        let expected = json!({"result": {"order": 1, "sys_id": {"$match": "sys_id"}}});
+        let ok = json!({"result": {"order": 1, "sys_id": "0123456789abcdef0123456789abcdef", "x": 2}});
+        assert!(compare(&expected, Some(&ok), false).is_empty());
+        let typed = json!({"result": {"order": "1", "sys_id": "nope"}});
+        let found = compare(&expected, Some(&typed), false);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].path, "$.result.order");
+        assert_eq!(found[0].actual, "\"1\"");
+    }
+
+    #[test]
+    fn exact_match_refuses_extra_keys_and_absent_matcher_works() {
+        let expected = json!({"a": 1, "gone": {"$match": "absent"}});
+        assert!(compare(&expected, Some(&json!({"a": 1})), true).is_empty());
+        let found = compare(&expected, Some(&json!({"a": 1, "b": 2, "gone": 0})), true);
+        let paths: Vec<_> = found.iter().map(|m| m.path.as_str()).collect();
+        assert_eq!(paths, vec!["$.gone", "$.b"]);
+    }
+
+    #[test]
+    fn arrays_must_have_the_same_length() {
+        let found = compare(&json!([1, 2]), Some(&json!([1])), false);
+        assert_eq!(found[0].expected, "an array of 2 item(s)");
+    }
+
+    #[test]
+    fn malformed_matchers_are_refused() {
+        assert!(validate(&json!({"a": {"$match": "sys-id"}}), "$").is_err());
+        assert!(validate(&json!({"a": {"$regex": "("}}), "$").is_err());
+        assert!(validate(&json!({"a": {"$regex": "x", "b": 1}}), "$").is_err());
+        assert!(validate(&json!({"a": {"$regex": "^IMS\\d+$"}}), "$").is_ok());
+    }
+}

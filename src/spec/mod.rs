@@ -1,0 +1,11 @@
+//! Scenario files: the raw YAML shape, the validated model, and the loader between them.
+
+mod lines;
+mod load;
+pub mod matcher;
+mod model;
+mod raw;
+pub mod template;
+
+pub use load::{load_file, load_suite, SpecError, BUILT_IN_VARS};
+pub use model::*;

@@ -1,0 +1,185 @@
+//! Validated scenarios: what the runner executes. Every value here passed the loader's checks,
+//! so templates name defined variables, schemas exist and matchers are well formed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+/// Whether a failed check fails the scenario (`must`) or is reported as a warning (`should`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Must,
+    Should,
+}
+
+/// Something the target must provide for a scenario to run; otherwise it is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Requirement {
+    NoroleAccount,
+    ConfigChanges,
+    UserName,
+}
+
+impl Requirement {
+    /// Why a scenario with this requirement is ignored when the target lacks it.
+    pub fn missing_reason(self) -> &'static str {
+        match self {
+            Requirement::NoroleAccount => {
+                "needs an account without awa_integration_user: pass --norole-user and --norole-password"
+            }
+            Requirement::ConfigChanges => {
+                "changes an instance-wide setting: pass --allow-config-changes"
+            }
+            Requirement::UserName => {
+                "needs the main account's user name: pass --user and --password instead of --token"
+            }
+        }
+    }
+}
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The main account.
+    Default,
+    /// No `Authorization` header.
+    None,
+    /// The main user name with a wrong password (or a bogus bearer token).
+    WrongPassword,
+    /// The account without `awa_integration_user`.
+    Norole,
+}
+
+/// All scenarios of the suite, sorted by trial name.
+#[derive(Debug, Default)]
+pub struct Suite {
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One named sequence of steps against one operation.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The spec file as shown in messages, e.g. `specs/awa_inbox_actions/accept.yaml`.
+    pub file: String,
+    pub line: usize,
+    pub api: String,
+    pub operation: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub level: Level,
+    pub requirements: BTreeSet<Requirement>,
+    /// Changes instance-wide state: no other trial may run at the same time.
+    pub exclusive: bool,
+    pub variants: Vec<Variant>,
+    pub fixtures: Vec<Fixture>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// `<api>/<operation>::<scenario>[<variant>]`, the variant part only when there is one.
+    pub fn trial_name(&self, variant: &Variant) -> String {
+        let base = format!("{}/{}::{}", self.api, self.operation, self.name);
+        if variant.label.is_empty() {
+            base
+        } else {
+            format!("{base}[{}]", variant.label)
+        }
+    }
+}
+
+/// One point of the variant axes: its label and the variables it sets (`api`, `method`).
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub label: String,
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Fixture {
+    /// A record created through the Table API before the steps and deleted after them.
+    Create {
+        id: String,
+        table: String,
+        fields: Map<String, Value>,
+        line: usize,
+    },
+    /// An existing record, found by `field=value` conditions, never deleted.
+    Lookup {
+        id: String,
+        table: String,
+        query: String,
+        line: usize,
+    },
+    /// A `sys_properties` value set for the scenario and restored after it.
+    Property {
+        name: String,
+        value: String,
+        line: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub line: usize,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Request {
+        request: Request,
+        expect: Expectation,
+        captures: Vec<(String, String)>,
+        cleanup: Option<(String, String)>,
+    },
+    Record(RecordCheck),
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub auth: Auth,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    None,
+    Json(Value),
+    /// Sent as is with `Content-Type: application/json`, for malformed input.
+    Raw(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub status: u16,
+    pub headers: Vec<HeaderCheck>,
+    pub schema: Option<String>,
+    pub body: Vec<BodyCheck>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeaderCheck {
+    pub name: String,
+    /// A string, or a matcher object (see [`super::matcher`]).
+    pub expected: Value,
+    pub level: Level,
+}
+
+#[derive(Debug, Clone)]
+pub struct BodyCheck {
+    pub expected: Value,
+    pub exact: bool,
+    pub level: Level,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordCheck {
+    pub table: String,
+    pub sys_id: String,
+    pub fields: Map<String, Value>,
+}

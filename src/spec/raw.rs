@@ -1,0 +1,184 @@
+//! The scenario file exactly as written in YAML. Nothing here is trusted yet: the loader
+//! turns these types into the validated model of [`super::model`].
+//!
+//! Unknown keys are refused (`deny_unknown_fields`), so a misspelt key is an error with its
+//! line, never a silently ignored expectation.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// One file of `specs/`: the scenarios of one operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpecFile {
+    pub api: String,
+    pub operation: String,
+    #[serde(default)]
+    pub variants: RawVariants,
+    pub scenarios: Vec<RawScenario>,
+}
+
+/// The axes a scenario is multiplied along.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariants {
+    /// URL forms: `default` (`/api/now/...`) and `v1` (`/api/now/v1/...`).
+    pub url: Option<Vec<RawUrlForm>>,
+    /// HTTP methods of the operation, for documents that show more than one.
+    pub method: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawUrlForm {
+    Default,
+    V1,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub level: Option<RawLevel>,
+    #[serde(default)]
+    pub requires: Vec<RawRequirement>,
+    #[serde(default)]
+    pub variants: Option<RawVariants>,
+    #[serde(default)]
+    pub fixtures: Vec<RawFixture>,
+    pub steps: Vec<RawStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawLevel {
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRequirement {
+    /// The no-role account (`--norole-user`).
+    NoroleAccount,
+    /// Permission to change instance-wide settings (`--allow-config-changes`).
+    ConfigChanges,
+    /// The main account's user name (Basic auth rather than a bare token).
+    UserName,
+}
+
+/// A record the scenario needs: created, looked up, or a property set for its duration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixture {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Table to create a record in (deleted after the scenario).
+    #[serde(default)]
+    pub create: Option<String>,
+    #[serde(default)]
+    pub fields: Option<Map<String, Value>>,
+    /// Table to find an existing record in (left alone after the scenario).
+    #[serde(default)]
+    pub lookup: Option<String>,
+    /// `field=value` conditions joined by `^`, for `lookup`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// A `sys_properties` name to set for the scenario and restore after.
+    #[serde(default)]
+    pub property: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: String,
+    #[serde(default)]
+    pub request: Option<RawRequest>,
+    #[serde(default)]
+    pub expect: Option<RawExpect>,
+    /// Variable name to JSON pointer into the response body.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// A record the operation created, deleted with the fixtures.
+    #[serde(default)]
+    pub cleanup: Option<RawCleanup>,
+    /// Read a record back through the Table API and check its fields.
+    #[serde(default)]
+    pub record: Option<RawRecordCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub auth: Option<RawAuth>,
+    #[serde(default)]
+    pub json: Option<Value>,
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawAuth {
+    Default,
+    None,
+    WrongPassword,
+    Norole,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Map<String, Value>,
+    #[serde(default)]
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// Objects in `body` must have no keys beyond the expected ones.
+    #[serde(default)]
+    pub exact: bool,
+    /// Checks reported as warnings (failures only under `--strict`).
+    #[serde(default)]
+    pub should: Option<RawShould>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShould {
+    #[serde(default)]
+    pub headers: Map<String, Value>,
+    #[serde(default)]
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCleanup {
+    pub table: String,
+    pub sys_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecordCheck {
+    pub table: String,
+    pub sys_id: String,
+    pub fields: Map<String, Value>,
+}

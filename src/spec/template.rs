@@ -1,0 +1,104 @@
+//! `{{variable}}` substitution in strings of a scenario.
+//!
+//! A name is a built-in (`run_id`, `api`, `method`, `unknown_id`, `user_name`, `base_url`),
+//! a fixture field (`agent.sys_id`) or a capture of an earlier step.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The values a trial has defined so far.
+pub type Vars = BTreeMap<String, String>;
+
+/// The variable names a string refers to, in order.
+pub fn names(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// `text` with every `{{name}}` replaced; the first undefined name is the error.
+pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let name = after[..end].trim();
+        let value = vars
+            .get(name)
+            .ok_or_else(|| format!("variable `{name}` is not defined"))?;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Every string of a JSON value rendered; `$regex` patterns are left as written.
+pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => Value::String(render(s, vars)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_value(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) if map.contains_key("$regex") => value.clone(),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), render_value(v, vars)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Every variable name used in the strings of a JSON value.
+pub fn value_names(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect(value, &mut out);
+    out
+}
+
+fn collect(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.extend(names(s).into_iter().map(str::to_string)),
+        Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+        Value::Object(map) if map.contains_key("$regex") => {}
+        Value::Object(map) => map.values().for_each(|v| collect(v, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_and_reports_undefined_names() {
+        let mut vars = Vars::new();
+        vars.insert("api".into(), "/api/now".into());
+        vars.insert("agent.sys_id".into(), "abc".into());
+        assert_eq!(
+            render("{{api}}/x/{{ agent.sys_id }}", &vars).unwrap(),
+            "/api/now/x/abc"
+        );
+        assert_eq!(
+            render("{{nope}}", &vars).unwrap_err(),
+            "variable `nope` is not defined"
+        );
+        assert_eq!(names("a {{x}} b {{y.z}}"), vec!["x", "y.z"]);
+    }
+}
