@@ -6,3 +6,7 @@
 pub mod mock;
 pub mod assets;
 pub mod spec;
+pub mod report;
+pub mod runner;
+pub mod schema_set;
+pub mod sys_id;

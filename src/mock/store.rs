@@ -6,7 +6,6 @@
 //! reads or writes, and lets go, so concurrent requests see whole operations, never halves.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
@@ -73,8 +72,6 @@ pub struct Tables {
     order: HashMap<String, Vec<String>>,
     next_interaction: u64,
     tokens: HashMap<String, String>,
-    id_seed: u64,
-    id_counter: u64,
 }
 
 impl Store {
@@ -92,17 +89,9 @@ impl Store {
 }
 
 impl Tables {
-    /// A fresh 32-character lowercase hex sys_id, unique within this mock.
+    /// A fresh 32-character lowercase hex sys_id.
     pub fn new_sys_id(&mut self) -> String {
-        if self.id_seed == 0 {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(0x5e4f);
-            self.id_seed = h.finish() | 1;
-        }
-        self.id_counter += 1;
-        let hi = self.id_seed.rotate_left(17) ^ self.id_counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let lo = self.id_seed.wrapping_add(self.id_counter).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        format!("{hi:016x}{lo:016x}")
+        crate::sys_id::fresh()
     }
 
     /// Inserts a record built from `fields` (values turned into strings) and returns it.

@@ -1,0 +1,57 @@
+//! `report.html`: a plain, self-contained page of the same results: the counts, then a table
+//! per API, each failed trial with its messages and exchanges in a collapsed section.
+
+use std::fmt::Write;
+
+use super::{Outcome, RunReport};
+
+pub fn render(report: &RunReport) -> String {
+    let s = report.summary;
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sn-conform report</title>\n<style>\nbody{font-family:sans-serif;margin:2em;max-width:80em}\ntable{border-collapse:collapse;width:100%;margin-bottom:2em}\ntd,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}\n.passed{color:#176317}.failed{color:#b00020;font-weight:bold}.error{color:#8a4b00;font-weight:bold}.ignored{color:#666}\npre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}\n</style></head><body>\n");
+    let _ = writeln!(out, "<h1>sn-conform report</h1>");
+    let _ = writeln!(
+        out,
+        "<p>Target: <code>{}</code> ({}). {} passed, {} failed, {} errors, {} ignored, {} trials in {:.0} ms.</p>",
+        esc(&report.base_url),
+        esc(&report.target_kind),
+        s.passed, s.failed, s.error, s.ignored, s.total, report.duration_ms
+    );
+    for (api, trials) in report.by_api() {
+        let _ = writeln!(out, "<h2>{}</h2>\n<table><tr><th>trial</th><th>outcome</th><th>detail</th></tr>", esc(api));
+        for t in trials {
+            let _ = write!(out, "<tr><td>{}</td><td class=\"{}\">{}</td><td>", esc(&t.name), t.outcome.as_str(), t.outcome.as_str());
+            match t.outcome {
+                Outcome::Ignored => out.push_str(&esc(t.reason.as_deref().unwrap_or(""))),
+                Outcome::Failed | Outcome::Error => {
+                    let _ = write!(out, "<pre>{}</pre>", esc(&t.failures.join("\n")));
+                    let _ = write!(out, "<details><summary>{} exchange(s)</summary>", t.exchanges.len());
+                    for x in &t.exchanges {
+                        let status = x.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+                        let _ = write!(
+                            out,
+                            "<pre>{} {} ({})\n{}\n→ {}\n{}</pre>",
+                            esc(&x.method), esc(&x.url), esc(&x.during),
+                            esc(x.request_body.as_deref().unwrap_or("")),
+                            esc(&status),
+                            esc(x.response_body.as_deref().or(x.error.as_deref()).unwrap_or(""))
+                        );
+                    }
+                    out.push_str("</details>");
+                }
+                Outcome::Passed => {}
+            }
+            if !t.warnings.is_empty() {
+                let _ = write!(out, "<pre>warnings:\n{}</pre>", esc(&t.warnings.join("\n")));
+            }
+            out.push_str("</td></tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

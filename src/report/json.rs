@@ -1,0 +1,17 @@
+//! `report.json`: the whole run model as JSON, described by `schemas/report.schema.json`.
+//!
+//! ```json
+//! {"tool": "sn-conform 0.1.0", "base_url": "http://127.0.0.1:40155", "target_kind": "embedded mock",
+//!  "started_at": 1795000000, "duration_ms": 812.4, "strict": false,
+//!  "summary": {"passed": 120, "failed": 0, "error": 0, "ignored": 0, "total": 120},
+//!  "trials": [{"name": "awa_inbox_actions/accept::accepts a pending work item[default]",
+//!              "outcome": "passed", "duration_ms": 3.1, "failures": [], "warnings": [],
+//!              "exchanges": [...], ...}]}
+//! ```
+
+use super::RunReport;
+
+pub fn render(report: &RunReport) -> String {
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,60 @@
+//! `junit.xml`, written with quick-junit: one test suite per API, one test case per trial.
+//! A deviation is a `<failure>`, a broken exchange an `<error>`, an ignored trial `<skipped>`.
+//!
+//! ```xml
+//! <testsuites name="sn-conform" tests="3" failures="1" errors="0">
+//!   <testsuite name="awa_inbox_actions" tests="3" ...>
+//!     <testcase name="awa_inbox_actions/accept::accepts a pending work item[v1]" classname="awa_inbox_actions/accept" time="0.004"/>
+//!     <testcase name="..."><failure type="deviation" message="status: expected 200, got 201">...</failure></testcase>
+//!     <testcase name="..."><skipped message="needs an account without awa_integration_user: ..."/></testcase>
+//!   </testsuite>
+//! </testsuites>
+//! ```
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Outcome, RunReport};
+
+pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
+    let mut junit = Report::new("sn-conform");
+    for (api, trials) in report.by_api() {
+        let mut suite = TestSuite::new(api);
+        for trial in trials {
+            let status = match trial.outcome {
+                Outcome::Passed => TestCaseStatus::success(),
+                Outcome::Ignored => {
+                    let mut s = TestCaseStatus::skipped();
+                    if let Some(reason) = &trial.reason {
+                        s.set_message(reason.as_str());
+                    }
+                    s
+                }
+                Outcome::Failed | Outcome::Error => {
+                    let (kind, label) = if trial.outcome == Outcome::Failed {
+                        (NonSuccessKind::Failure, "deviation")
+                    } else {
+                        (NonSuccessKind::Error, "exchange")
+                    };
+                    let mut s = TestCaseStatus::non_success(kind);
+                    s.set_type(label);
+                    if let Some(first) = trial.failures.first() {
+                        s.set_message(first.as_str());
+                    }
+                    s.set_description(trial.failures.join("\n"));
+                    s
+                }
+            };
+            let mut case = TestCase::new(trial.name.as_str(), status);
+            case.set_classname(format!("{}/{}", trial.api, trial.operation));
+            case.set_time(Duration::from_secs_f64(trial.duration_ms / 1000.0));
+            if !trial.warnings.is_empty() {
+                case.set_system_err(format!("warnings:\n{}", trial.warnings.join("\n")));
+            }
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string()
+}

@@ -1,0 +1,49 @@
+//! `summary.md`: the counts, then one table per API with each trial's outcome and its first
+//! failure or reason.
+//!
+//! ```markdown
+//! # sn-conform: 118 passed, 0 failed, 0 errors, 4 ignored (122 trials)
+//! Target: http://127.0.0.1:40155 (embedded mock)
+//!
+//! ## awa_inbox_actions
+//! | trial | outcome | detail |
+//! |---|---|---|
+//! | accept::accepts a pending work item[v1] | passed | |
+//! ```
+
+use std::fmt::Write;
+
+use super::{Outcome, RunReport};
+
+pub fn render(report: &RunReport) -> String {
+    let s = report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# sn-conform: {} passed, {} failed, {} errors, {} ignored ({} trials)\n",
+        s.passed, s.failed, s.error, s.ignored, s.total
+    );
+    let _ = writeln!(out, "Target: {} ({})\n", report.base_url, report.target_kind);
+    for (api, trials) in report.by_api() {
+        let _ = writeln!(out, "## {api}\n");
+        let _ = writeln!(out, "| trial | outcome | detail |");
+        let _ = writeln!(out, "|---|---|---|");
+        for t in trials {
+            let short_name = t.name.split_once('/').map_or(t.name.as_str(), |(_, rest)| rest);
+            let detail = match t.outcome {
+                Outcome::Passed if t.warnings.is_empty() => String::new(),
+                Outcome::Passed => format!("warning: {}", t.warnings[0]),
+                Outcome::Ignored => t.reason.clone().unwrap_or_default(),
+                Outcome::Failed | Outcome::Error => t.failures.first().cloned().unwrap_or_default(),
+            };
+            let _ = writeln!(out, "| {} | {} | {} |", cell(short_name), t.outcome.as_str(), cell(&detail));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Table cells cannot hold `|` or line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

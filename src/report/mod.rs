@@ -1,0 +1,55 @@
+//! Reports of a run, all written from one [`RunReport`]: `report.json`, `junit.xml`,
+//! `summary.md` and `report.html`.
+
+mod html;
+mod json;
+mod junit;
+mod markdown;
+mod model;
+
+use std::path::{Path, PathBuf};
+
+pub use model::{ExchangeRecord, Outcome, RunReport, Summary, TrialResult};
+
+/// The files a run writes into its report directory.
+pub const FILES: [&str; 4] = ["report.json", "junit.xml", "summary.md", "report.html"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot render junit.xml: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+}
+
+/// Writes the four reports into `dir` (created if needed); returns their paths.
+pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let contents = [
+        json::render(report),
+        junit::render(report)?,
+        markdown::render(report),
+        html::render(report),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in FILES.iter().zip(contents) {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| ReportError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The JSON report as text, for tests and tools that validate it.
+pub fn to_json(report: &RunReport) -> String {
+    json::render(report)
+}

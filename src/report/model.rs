@@ -1,0 +1,140 @@
+//! The one result model of a run. Every reporter (terminal summary, JSON, JUnit, Markdown,
+//! HTML) reads only this.
+
+use serde::Serialize;
+
+/// How one trial ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every `must` check held (and every `should` check, under `--strict`).
+    Passed,
+    /// The instance answered, and the answer deviated from the documents.
+    Failed,
+    /// The harness could not ask: connection refused, timeout, unreadable body, fixture setup.
+    Error,
+    /// Not run, with the reason (a requirement the target cannot meet, or an interruption).
+    Ignored,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Error => "error",
+            Outcome::Ignored => "ignored",
+        }
+    }
+}
+
+/// One HTTP request and its answer, with credentials redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExchangeRecord {
+    /// The step or fixture that sent it.
+    pub during: String,
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    /// Absent when no answer came (see `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: f64,
+}
+
+/// The result of one trial: one scenario in one variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialResult {
+    pub name: String,
+    pub api: String,
+    pub operation: String,
+    pub scenario: String,
+    pub variant: String,
+    pub file: String,
+    pub line: usize,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: f64,
+    /// `must` checks that failed, or what broke for an error.
+    pub failures: Vec<String>,
+    /// `should` checks that failed, and cleanup problems.
+    pub warnings: Vec<String>,
+    pub exchanges: Vec<ExchangeRecord>,
+}
+
+/// Counts per outcome.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub error: usize,
+    pub ignored: usize,
+    pub total: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(trials: impl IntoIterator<Item = &'a TrialResult>) -> Self {
+        let mut s = Summary::default();
+        for t in trials {
+            s.total += 1;
+            match t.outcome {
+                Outcome::Passed => s.passed += 1,
+                Outcome::Failed => s.failed += 1,
+                Outcome::Error => s.error += 1,
+                Outcome::Ignored => s.ignored += 1,
+            }
+        }
+        s
+    }
+}
+
+/// A whole run: the target and every trial that ran, in trial-name order.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub tool: String,
+    pub base_url: String,
+    /// The embedded mock, or an instance given with `--base-url`.
+    pub target_kind: String,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_at: u64,
+    pub duration_ms: f64,
+    pub strict: bool,
+    pub summary: Summary,
+    pub trials: Vec<TrialResult>,
+}
+
+impl RunReport {
+    pub fn new(base_url: String, target_kind: &str, started_at: u64, duration_ms: f64, strict: bool, mut trials: Vec<TrialResult>) -> Self {
+        trials.sort_by(|a, b| a.name.cmp(&b.name));
+        Self {
+            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            base_url,
+            target_kind: target_kind.to_string(),
+            started_at,
+            duration_ms,
+            strict,
+            summary: Summary::of(&trials),
+            trials,
+        }
+    }
+
+    /// Trials grouped by API, in order.
+    pub fn by_api(&self) -> Vec<(&str, Vec<&TrialResult>)> {
+        let mut out: Vec<(&str, Vec<&TrialResult>)> = Vec::new();
+        for t in &self.trials {
+            match out.last_mut() {
+                Some((api, list)) if *api == t.api => list.push(t),
+                _ => out.push((&t.api, vec![t])),
+            }
+        }
+        out
+    }
+}

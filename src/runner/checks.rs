@@ -1,0 +1,108 @@
+//! Pure evaluators: an expectation and an answer in, the differences out. Nothing here
+//! decides pass or fail; the caller weighs each finding by its level.
+
+use serde_json::Value;
+
+use super::http::Answer;
+use crate::schema_set::SchemaSet;
+use crate::spec::matcher::{self, short};
+use crate::spec::template::{self, Vars};
+use crate::spec::{Expectation, Level};
+
+/// One check that did not hold, with where (JSON path or header) and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub level: Level,
+    pub message: String,
+}
+
+impl Finding {
+    fn must(message: String) -> Self {
+        Self { level: Level::Must, message }
+    }
+}
+
+/// Every difference between `expect` and `answer`. `Err` when the body is needed but is not
+/// JSON: the exchange is broken rather than wrong.
+pub fn response(
+    expect: &Expectation,
+    answer: &Answer,
+    vars: &Vars,
+    schemas: &SchemaSet,
+) -> Result<Vec<Finding>, String> {
+    let mut found = Vec::new();
+    if answer.status != expect.status {
+        found.push(Finding::must(format!(
+            "status: expected {}, got {} (body: {})",
+            expect.status,
+            answer.status,
+            snippet(&answer.text)
+        )));
+        // The body of an unexpected status says nothing about the expected one.
+        return Ok(found);
+    }
+    for check in &expect.headers {
+        let actual = answer
+            .headers
+            .get(&check.name)
+            .map(|v| Value::String(v.to_str().unwrap_or("<not text>").to_string()));
+        let expected = render(&check.expected, vars)?;
+        for m in matcher::compare(&expected, actual.as_ref(), false) {
+            found.push(Finding {
+                level: check.level,
+                message: format!("header {}: expected {}, got {}", check.name, m.expected, m.actual),
+            });
+        }
+    }
+    let needs_body = expect.schema.is_some() || !expect.body.is_empty();
+    if !needs_body {
+        return Ok(found);
+    }
+    let Some(body) = &answer.json else {
+        return Err(format!(
+            "the {} answer's body is not JSON: {}",
+            answer.status,
+            snippet(&answer.text)
+        ));
+    };
+    if let Some(schema) = &expect.schema {
+        for violation in schemas.check(schema, body) {
+            found.push(Finding::must(format!("schema {schema}: {violation}")));
+        }
+    }
+    for check in &expect.body {
+        let expected = render(&check.expected, vars)?;
+        for m in matcher::compare(&expected, Some(body), check.exact) {
+            found.push(Finding {
+                level: check.level,
+                message: format!("{}: expected {}, got {}", m.path, m.expected, m.actual),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Differences between the expected fields of a record and the record read back.
+pub fn record(expected: &Value, actual: &Value, vars: &Vars) -> Result<Vec<Finding>, String> {
+    let expected = render(expected, vars)?;
+    Ok(matcher::compare(&expected, Some(actual), false)
+        .into_iter()
+        .map(|m| {
+            let field = m.path.trim_start_matches("$.");
+            Finding::must(format!("field {field}: expected {}, got {}", m.expected, m.actual))
+        })
+        .collect())
+}
+
+fn render(value: &Value, vars: &Vars) -> Result<Value, String> {
+    template::render_value(value, vars)
+}
+
+/// A body cut short for a one-line message.
+pub fn snippet(text: &str) -> String {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => short(&v),
+        Err(_) if text.is_empty() => "<empty>".to_string(),
+        Err(_) => short(&Value::String(text.to_string())),
+    }
+}

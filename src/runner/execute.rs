@@ -1,0 +1,443 @@
+//! Running one trial: requirements, fixtures, steps, and teardown whatever happened.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use super::checks::{self, Finding};
+use super::http::{self, Answer, Outgoing};
+use super::RunContext;
+use crate::report::{ExchangeRecord, Outcome, TrialResult};
+use crate::spec::template::{self, Vars};
+use crate::spec::{Action, Auth, Body, Fixture, Level, Request, Scenario, Step, Variant};
+
+/// What a trial has done so far, and what it must undo.
+struct TrialState {
+    vars: Vars,
+    exchanges: Vec<ExchangeRecord>,
+    failures: Vec<String>,
+    warnings: Vec<String>,
+    /// The first thing that kept the harness from asking: makes the trial an error.
+    broken: Option<String>,
+    undo: Vec<Undo>,
+}
+
+/// Something to put back after the steps, in reverse order.
+enum Undo {
+    Delete { table: String, sys_id: String, what: String },
+    Restore { sys_id: String, name: String, value: String },
+}
+
+/// Why a step stopped the scenario.
+enum Stop {
+    Failed,
+    Broken,
+}
+
+impl RunContext {
+    /// Runs `scenario` in `variant` and returns its result; never panics on a bad instance.
+    pub fn execute(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
+        let started = Instant::now();
+        let mut result = TrialResult {
+            name: scenario.trial_name(variant),
+            api: scenario.api.clone(),
+            operation: scenario.operation.clone(),
+            scenario: scenario.name.clone(),
+            variant: variant.label.clone(),
+            file: scenario.file.clone(),
+            line: scenario.line,
+            outcome: Outcome::Passed,
+            reason: None,
+            duration_ms: 0.0,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            exchanges: Vec::new(),
+        };
+        if let Some(missing) = scenario
+            .requirements
+            .iter()
+            .find(|r| !self.target.provides(**r))
+        {
+            result.outcome = Outcome::Ignored;
+            result.reason = Some(missing.missing_reason().to_string());
+            return result;
+        }
+
+        // A scenario that changes instance-wide settings runs alone: it takes the write side
+        // of the run-wide lock, every other trial the read side. A poisoned lock only means a
+        // trial panicked; the lock guards no data, so it stays usable.
+        let _shared;
+        let _alone;
+        if scenario.exclusive {
+            _alone = self.isolation.write().unwrap_or_else(|p| p.into_inner());
+        } else {
+            _shared = self.isolation.read().unwrap_or_else(|p| p.into_inner());
+        }
+        if self.cancelled.load(Ordering::SeqCst) {
+            result.outcome = Outcome::Ignored;
+            result.reason = Some("interrupted before it started (Ctrl-C)".into());
+            return result;
+        }
+
+        let mut state = TrialState {
+            vars: self.initial_vars(variant),
+            exchanges: Vec::new(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            broken: None,
+            undo: Vec::new(),
+        };
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.runtime.block_on(self.run_scenario(scenario, &mut state));
+        }));
+        if let Err(panic) = ran {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            state.broken.get_or_insert(format!("the harness panicked: {text}"));
+        }
+        self.runtime.block_on(self.teardown(&mut state));
+
+        result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        result.exchanges = state.exchanges;
+        result.warnings = state.warnings;
+        if let Some(broken) = state.broken {
+            result.outcome = Outcome::Error;
+            result.failures = vec![broken];
+            result.failures.append(&mut state.failures);
+        } else if !state.failures.is_empty() {
+            result.outcome = Outcome::Failed;
+            result.failures = state.failures;
+        } else if self.target.strict && !result.warnings.is_empty() {
+            result.outcome = Outcome::Failed;
+            result.failures = result.warnings.clone();
+        }
+        result
+    }
+
+    fn initial_vars(&self, variant: &Variant) -> Vars {
+        let mut vars = variant.vars.clone();
+        vars.insert("run_id".into(), self.run_id.clone());
+        vars.insert("unknown_id".into(), crate::sys_id::fresh());
+        vars.insert("base_url".into(), self.target.base_url.clone());
+        if let Some(user) = self.target.user_name() {
+            vars.insert("user_name".into(), user.to_string());
+        }
+        vars
+    }
+
+    async fn run_scenario(&self, scenario: &Scenario, state: &mut TrialState) {
+        for fixture in &scenario.fixtures {
+            if let Err(e) = self.set_up(scenario, fixture, state).await {
+                state.broken = Some(e);
+                return;
+            }
+        }
+        for step in &scenario.steps {
+            if self.cancelled.load(Ordering::SeqCst) {
+                state.broken = Some("interrupted (Ctrl-C)".into());
+                return;
+            }
+            if self.run_step(scenario, step, state).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn run_step(&self, scenario: &Scenario, step: &Step, state: &mut TrialState) -> Result<(), Stop> {
+        let at = format!("{}:{}: step \"{}\"", scenario.file, step.line, step.name);
+        let findings = match &step.action {
+            Action::Request { request, expect, captures, cleanup } => {
+                let outgoing = match self.render_request(request, &step.name, &state.vars) {
+                    Ok(o) => o,
+                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                };
+                let answer = match http::send(&self.client, outgoing, &mut state.exchanges).await {
+                    Ok(a) => a,
+                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                };
+                let findings = match checks::response(expect, &answer, &state.vars, &self.schemas) {
+                    Ok(f) => f,
+                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                };
+                let must_failed = findings.iter().any(|f| f.level == Level::Must);
+                if !must_failed {
+                    self.capture(&at, captures, &answer, state);
+                    if let Some((table, sys_id)) = cleanup {
+                        match template::render(sys_id, &state.vars) {
+                            Ok(id) if !id.is_empty() => state.undo.push(Undo::Delete {
+                                table: table.clone(),
+                                sys_id: id,
+                                what: format!("record the step \"{}\" created", step.name),
+                            }),
+                            _ => {}
+                        }
+                    }
+                }
+                findings
+            }
+            Action::Record(check) => {
+                let sys_id = template::render(&check.sys_id, &state.vars).unwrap_or_default();
+                let answer = match self
+                    .table_request("GET", &check.table, Some(&sys_id), None, &format!("step \"{}\"", step.name), state)
+                    .await
+                {
+                    Ok(a) => a,
+                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                };
+                let record = answer.json.as_ref().and_then(|j| j.get("result"));
+                match record {
+                    Some(record) if answer.status == 200 => {
+                        match checks::record(&Value::Object(check.fields.clone()), record, &state.vars) {
+                            Ok(f) => f
+                                .into_iter()
+                                .map(|f| Finding {
+                                    level: f.level,
+                                    message: format!("record {}/{sys_id}: {}", check.table, f.message),
+                                })
+                                .collect(),
+                            Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                        }
+                    }
+                    _ => vec![Finding {
+                        level: Level::Must,
+                        message: format!(
+                            "record {}/{sys_id}: reading it back answered {} ({})",
+                            check.table,
+                            answer.status,
+                            checks::snippet(&answer.text)
+                        ),
+                    }],
+                }
+            }
+        };
+        let mut failed = false;
+        for finding in findings {
+            let line = format!("{at}: {}", finding.message);
+            match finding.level.max(scenario.level) {
+                Level::Must => {
+                    failed = true;
+                    state.failures.push(line);
+                }
+                Level::Should => state.warnings.push(line),
+            }
+        }
+        if failed || !state.failures.is_empty() {
+            Err(Stop::Failed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn broken(&self, state: &mut TrialState, message: String) -> Stop {
+        state.broken.get_or_insert(message);
+        Stop::Broken
+    }
+
+    fn capture(&self, at: &str, captures: &[(String, String)], answer: &Answer, state: &mut TrialState) {
+        for (name, pointer) in captures {
+            let value = answer.json.as_ref().and_then(|j| j.pointer(pointer));
+            match value {
+                Some(Value::String(s)) => {
+                    state.vars.insert(name.clone(), s.clone());
+                }
+                Some(Value::Object(o)) if o.get("value").is_some_and(Value::is_string) => {
+                    let id = o["value"].as_str().unwrap_or_default().to_string();
+                    state.vars.insert(name.clone(), id);
+                }
+                Some(other) => {
+                    state.vars.insert(name.clone(), other.to_string());
+                }
+                None => state.failures.push(format!(
+                    "{at}: capture {name}: the body has nothing at {pointer}"
+                )),
+            }
+        }
+    }
+
+    fn render_request(&self, request: &Request, step: &str, vars: &Vars) -> Result<Outgoing, String> {
+        let path = template::render(&request.path, vars)?;
+        let mut url = format!("{}{}", self.target.base_url, path);
+        if !request.query.is_empty() {
+            let pairs: Vec<(String, String)> = request
+                .query
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
+                .collect::<Result<_, String>>()?;
+            let encoded = serde_urlencoded::to_string(&pairs).map_err(|e| e.to_string())?;
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&encoded);
+        }
+        let headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
+            .collect::<Result<_, String>>()?;
+        let body = match &request.body {
+            Body::None => None,
+            Body::Json(value) => Some(template::render_value(value, vars)?.to_string()),
+            Body::Raw(text) => Some(template::render(text, vars)?),
+        };
+        Ok(Outgoing {
+            during: format!("step \"{step}\""),
+            method: template::render(&request.method, vars)?,
+            url,
+            headers,
+            authorization: self.target.authorization(request.auth),
+            body,
+        })
+    }
+
+    /// A Table API request with the main account; references come back as bare sys_ids.
+    async fn table_request(
+        &self,
+        method: &str,
+        table: &str,
+        sys_id: Option<&str>,
+        body: Option<&Map<String, Value>>,
+        during: &str,
+        state: &mut TrialState,
+    ) -> Result<Answer, String> {
+        let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
+        if let Some(id) = sys_id {
+            url.push('/');
+            url.push_str(id);
+        }
+        if method != "DELETE" {
+            url.push_str("?sysparm_exclude_reference_link=true");
+        }
+        let outgoing = Outgoing {
+            during: during.to_string(),
+            method: method.to_string(),
+            url,
+            headers: Vec::new(),
+            authorization: self.target.authorization(Auth::Default),
+            body: body.map(|b| Value::Object(b.clone()).to_string()),
+        };
+        http::send(&self.client, outgoing, &mut state.exchanges).await
+    }
+
+    async fn set_up(&self, scenario: &Scenario, fixture: &Fixture, state: &mut TrialState) -> Result<(), String> {
+        let at = |line: usize| format!("{}:{line}: fixture", scenario.file);
+        match fixture {
+            Fixture::Create { id, table, fields, line } => {
+                let rendered = template::render_value(&Value::Object(fields.clone()), &state.vars)
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let body = rendered.as_object().cloned().unwrap_or_default();
+                let answer = self
+                    .table_request("POST", table, None, Some(&body), &format!("fixture `{id}`"), state)
+                    .await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = answer.json.as_ref().and_then(|j| j.get("result")).and_then(Value::as_object);
+                let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
+                let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status) else {
+                    return Err(format!(
+                        "{} `{id}`: creating a {table} record answered {} ({})",
+                        at(*line),
+                        answer.status,
+                        checks::snippet(&answer.text)
+                    ));
+                };
+                state.undo.push(Undo::Delete {
+                    table: table.clone(),
+                    sys_id: sys_id.to_string(),
+                    what: format!("fixture `{id}`"),
+                });
+                bind_record(&mut state.vars, id, record);
+                Ok(())
+            }
+            Fixture::Lookup { id, table, query, line } => {
+                let query = template::render(query, &state.vars).map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = self.find_one(table, &query, &format!("fixture `{id}`"), state).await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                bind_record(&mut state.vars, id, &record);
+                Ok(())
+            }
+            Fixture::Property { name, value, line } => {
+                let during = format!("property {name}");
+                let record = self
+                    .find_one("sys_properties", &format!("name={name}"), &during, state)
+                    .await
+                    .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
+                let sys_id = record.get("sys_id").and_then(Value::as_str).unwrap_or_default().to_string();
+                let old = record.get("value").and_then(Value::as_str).unwrap_or_default().to_string();
+                let mut body = Map::new();
+                body.insert("value".into(), Value::String(value.clone()));
+                let answer = self
+                    .table_request("PATCH", "sys_properties", Some(&sys_id), Some(&body), &during, state)
+                    .await
+                    .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
+                if answer.status != 200 {
+                    return Err(format!("{} {name}: setting it answered {}", at(*line), answer.status));
+                }
+                state.undo.push(Undo::Restore { sys_id, name: name.clone(), value: old });
+                Ok(())
+            }
+        }
+    }
+
+    async fn find_one(&self, table: &str, query: &str, during: &str, state: &mut TrialState) -> Result<Map<String, Value>, String> {
+        let encoded = serde_urlencoded::to_string([("sysparm_query", query), ("sysparm_limit", "1"), ("sysparm_exclude_reference_link", "true")])
+            .map_err(|e| e.to_string())?;
+        let outgoing = Outgoing {
+            during: during.to_string(),
+            method: "GET".into(),
+            url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
+            headers: Vec::new(),
+            authorization: self.target.authorization(Auth::Default),
+            body: None,
+        };
+        let answer = http::send(&self.client, outgoing, &mut state.exchanges).await?;
+        answer
+            .json
+            .as_ref()
+            .and_then(|j| j.get("result"))
+            .and_then(Value::as_array)
+            .and_then(|list| list.first())
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or_else(|| format!("no {table} record matches `{query}` (answer {}: {})", answer.status, checks::snippet(&answer.text)))
+    }
+
+    async fn teardown(&self, state: &mut TrialState) {
+        while let Some(undo) = state.undo.pop() {
+            let problem = match &undo {
+                Undo::Delete { table, sys_id, what } => {
+                    match self.table_request("DELETE", table, Some(sys_id), None, &format!("cleanup of {what}"), state).await {
+                        Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => None,
+                        Ok(a) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}) answered {}", a.status)),
+                        Err(e) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}): {e}")),
+                    }
+                }
+                Undo::Restore { sys_id, name, value } => {
+                    let mut body = Map::new();
+                    body.insert("value".into(), Value::String(value.clone()));
+                    match self.table_request("PATCH", "sys_properties", Some(sys_id), Some(&body), &format!("restore of {name}"), state).await {
+                        Ok(a) if a.status == 200 => None,
+                        Ok(a) => Some(format!("cleanup: restoring {name}={value} answered {}: restore it by hand", a.status)),
+                        Err(e) => Some(format!("cleanup: restoring {name}={value}: {e}: restore it by hand")),
+                    }
+                }
+            };
+            if let Some(problem) = problem {
+                state.warnings.push(problem);
+            }
+        }
+    }
+}
+
+/// Makes `{{id.field}}` available for every string field of a fixture's record.
+fn bind_record(vars: &mut Vars, id: &str, record: &Map<String, Value>) {
+    for (field, value) in record {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Object(o) => o.get("value").and_then(Value::as_str).unwrap_or_default().to_string(),
+            other => other.to_string(),
+        };
+        vars.insert(format!("{id}.{field}"), text);
+    }
+}

@@ -1,0 +1,140 @@
+//! Sending one request and recording the exchange for the reports, credentials redacted.
+
+use std::time::Instant;
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use serde_json::Value;
+
+use crate::report::ExchangeRecord;
+
+/// A request ready to send: everything rendered, credentials resolved.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub during: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub authorization: Option<String>,
+    pub body: Option<String>,
+}
+
+/// An answer: status, headers, and the body as text and (when it is JSON) as a value.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Option<Value>,
+}
+
+/// Sends `outgoing`; the record of the exchange is pushed whatever happens. `Err` names what
+/// broke (connection refused, timeout, unreadable body).
+pub async fn send(
+    client: &reqwest::Client,
+    outgoing: Outgoing,
+    log: &mut Vec<ExchangeRecord>,
+) -> Result<Answer, String> {
+    let started = Instant::now();
+    let mut record = ExchangeRecord {
+        during: outgoing.during.clone(),
+        method: outgoing.method.clone(),
+        url: outgoing.url.clone(),
+        request_headers: outgoing.headers.clone(),
+        request_body: outgoing.body.clone(),
+        status: None,
+        response_headers: Vec::new(),
+        response_body: None,
+        error: None,
+        duration_ms: 0.0,
+    };
+    if outgoing.authorization.is_some() {
+        record
+            .request_headers
+            .push(("authorization".into(), "[redacted]".into()));
+    }
+    let result = exchange(client, &outgoing).await;
+    record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(answer) => {
+            record.status = Some(answer.status);
+            record.response_headers = answer
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    let value = if is_secret_header(k.as_str()) {
+                        "[redacted]".to_string()
+                    } else {
+                        v.to_str().unwrap_or("<not text>").to_string()
+                    };
+                    (k.to_string(), value)
+                })
+                .collect();
+            record.response_body = Some(answer.text.clone());
+        }
+        Err(e) => record.error = Some(e.clone()),
+    }
+    log.push(record);
+    result
+}
+
+async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answer, String> {
+    let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
+        .map_err(|_| format!("`{}` is not an HTTP method", outgoing.method))?;
+    let mut request = client
+        .request(method, &outgoing.url)
+        .header("accept", "application/json");
+    for (name, value) in &outgoing.headers {
+        request = request.header(name, value);
+    }
+    if let Some(auth) = &outgoing.authorization {
+        request = request.header("authorization", auth);
+    }
+    if let Some(body) = &outgoing.body {
+        if !outgoing.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+            request = request.header(CONTENT_TYPE, "application/json");
+        }
+        request = request.body(body.clone());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| describe(&e, &outgoing.method, &outgoing.url))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("{} {}: reading the body failed: {e}", outgoing.method, outgoing.url))?;
+    let json = serde_json::from_str(&text).ok();
+    Ok(Answer {
+        status,
+        headers,
+        text,
+        json,
+    })
+}
+
+fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    // reqwest's own message names the cause chain; the URL never carries credentials here.
+    let mut cause = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        cause.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    format!("{method} {url} {what}: {cause}")
+}
+
+fn is_secret_header(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization" | "set-cookie" | "cookie" | "proxy-authorization"
+    )
+}

@@ -1,0 +1,101 @@
+//! The JSON Schemas of `schemas/`, compiled once per run (draft 2020-12).
+//!
+//! Files refer to each other with relative `$ref`s (`"common.schema.json#/$defs/sys_id"`):
+//! every file is registered under `https://sn-conform.invalid/schemas/<relative path>` and
+//! compiled with that base URI, so references resolve without any network access.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::Value;
+
+use crate::assets::AssetDir;
+
+const BASE: &str = "https://sn-conform.invalid/schemas/";
+
+/// A compiled validator per schema file.
+pub struct SchemaSet {
+    validators: BTreeMap<String, Validator>,
+}
+
+/// A schema file that does not parse or compile.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct SchemaError {
+    pub file: String,
+    pub message: String,
+}
+
+impl SchemaSet {
+    /// Parses and compiles every file of `dir`; every broken file is reported.
+    pub fn compile(dir: &AssetDir) -> Result<Self, Vec<SchemaError>> {
+        let mut errors = Vec::new();
+        let mut documents = Vec::new();
+        for file in &dir.files {
+            match serde_json::from_str::<Value>(&file.text) {
+                Ok(doc) => documents.push((file, doc)),
+                Err(e) => errors.push(SchemaError {
+                    file: format!("{}:{}", file.display, e.line()),
+                    message: format!("not valid JSON: {e}"),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let resources = documents
+            .iter()
+            .map(|(file, doc)| (format!("{BASE}{}", file.relative), doc.clone()));
+        let registry = Registry::new()
+            .extend(resources)
+            .and_then(|r| r.prepare())
+            .map_err(|e| {
+                vec![SchemaError {
+                    file: dir.origin.clone(),
+                    message: format!("cannot register the schemas: {e}"),
+                }]
+            })?;
+        let mut validators = BTreeMap::new();
+        for (file, doc) in &documents {
+            let built = jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .with_base_uri(format!("{BASE}{}", file.relative))
+                .with_registry(&registry)
+                .build(doc);
+            match built {
+                Ok(v) => {
+                    validators.insert(file.relative.clone(), v);
+                }
+                Err(e) => errors.push(SchemaError {
+                    file: file.display.clone(),
+                    message: format!("does not compile: {e}"),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self { validators })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The schema file names a step may refer to.
+    pub fn names(&self) -> BTreeSet<String> {
+        self.validators.keys().cloned().collect()
+    }
+
+    /// Every violation of schema `name` by `instance`, as `path: message` lines.
+    pub fn check(&self, name: &str, instance: &Value) -> Vec<String> {
+        let Some(validator) = self.validators.get(name) else {
+            return vec![format!("schema `{name}` is not loaded")];
+        };
+        validator
+            .iter_errors(instance)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                let at = if at.is_empty() { "$".to_string() } else { format!("${}", at.replace('/', ".")) };
+                format!("{at}: {e}")
+            })
+            .collect()
+    }
+}
