@@ -10,3 +10,5 @@ pub mod report;
 pub mod runner;
 pub mod schema_set;
 pub mod sys_id;
+pub mod inputs;
+pub mod cli;

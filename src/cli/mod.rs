@@ -1,0 +1,56 @@
+//! The command-line edge: argument types and one module per subcommand. Errors become
+//! messages and exit codes here: 0 all passed, 1 a trial failed, 2 invalid specs, schemas or
+//! options (nothing was sent).
+
+mod args;
+mod lint;
+mod mock;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use args::{Cli, Command, LintArgs, MockArgs, RunArgs};
+
+/// Exit status for invalid input: specs, schemas or options.
+pub const EXIT_INVALID: u8 = 2;
+
+/// Parses the process arguments and runs the chosen subcommand.
+pub fn main() -> ExitCode {
+    let cli = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let outcome = match cli.command {
+        None => run::run(cli.run),
+        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Mock(args)) => mock::serve(args),
+        Some(Command::Lint(args)) => lint::lint(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{} {error:#}", colored::Colorize::red("error:"));
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
+/// clap's default layout. libtest-mimic's flattened arguments bring a bare template of their
+/// own (no program name, no description), which this puts back.
+const HELP_TEMPLATE: &str =
+    "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
+const AFTER_HELP: &str = "Exit status: 0 every trial that ran passed; 1 a trial failed; 2 the specs, \
+schemas or options are invalid (nothing was sent).\nBuilt-in mock accounts: admin, awa.integration, \
+no.role, each with its user name as password.";
+
+/// The command with the help layout restored on the top level and on `run`.
+pub fn command() -> clap::Command {
+    Cli::command()
+        .help_template(HELP_TEMPLATE)
+        .after_help(AFTER_HELP)
+        .disable_version_flag(false)
+        .mut_subcommand("run", |c| c.help_template(HELP_TEMPLATE).after_help(AFTER_HELP))
+}

@@ -1,0 +1,138 @@
+//! `sn-conform run`: load, check, run every trial through libtest-mimic, write the reports.
+
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context};
+use colored::Colorize;
+
+use super::RunArgs;
+use crate::inputs;
+use crate::mock::{Mock, MockOptions, RunningMock};
+use crate::report::{self, RunReport};
+use crate::runner::{self, Credentials, RunContext, Target};
+
+/// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
+const DEFAULT_THREADS: usize = 4;
+
+pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (suite, schemas) = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            for line in &errors.0 {
+                eprintln!("{} {line}", "error:".red());
+            }
+            eprintln!("{} mistake(s) in the specs or schemas; nothing was sent", errors.0.len());
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+
+    let (target, embedded) = match args.base_url.clone() {
+        Some(url) => (instance_target(&args, &url)?, None),
+        None => {
+            let mock = Mock::new(MockOptions {
+                faults: args.mock_faults.iter().copied().collect(),
+                ..MockOptions::default()
+            });
+            let running = runtime
+                .block_on(RunningMock::start(mock))
+                .context("cannot start the built-in mock on 127.0.0.1")?;
+            (embedded_target(&args, &running.base_url), Some(running))
+        }
+    };
+    let base_url = target.base_url.clone();
+    let kind = target.kind;
+    let strict = target.strict;
+    let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone())?);
+
+    let cancelled = Arc::clone(&ctx.cancelled);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the running trials and cleaning up their fixtures");
+            cancelled.store(true, Ordering::SeqCst);
+        }
+    });
+
+    if args.libtest.test_threads.is_none() {
+        args.libtest.test_threads = Some(DEFAULT_THREADS);
+    }
+    let listing = args.libtest.list;
+    if !listing {
+        println!("sn-conform: running against {base_url} ({kind})");
+    }
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let clock = Instant::now();
+    let trials = runner::trials(&ctx, &suite);
+    let conclusion = libtest_mimic::run(&args.libtest, trials);
+    let duration_ms = clock.elapsed().as_secs_f64() * 1000.0;
+
+    if let Some(mock) = embedded {
+        runtime.block_on(mock.stop());
+    }
+    if listing {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = RunReport::new(base_url, kind, started_at, duration_ms, strict, ctx.take_results());
+    let written = report::write_all(&report, &args.report_dir)?;
+    let s = report.summary;
+    println!(
+        "sn-conform: {} passed, {} failed, {} errors, {} ignored of {} trials",
+        s.passed.to_string().green(),
+        s.failed.to_string().red(),
+        s.error.to_string().yellow(),
+        s.ignored,
+        s.total
+    );
+    let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("reports: {}", paths.join(", "));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(if conclusion.has_failed() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
+    Target {
+        base_url: base_url.to_string(),
+        main: Credentials::Basic { user: "admin".into(), password: "admin".into() },
+        norole: Some(Credentials::Basic { user: "no.role".into(), password: "no.role".into() }),
+        allow_config_changes: true,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        strict: args.strict,
+        kind: "embedded mock",
+    }
+}
+
+fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {
+    let parsed = reqwest::Url::parse(url).with_context(|| format!("--base-url `{url}` is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        bail!("--base-url `{url}` must be an http:// or https:// URL with a host");
+    }
+    if !args.mock_faults.is_empty() {
+        bail!("--mock-fault applies only to the built-in mock, not to --base-url");
+    }
+    let main = match (&args.token, &args.user, &args.password) {
+        (Some(token), _, _) => Credentials::Bearer(token.clone()),
+        (None, Some(user), Some(password)) => Credentials::Basic { user: user.clone(), password: password.clone() },
+        (None, Some(_), None) => bail!("--user needs --password (or SN_PASSWORD)"),
+        _ => bail!("--base-url needs credentials: --user and --password, or --token"),
+    };
+    let norole = match (&args.norole_user, &args.norole_password) {
+        (Some(user), Some(password)) => Some(Credentials::Basic { user: user.clone(), password: password.clone() }),
+        _ => None,
+    };
+    Ok(Target {
+        base_url: url.trim_end_matches('/').to_string(),
+        main,
+        norole,
+        allow_config_changes: args.allow_config_changes,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        strict: args.strict,
+        kind: "instance",
+    })
+}
