@@ -13,7 +13,10 @@ use crate::spec::{self, Suite};
 pub struct InputErrors(pub Vec<String>);
 
 /// The suite and its schemas, from the given directories or their defaults.
-pub fn load(specs: Option<&Path>, schemas: Option<&Path>) -> Result<(Suite, SchemaSet), InputErrors> {
+pub fn load(
+    specs: Option<&Path>,
+    schemas: Option<&Path>,
+) -> Result<(Suite, SchemaSet), InputErrors> {
     let schema_dir = assets::schemas(schemas).map_err(|e| InputErrors(vec![e.to_string()]))?;
     let schema_set = SchemaSet::compile(&schema_dir)
         .map_err(|errors| InputErrors(errors.iter().map(ToString::to_string).collect()))?;

@@ -3,12 +3,12 @@
 //!
 //! # Layout
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
-pub mod mock;
 pub mod assets;
-pub mod spec;
+pub mod cli;
+pub mod inputs;
+pub mod mock;
 pub mod report;
 pub mod runner;
 pub mod schema_set;
+pub mod spec;
 pub mod sys_id;
-pub mod inputs;
-pub mod cli;

@@ -93,7 +93,11 @@ impl SchemaSet {
             .iter_errors(instance)
             .map(|e| {
                 let at = e.instance_path().to_string();
-                let at = if at.is_empty() { "$".to_string() } else { format!("${}", at.replace('/', ".")) };
+                let at = if at.is_empty() {
+                    "$".to_string()
+                } else {
+                    format!("${}", at.replace('/', "."))
+                };
                 format!("{at}: {e}")
             })
             .collect()

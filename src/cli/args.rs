@@ -22,6 +22,8 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
+// Parsed once per process; boxing would only complicate clap's derive.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite (the default when no subcommand is given).
@@ -45,7 +47,12 @@ pub struct RunArgs {
     pub user: Option<String>,
 
     /// Password of the main account. Never printed or stored in reports.
-    #[arg(long, env = "SN_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SN_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
     pub password: Option<String>,
 
     /// Bearer token for the main account, instead of --user/--password.
@@ -54,11 +61,22 @@ pub struct RunArgs {
 
     /// An account without awa_integration_user, for the 403 cases. Absent: those scenarios are
     /// ignored with that reason.
-    #[arg(long, env = "SN_NOROLE_USER", value_name = "USER", requires = "norole_password")]
+    #[arg(
+        long,
+        env = "SN_NOROLE_USER",
+        value_name = "USER",
+        requires = "norole_password"
+    )]
     pub norole_user: Option<String>,
 
     /// Password of the no-role account.
-    #[arg(long, env = "SN_NOROLE_PASSWORD", value_name = "PASSWORD", hide_env_values = true, requires = "norole_user")]
+    #[arg(
+        long,
+        env = "SN_NOROLE_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true,
+        requires = "norole_user"
+    )]
     pub norole_password: Option<String>,
 
     /// Run scenarios that change instance-wide settings (glide.awa.enabled) and restore them
@@ -67,7 +85,12 @@ pub struct RunArgs {
     pub allow_config_changes: bool,
 
     /// Where report.json, junit.xml, summary.md and report.html are written.
-    #[arg(long, env = "SN_REPORT_DIR", value_name = "DIR", default_value = "reports")]
+    #[arg(
+        long,
+        env = "SN_REPORT_DIR",
+        value_name = "DIR",
+        default_value = "reports"
+    )]
     pub report_dir: PathBuf,
 
     /// Seconds to wait for each request before it counts as an error.

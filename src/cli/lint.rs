@@ -24,7 +24,10 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let spec_dirs: Vec<AssetDir> = if args.paths.is_empty() {
         vec![assets::specs(args.specs.as_deref())?]
     } else {
-        args.paths.iter().map(|p| one_path(p)).collect::<Result<_, _>>()?
+        args.paths
+            .iter()
+            .map(|p| one_path(p))
+            .collect::<Result<_, _>>()?
     };
     let mut scenarios = 0;
     let mut files = 0;

@@ -52,5 +52,7 @@ pub fn command() -> clap::Command {
         .help_template(HELP_TEMPLATE)
         .after_help(AFTER_HELP)
         .disable_version_flag(false)
-        .mut_subcommand("run", |c| c.help_template(HELP_TEMPLATE).after_help(AFTER_HELP))
+        .mut_subcommand("run", |c| {
+            c.help_template(HELP_TEMPLATE).after_help(AFTER_HELP)
+        })
 }

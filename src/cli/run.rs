@@ -24,7 +24,10 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             for line in &errors.0 {
                 eprintln!("{} {line}", "error:".red());
             }
-            eprintln!("{} mistake(s) in the specs or schemas; nothing was sent", errors.0.len());
+            eprintln!(
+                "{} mistake(s) in the specs or schemas; nothing was sent",
+                errors.0.len()
+            );
             return Ok(ExitCode::from(super::EXIT_INVALID));
         }
     };
@@ -67,7 +70,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     if !listing {
         println!("sn-conform: running against {base_url} ({kind})");
     }
-    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let clock = Instant::now();
     let trials = runner::trials(&ctx, &suite);
     let conclusion = libtest_mimic::run(&args.libtest, trials);
@@ -79,7 +84,14 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     if listing {
         return Ok(ExitCode::SUCCESS);
     }
-    let report = RunReport::new(base_url, kind, started_at, duration_ms, strict, ctx.take_results());
+    let report = RunReport::new(
+        base_url,
+        kind,
+        started_at,
+        duration_ms,
+        strict,
+        ctx.take_results(),
+    );
     let written = report::write_all(&report, &args.report_dir)?;
     let s = report.summary;
     println!(
@@ -93,14 +105,24 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("reports: {}", paths.join(", "));
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(if conclusion.has_failed() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if conclusion.has_failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
     Target {
         base_url: base_url.to_string(),
-        main: Credentials::Basic { user: "admin".into(), password: "admin".into() },
-        norole: Some(Credentials::Basic { user: "no.role".into(), password: "no.role".into() }),
+        main: Credentials::Basic {
+            user: "admin".into(),
+            password: "admin".into(),
+        },
+        norole: Some(Credentials::Basic {
+            user: "no.role".into(),
+            password: "no.role".into(),
+        }),
         allow_config_changes: true,
         timeout: Duration::from_secs(args.timeout.max(1)),
         strict: args.strict,
@@ -109,7 +131,8 @@ fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
 }
 
 fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {
-    let parsed = reqwest::Url::parse(url).with_context(|| format!("--base-url `{url}` is not a URL"))?;
+    let parsed =
+        reqwest::Url::parse(url).with_context(|| format!("--base-url `{url}` is not a URL"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         bail!("--base-url `{url}` must be an http:// or https:// URL with a host");
     }
@@ -118,12 +141,18 @@ fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {
     }
     let main = match (&args.token, &args.user, &args.password) {
         (Some(token), _, _) => Credentials::Bearer(token.clone()),
-        (None, Some(user), Some(password)) => Credentials::Basic { user: user.clone(), password: password.clone() },
+        (None, Some(user), Some(password)) => Credentials::Basic {
+            user: user.clone(),
+            password: password.clone(),
+        },
         (None, Some(_), None) => bail!("--user needs --password (or SN_PASSWORD)"),
         _ => bail!("--base-url needs credentials: --user and --password, or --token"),
     };
     let norole = match (&args.norole_user, &args.norole_password) {
-        (Some(user), Some(password)) => Some(Credentials::Basic { user: user.clone(), password: password.clone() }),
+        (Some(user), Some(password)) => Some(Credentials::Basic {
+            user: user.clone(),
+            password: password.clone(),
+        }),
         _ => None,
     };
     Ok(Target {

@@ -59,11 +59,19 @@ fn gate(mock: &Mock, headers: &HeaderMap) -> Result<(), ApiError> {
 
 fn list_reject_reasons(mock: &Mock, channel_id: &str, headers: &HeaderMap) -> Reply {
     gate(mock, headers)?;
-    let mut reasons = mock.store().with(|t| {
-        t.get("awa_service_channel", channel_id)
-            .map(|_| t.find(REJECT_REASON, &[("service_channel".into(), channel_id.into())]))
-    })
-    .ok_or_else(|| ApiError::no_record(StatusCode::NOT_FOUND, "awa_service_channel", channel_id))?;
+    let mut reasons = mock
+        .store()
+        .with(|t| {
+            t.get("awa_service_channel", channel_id).map(|_| {
+                t.find(
+                    REJECT_REASON,
+                    &[("service_channel".into(), channel_id.into())],
+                )
+            })
+        })
+        .ok_or_else(|| {
+            ApiError::no_record(StatusCode::NOT_FOUND, "awa_service_channel", channel_id)
+        })?;
     if !mock.has(Fault::RejectReasonsUnsorted) {
         reasons.sort_by_key(order_of);
     }
@@ -98,9 +106,7 @@ fn required<'a>(
 ) -> Result<Vec<&'a str>, ApiError> {
     fields
         .iter()
-        .map(|(name, missing)| {
-            body_str(body, name).ok_or_else(|| invalid(missing))
-        })
+        .map(|(name, missing)| body_str(body, name).ok_or_else(|| invalid(missing)))
         .collect()
 }
 
@@ -177,10 +183,18 @@ fn reject_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     };
     mock.store().with(|t| -> Result<(), ApiError> {
         if t.get("sys_user", agent_id).is_none() {
-            return Err(ApiError::no_record(unknown_agent_status, "sys_user", agent_id));
+            return Err(ApiError::no_record(
+                unknown_agent_status,
+                "sys_user",
+                agent_id,
+            ));
         }
         if t.get(REJECT_REASON, reason_id).is_none() {
-            return Err(ApiError::no_record(StatusCode::NOT_FOUND, REJECT_REASON, reason_id));
+            return Err(ApiError::no_record(
+                StatusCode::NOT_FOUND,
+                REJECT_REASON,
+                reason_id,
+            ));
         }
         let item = t
             .get(WORK_ITEM, work_item_id)

@@ -40,7 +40,8 @@ pub async fn update(
 fn drop_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authorize(headers, ROLE_AWA_INTEGRATION)?;
     let body = mock.json_body(body)?;
-    let interaction_id = body_str(&body, "interaction_id").ok_or_else(|| invalid(INSUFFICIENT_INPUT, "interaction_id is required"))?;
+    let interaction_id = body_str(&body, "interaction_id")
+        .ok_or_else(|| invalid(INSUFFICIENT_INPUT, "interaction_id is required"))?;
     let member = find_member(mock, interaction_id, user_id)?;
     let member_id = field_str(&member, "sys_id").to_string();
     if !mock.has(Fault::DropKeepsActive) {
@@ -138,4 +139,3 @@ fn find_member(mock: &Mock, interaction_id: &str, user_id: &str) -> Result<Recor
 fn invalid(message: &str, detail: impl Into<String>) -> ApiError {
     ApiError::bad_request(message, detail)
 }
-

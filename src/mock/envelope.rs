@@ -122,7 +122,8 @@ impl ApiError {
             self.omit_status_field = true;
         }
         if faults.has(Fault::UnauthenticatedWithoutChallenge) {
-            self.headers.retain(|(name, _)| name != header::WWW_AUTHENTICATE);
+            self.headers
+                .retain(|(name, _)| name != header::WWW_AUTHENTICATE);
         }
         self
     }

@@ -37,7 +37,13 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
             "channel is required to create an interaction",
         )
     })?;
-    let context = document_pair(&body, "context", "context_table", "context_id", CONTEXT_TABLE)?;
+    let context = document_pair(
+        &body,
+        "context",
+        "context_table",
+        "context_id",
+        CONTEXT_TABLE,
+    )?;
     let metadata = document_pair(
         &body,
         "channel_metadata",
@@ -109,8 +115,14 @@ fn close_interaction(mock: &Mock, interaction_id: &str, headers: &HeaderMap) -> 
 /// Where an interaction's context (or channel metadata) lives: a given table/id pair, or a new
 /// record of the default table holding the given map.
 enum Document {
-    Existing { table: String, id: String },
-    New { table: &'static str, content: Option<Value> },
+    Existing {
+        table: String,
+        id: String,
+    },
+    New {
+        table: &'static str,
+        content: Option<Value>,
+    },
 }
 
 impl Document {

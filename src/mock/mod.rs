@@ -133,7 +133,10 @@ pub fn app(mock: Mock) -> Router {
     };
 
     let (drop, update) = if mock.has(Fault::PutNotRouted) {
-        (post(conversation_member::drop), post(conversation_member::update))
+        (
+            post(conversation_member::drop),
+            post(conversation_member::update),
+        )
     } else {
         (
             post(conversation_member::drop).put(conversation_member::drop),
@@ -143,7 +146,10 @@ pub fn app(mock: Mock) -> Router {
     operation("/conversation/member/{user_id}/drop", drop);
     operation("/conversation/member/{user_id}/update", update);
     operation("/interaction", post(interaction::create));
-    operation("/interaction/{interaction_id}/close", post(interaction::close));
+    operation(
+        "/interaction/{interaction_id}/close",
+        post(interaction::close),
+    );
     operation(
         "/awa/inbox/actions/reject_reasons/{channel_id}",
         get(awa::reject_reasons),

@@ -19,12 +19,22 @@ pub const TABLES: &[(&str, &[(&str, &str)])] = &[
     ("sys_properties", &[]),
     ("awa_service_channel", &[]),
     ("awa_queue", &[]),
-    ("awa_reject_reason", &[("service_channel", "awa_service_channel")]),
+    (
+        "awa_reject_reason",
+        &[("service_channel", "awa_service_channel")],
+    ),
     (
         "awa_work_item",
         &[("assigned_to", "sys_user"), ("queue", "awa_queue")],
     ),
-    ("interaction", &[("closed_by", "sys_user"), ("opened_for", "sys_user"), ("assigned_to", "sys_user")]),
+    (
+        "interaction",
+        &[
+            ("closed_by", "sys_user"),
+            ("opened_for", "sys_user"),
+            ("assigned_to", "sys_user"),
+        ],
+    ),
     ("interaction_json_blob", &[]),
     ("live_group_profile", &[]),
     (
@@ -39,7 +49,11 @@ fn defaults(table: &str) -> &'static [(&'static str, &'static str)] {
     match table {
         "sys_user" => &[("active", "true")],
         "awa_service_channel" => &[("active", "true")],
-        "awa_work_item" => &[("rejected", "false"), ("assigned_to", ""), ("state", "queued")],
+        "awa_work_item" => &[
+            ("rejected", "false"),
+            ("assigned_to", ""),
+            ("state", "queued"),
+        ],
         "sys_cs_conversation_member" => &[("active", "true"), ("member_type", "observer")],
         _ => &[],
     }
@@ -111,7 +125,10 @@ impl Tables {
             .entry(table.to_string())
             .or_default()
             .insert(sys_id.clone(), record.clone());
-        self.order.entry(table.to_string()).or_default().push(sys_id);
+        self.order
+            .entry(table.to_string())
+            .or_default()
+            .push(sys_id);
         record
     }
 
@@ -120,7 +137,12 @@ impl Tables {
     }
 
     /// Sets fields of an existing record; `None` when there is no such record.
-    pub fn update(&mut self, table: &str, sys_id: &str, fields: &Map<String, Value>) -> Option<Record> {
+    pub fn update(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        fields: &Map<String, Value>,
+    ) -> Option<Record> {
         let record = self.tables.get_mut(table)?.get_mut(sys_id)?;
         for (name, value) in fields {
             if name != "sys_id" {

@@ -77,7 +77,9 @@ pub async fn read(
             .store()
             .with(|t| t.get(&table, &id).cloned())
             .ok_or_else(no_record)?;
-        Ok(Success::ok(View::new(&params, &headers).render(&table, &record)))
+        Ok(Success::ok(
+            View::new(&params, &headers).render(&table, &record),
+        ))
     })();
     mock.respond(reply)
 }
@@ -97,7 +99,9 @@ pub async fn update(
             .store()
             .with(|t| t.update(&table, &id, &fields))
             .ok_or_else(no_record)?;
-        Ok(Success::ok(View::new(&params, &headers).render(&table, &record)))
+        Ok(Success::ok(
+            View::new(&params, &headers).render(&table, &record),
+        ))
     })();
     mock.respond(reply)
 }
@@ -126,10 +130,7 @@ fn known(table: &str) -> Result<(), ApiError> {
     if is_known_table(table) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            format!("Invalid table {table}"),
-            "",
-        ))
+        Err(ApiError::bad_request(format!("Invalid table {table}"), ""))
     }
 }
 
@@ -171,7 +172,10 @@ fn number_param(params: &HashMap<String, String>, name: &str) -> Result<Option<u
         .get(name)
         .map(|v| {
             v.parse().map_err(|_| {
-                ApiError::bad_request(format!("Invalid value for {name}"), format!("`{v}` is not a number"))
+                ApiError::bad_request(
+                    format!("Invalid value for {name}"),
+                    format!("`{v}` is not a number"),
+                )
             })
         })
         .transpose()

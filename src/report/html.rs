@@ -18,23 +18,45 @@ pub fn render(report: &RunReport) -> String {
         s.passed, s.failed, s.error, s.ignored, s.total, report.duration_ms
     );
     for (api, trials) in report.by_api() {
-        let _ = writeln!(out, "<h2>{}</h2>\n<table><tr><th>trial</th><th>outcome</th><th>detail</th></tr>", esc(api));
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<table><tr><th>trial</th><th>outcome</th><th>detail</th></tr>",
+            esc(api)
+        );
         for t in trials {
-            let _ = write!(out, "<tr><td>{}</td><td class=\"{}\">{}</td><td>", esc(&t.name), t.outcome.as_str(), t.outcome.as_str());
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>",
+                esc(&t.name),
+                t.outcome.as_str(),
+                t.outcome.as_str()
+            );
             match t.outcome {
                 Outcome::Ignored => out.push_str(&esc(t.reason.as_deref().unwrap_or(""))),
                 Outcome::Failed | Outcome::Error => {
                     let _ = write!(out, "<pre>{}</pre>", esc(&t.failures.join("\n")));
-                    let _ = write!(out, "<details><summary>{} exchange(s)</summary>", t.exchanges.len());
+                    let _ = write!(
+                        out,
+                        "<details><summary>{} exchange(s)</summary>",
+                        t.exchanges.len()
+                    );
                     for x in &t.exchanges {
-                        let status = x.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+                        let status = x
+                            .status
+                            .map_or_else(|| "no answer".to_string(), |s| s.to_string());
                         let _ = write!(
                             out,
                             "<pre>{} {} ({})\n{}\n→ {}\n{}</pre>",
-                            esc(&x.method), esc(&x.url), esc(&x.during),
+                            esc(&x.method),
+                            esc(&x.url),
+                            esc(&x.during),
                             esc(x.request_body.as_deref().unwrap_or("")),
                             esc(&status),
-                            esc(x.response_body.as_deref().or(x.error.as_deref()).unwrap_or(""))
+                            esc(x
+                                .response_body
+                                .as_deref()
+                                .or(x.error.as_deref())
+                                .unwrap_or(""))
                         );
                     }
                     out.push_str("</details>");
@@ -53,5 +75,8 @@ pub fn render(report: &RunReport) -> String {
 }
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -23,20 +23,33 @@ pub fn render(report: &RunReport) -> String {
         "# sn-conform: {} passed, {} failed, {} errors, {} ignored ({} trials)\n",
         s.passed, s.failed, s.error, s.ignored, s.total
     );
-    let _ = writeln!(out, "Target: {} ({})\n", report.base_url, report.target_kind);
+    let _ = writeln!(
+        out,
+        "Target: {} ({})\n",
+        report.base_url, report.target_kind
+    );
     for (api, trials) in report.by_api() {
         let _ = writeln!(out, "## {api}\n");
         let _ = writeln!(out, "| trial | outcome | detail |");
         let _ = writeln!(out, "|---|---|---|");
         for t in trials {
-            let short_name = t.name.split_once('/').map_or(t.name.as_str(), |(_, rest)| rest);
+            let short_name = t
+                .name
+                .split_once('/')
+                .map_or(t.name.as_str(), |(_, rest)| rest);
             let detail = match t.outcome {
                 Outcome::Passed if t.warnings.is_empty() => String::new(),
                 Outcome::Passed => format!("warning: {}", t.warnings[0]),
                 Outcome::Ignored => t.reason.clone().unwrap_or_default(),
                 Outcome::Failed | Outcome::Error => t.failures.first().cloned().unwrap_or_default(),
             };
-            let _ = writeln!(out, "| {} | {} | {} |", cell(short_name), t.outcome.as_str(), cell(&detail));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(short_name),
+                t.outcome.as_str(),
+                cell(&detail)
+            );
         }
         out.push('\n');
     }

@@ -112,7 +112,14 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    pub fn new(base_url: String, target_kind: &str, started_at: u64, duration_ms: f64, strict: bool, mut trials: Vec<TrialResult>) -> Self {
+    pub fn new(
+        base_url: String,
+        target_kind: &str,
+        started_at: u64,
+        duration_ms: f64,
+        strict: bool,
+        mut trials: Vec<TrialResult>,
+    ) -> Self {
         trials.sort_by(|a, b| a.name.cmp(&b.name));
         Self {
             tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),

@@ -18,7 +18,10 @@ pub struct Finding {
 
 impl Finding {
     fn must(message: String) -> Self {
-        Self { level: Level::Must, message }
+        Self {
+            level: Level::Must,
+            message,
+        }
     }
 }
 
@@ -50,7 +53,10 @@ pub fn response(
         for m in matcher::compare(&expected, actual.as_ref(), false) {
             found.push(Finding {
                 level: check.level,
-                message: format!("header {}: expected {}, got {}", check.name, m.expected, m.actual),
+                message: format!(
+                    "header {}: expected {}, got {}",
+                    check.name, m.expected, m.actual
+                ),
             });
         }
     }
@@ -89,7 +95,10 @@ pub fn record(expected: &Value, actual: &Value, vars: &Vars) -> Result<Vec<Findi
         .into_iter()
         .map(|m| {
             let field = m.path.trim_start_matches("$.");
-            Finding::must(format!("field {field}: expected {}, got {}", m.expected, m.actual))
+            Finding::must(format!(
+                "field {field}: expected {}, got {}",
+                m.expected, m.actual
+            ))
         })
         .collect())
 }

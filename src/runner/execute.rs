@@ -26,8 +26,16 @@ struct TrialState {
 
 /// Something to put back after the steps, in reverse order.
 enum Undo {
-    Delete { table: String, sys_id: String, what: String },
-    Restore { sys_id: String, name: String, value: String },
+    Delete {
+        table: String,
+        sys_id: String,
+        what: String,
+    },
+    Restore {
+        sys_id: String,
+        name: String,
+        value: String,
+    },
 }
 
 /// Why a step stopped the scenario.
@@ -90,7 +98,8 @@ impl RunContext {
             undo: Vec::new(),
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.runtime.block_on(self.run_scenario(scenario, &mut state));
+            self.runtime
+                .block_on(self.run_scenario(scenario, &mut state));
         }));
         if let Err(panic) = ran {
             let text = panic
@@ -98,7 +107,9 @@ impl RunContext {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            state.broken.get_or_insert(format!("the harness panicked: {text}"));
+            state
+                .broken
+                .get_or_insert(format!("the harness panicked: {text}"));
         }
         self.runtime.block_on(self.teardown(&mut state));
 
@@ -148,10 +159,20 @@ impl RunContext {
         }
     }
 
-    async fn run_step(&self, scenario: &Scenario, step: &Step, state: &mut TrialState) -> Result<(), Stop> {
+    async fn run_step(
+        &self,
+        scenario: &Scenario,
+        step: &Step,
+        state: &mut TrialState,
+    ) -> Result<(), Stop> {
         let at = format!("{}:{}: step \"{}\"", scenario.file, step.line, step.name);
         let findings = match &step.action {
-            Action::Request { request, expect, captures, cleanup } => {
+            Action::Request {
+                request,
+                expect,
+                captures,
+                cleanup,
+            } => {
                 let outgoing = match self.render_request(request, &step.name, &state.vars) {
                     Ok(o) => o,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
@@ -183,7 +204,14 @@ impl RunContext {
             Action::Record(check) => {
                 let sys_id = template::render(&check.sys_id, &state.vars).unwrap_or_default();
                 let answer = match self
-                    .table_request("GET", &check.table, Some(&sys_id), None, &format!("step \"{}\"", step.name), state)
+                    .table_request(
+                        "GET",
+                        &check.table,
+                        Some(&sys_id),
+                        None,
+                        &format!("step \"{}\"", step.name),
+                        state,
+                    )
                     .await
                 {
                     Ok(a) => a,
@@ -192,12 +220,19 @@ impl RunContext {
                 let record = answer.json.as_ref().and_then(|j| j.get("result"));
                 match record {
                     Some(record) if answer.status == 200 => {
-                        match checks::record(&Value::Object(check.fields.clone()), record, &state.vars) {
+                        match checks::record(
+                            &Value::Object(check.fields.clone()),
+                            record,
+                            &state.vars,
+                        ) {
                             Ok(f) => f
                                 .into_iter()
                                 .map(|f| Finding {
                                     level: f.level,
-                                    message: format!("record {}/{sys_id}: {}", check.table, f.message),
+                                    message: format!(
+                                        "record {}/{sys_id}: {}",
+                                        check.table, f.message
+                                    ),
                                 })
                                 .collect(),
                             Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
@@ -238,7 +273,13 @@ impl RunContext {
         Stop::Broken
     }
 
-    fn capture(&self, at: &str, captures: &[(String, String)], answer: &Answer, state: &mut TrialState) {
+    fn capture(
+        &self,
+        at: &str,
+        captures: &[(String, String)],
+        answer: &Answer,
+        state: &mut TrialState,
+    ) {
         for (name, pointer) in captures {
             let value = answer.json.as_ref().and_then(|j| j.pointer(pointer));
             match value {
@@ -259,7 +300,12 @@ impl RunContext {
         }
     }
 
-    fn render_request(&self, request: &Request, step: &str, vars: &Vars) -> Result<Outgoing, String> {
+    fn render_request(
+        &self,
+        request: &Request,
+        step: &str,
+        vars: &Vars,
+    ) -> Result<Outgoing, String> {
         let path = template::render(&request.path, vars)?;
         let mut url = format!("{}{}", self.target.base_url, path);
         if !request.query.is_empty() {
@@ -321,20 +367,42 @@ impl RunContext {
         http::send(&self.client, outgoing, &mut state.exchanges).await
     }
 
-    async fn set_up(&self, scenario: &Scenario, fixture: &Fixture, state: &mut TrialState) -> Result<(), String> {
+    async fn set_up(
+        &self,
+        scenario: &Scenario,
+        fixture: &Fixture,
+        state: &mut TrialState,
+    ) -> Result<(), String> {
         let at = |line: usize| format!("{}:{line}: fixture", scenario.file);
         match fixture {
-            Fixture::Create { id, table, fields, line } => {
+            Fixture::Create {
+                id,
+                table,
+                fields,
+                line,
+            } => {
                 let rendered = template::render_value(&Value::Object(fields.clone()), &state.vars)
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
                 let body = rendered.as_object().cloned().unwrap_or_default();
                 let answer = self
-                    .table_request("POST", table, None, Some(&body), &format!("fixture `{id}`"), state)
+                    .table_request(
+                        "POST",
+                        table,
+                        None,
+                        Some(&body),
+                        &format!("fixture `{id}`"),
+                        state,
+                    )
                     .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let record = answer.json.as_ref().and_then(|j| j.get("result")).and_then(Value::as_object);
+                let record = answer
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.get("result"))
+                    .and_then(Value::as_object);
                 let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
-                let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status) else {
+                let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
+                else {
                     return Err(format!(
                         "{} `{id}`: creating a {table} record answered {} ({})",
                         at(*line),
@@ -350,9 +418,17 @@ impl RunContext {
                 bind_record(&mut state.vars, id, record);
                 Ok(())
             }
-            Fixture::Lookup { id, table, query, line } => {
-                let query = template::render(query, &state.vars).map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let record = self.find_one(table, &query, &format!("fixture `{id}`"), state).await
+            Fixture::Lookup {
+                id,
+                table,
+                query,
+                line,
+            } => {
+                let query = template::render(query, &state.vars)
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = self
+                    .find_one(table, &query, &format!("fixture `{id}`"), state)
+                    .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
                 bind_record(&mut state.vars, id, &record);
                 Ok(())
@@ -363,26 +439,59 @@ impl RunContext {
                     .find_one("sys_properties", &format!("name={name}"), &during, state)
                     .await
                     .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
-                let sys_id = record.get("sys_id").and_then(Value::as_str).unwrap_or_default().to_string();
-                let old = record.get("value").and_then(Value::as_str).unwrap_or_default().to_string();
+                let sys_id = record
+                    .get("sys_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let old = record
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let mut body = Map::new();
                 body.insert("value".into(), Value::String(value.clone()));
                 let answer = self
-                    .table_request("PATCH", "sys_properties", Some(&sys_id), Some(&body), &during, state)
+                    .table_request(
+                        "PATCH",
+                        "sys_properties",
+                        Some(&sys_id),
+                        Some(&body),
+                        &during,
+                        state,
+                    )
                     .await
                     .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
                 if answer.status != 200 {
-                    return Err(format!("{} {name}: setting it answered {}", at(*line), answer.status));
+                    return Err(format!(
+                        "{} {name}: setting it answered {}",
+                        at(*line),
+                        answer.status
+                    ));
                 }
-                state.undo.push(Undo::Restore { sys_id, name: name.clone(), value: old });
+                state.undo.push(Undo::Restore {
+                    sys_id,
+                    name: name.clone(),
+                    value: old,
+                });
                 Ok(())
             }
         }
     }
 
-    async fn find_one(&self, table: &str, query: &str, during: &str, state: &mut TrialState) -> Result<Map<String, Value>, String> {
-        let encoded = serde_urlencoded::to_string([("sysparm_query", query), ("sysparm_limit", "1"), ("sysparm_exclude_reference_link", "true")])
-            .map_err(|e| e.to_string())?;
+    async fn find_one(
+        &self,
+        table: &str,
+        query: &str,
+        during: &str,
+        state: &mut TrialState,
+    ) -> Result<Map<String, Value>, String> {
+        let encoded = serde_urlencoded::to_string([
+            ("sysparm_query", query),
+            ("sysparm_limit", "1"),
+            ("sysparm_exclude_reference_link", "true"),
+        ])
+        .map_err(|e| e.to_string())?;
         let outgoing = Outgoing {
             during: during.to_string(),
             method: "GET".into(),
@@ -400,26 +509,68 @@ impl RunContext {
             .and_then(|list| list.first())
             .and_then(Value::as_object)
             .cloned()
-            .ok_or_else(|| format!("no {table} record matches `{query}` (answer {}: {})", answer.status, checks::snippet(&answer.text)))
+            .ok_or_else(|| {
+                format!(
+                    "no {table} record matches `{query}` (answer {}: {})",
+                    answer.status,
+                    checks::snippet(&answer.text)
+                )
+            })
     }
 
     async fn teardown(&self, state: &mut TrialState) {
         while let Some(undo) = state.undo.pop() {
             let problem = match &undo {
-                Undo::Delete { table, sys_id, what } => {
-                    match self.table_request("DELETE", table, Some(sys_id), None, &format!("cleanup of {what}"), state).await {
+                Undo::Delete {
+                    table,
+                    sys_id,
+                    what,
+                } => {
+                    match self
+                        .table_request(
+                            "DELETE",
+                            table,
+                            Some(sys_id),
+                            None,
+                            &format!("cleanup of {what}"),
+                            state,
+                        )
+                        .await
+                    {
                         Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => None,
-                        Ok(a) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}) answered {}", a.status)),
+                        Ok(a) => Some(format!(
+                            "cleanup: deleting {what} ({table}/{sys_id}) answered {}",
+                            a.status
+                        )),
                         Err(e) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}): {e}")),
                     }
                 }
-                Undo::Restore { sys_id, name, value } => {
+                Undo::Restore {
+                    sys_id,
+                    name,
+                    value,
+                } => {
                     let mut body = Map::new();
                     body.insert("value".into(), Value::String(value.clone()));
-                    match self.table_request("PATCH", "sys_properties", Some(sys_id), Some(&body), &format!("restore of {name}"), state).await {
+                    match self
+                        .table_request(
+                            "PATCH",
+                            "sys_properties",
+                            Some(sys_id),
+                            Some(&body),
+                            &format!("restore of {name}"),
+                            state,
+                        )
+                        .await
+                    {
                         Ok(a) if a.status == 200 => None,
-                        Ok(a) => Some(format!("cleanup: restoring {name}={value} answered {}: restore it by hand", a.status)),
-                        Err(e) => Some(format!("cleanup: restoring {name}={value}: {e}: restore it by hand")),
+                        Ok(a) => Some(format!(
+                            "cleanup: restoring {name}={value} answered {}: restore it by hand",
+                            a.status
+                        )),
+                        Err(e) => Some(format!(
+                            "cleanup: restoring {name}={value}: {e}: restore it by hand"
+                        )),
                     }
                 }
             };
@@ -435,7 +586,11 @@ fn bind_record(vars: &mut Vars, id: &str, record: &Map<String, Value>) {
     for (field, value) in record {
         let text = match value {
             Value::String(s) => s.clone(),
-            Value::Object(o) => o.get("value").and_then(Value::as_str).unwrap_or_default().to_string(),
+            Value::Object(o) => o
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             other => other.to_string(),
         };
         vars.insert(format!("{id}.{field}"), text);

@@ -90,7 +90,11 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         request = request.header("authorization", auth);
     }
     if let Some(body) = &outgoing.body {
-        if !outgoing.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        if !outgoing
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
             request = request.header(CONTENT_TYPE, "application/json");
         }
         request = request.body(body.clone());
@@ -101,10 +105,12 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         .map_err(|e| describe(&e, &outgoing.method, &outgoing.url))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("{} {}: reading the body failed: {e}", outgoing.method, outgoing.url))?;
+    let text = response.text().await.map_err(|e| {
+        format!(
+            "{} {}: reading the body failed: {e}",
+            outgoing.method, outgoing.url
+        )
+    })?;
     let json = serde_json::from_str(&text).ok();
     Ok(Answer {
         status,

@@ -115,7 +115,10 @@ fn completion(result: &TrialResult) -> Result<Completion, Failed> {
             };
             let mut text = format!("{label}\n  {}", result.failures.join("\n  "));
             if !result.warnings.is_empty() {
-                text.push_str(&format!("\n  warnings:\n    {}", result.warnings.join("\n    ")));
+                text.push_str(&format!(
+                    "\n  warnings:\n    {}",
+                    result.warnings.join("\n    ")
+                ));
             }
             Err(Failed::from(text))
         }
@@ -135,7 +138,9 @@ pub fn run_all(ctx: &Arc<RunContext>, suite: &Suite, threads: usize) -> Vec<Tria
         for _ in 0..threads.max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((scenario, variant)) = work.get(i) else { break };
+                let Some((scenario, variant)) = work.get(i) else {
+                    break;
+                };
                 ctx.run_trial(scenario, variant);
             });
         }

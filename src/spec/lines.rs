@@ -103,11 +103,12 @@ impl MarkedEventReceiver for Indexer {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let path = self.value_path();
                 self.lines.entry(path.clone()).or_insert(mark.line());
-                self.stack.push(if matches!(event, Event::MappingStart(..)) {
-                    Frame::Map { path, key: None }
-                } else {
-                    Frame::Seq { path, next: 0 }
-                });
+                self.stack
+                    .push(if matches!(event, Event::MappingStart(..)) {
+                        Frame::Map { path, key: None }
+                    } else {
+                        Frame::Seq { path, next: 0 }
+                    });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();

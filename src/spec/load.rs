@@ -32,18 +32,25 @@ impl fmt::Display for SpecError {
 
 /// Loads every spec file of `specs`; `schema_names` are the files of `schemas/` a step may
 /// name. Either the whole suite, or every mistake found.
-pub fn load_suite(specs: &AssetDir, schema_names: &BTreeSet<String>) -> Result<Suite, Vec<SpecError>> {
+pub fn load_suite(
+    specs: &AssetDir,
+    schema_names: &BTreeSet<String>,
+) -> Result<Suite, Vec<SpecError>> {
     let mut errors = Vec::new();
     let mut scenarios = Vec::new();
     let mut operations: BTreeMap<(String, String), String> = BTreeMap::new();
     for file in &specs.files {
         match load_file(file, schema_names) {
             Ok((api, operation, mut found)) => {
-                if let Some(first) = operations.insert((api.clone(), operation.clone()), file.display.clone()) {
+                if let Some(first) =
+                    operations.insert((api.clone(), operation.clone()), file.display.clone())
+                {
                     errors.push(SpecError {
                         file: file.display.clone(),
                         line: LineIndex::new(&file.text).line("operation"),
-                        message: format!("operation {api}/{operation} is already defined in {first}"),
+                        message: format!(
+                            "operation {api}/{operation} is already defined in {first}"
+                        ),
                     });
                 }
                 scenarios.append(&mut found);
@@ -59,7 +66,8 @@ pub fn load_suite(specs: &AssetDir, schema_names: &BTreeSet<String>) -> Result<S
         });
     }
     if errors.is_empty() {
-        scenarios.sort_by(|a, b| (&a.api, &a.operation, &a.name).cmp(&(&b.api, &b.operation, &b.name)));
+        scenarios
+            .sort_by(|a, b| (&a.api, &a.operation, &a.name).cmp(&(&b.api, &b.operation, &b.name)));
         Ok(Suite { scenarios })
     } else {
         Err(errors)
@@ -120,7 +128,10 @@ impl Checker<'_> {
     fn spec_file(&mut self, raw: &RawSpecFile) -> Vec<Scenario> {
         for (field, value) in [("api", &raw.api), ("operation", &raw.operation)] {
             if !is_identifier(value) {
-                self.error(field, format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"));
+                self.error(
+                    field,
+                    format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"),
+                );
             }
         }
         let mut names = HashSet::new();
@@ -128,7 +139,10 @@ impl Checker<'_> {
         for (i, scenario) in raw.scenarios.iter().enumerate() {
             let path = format!("scenarios[{i}]");
             if !names.insert(scenario.name.clone()) {
-                self.error(&format!("{path}.name"), format!("duplicate scenario name `{}`", scenario.name));
+                self.error(
+                    &format!("{path}.name"),
+                    format!("duplicate scenario name `{}`", scenario.name),
+                );
             }
             if let Some(s) = self.scenario(raw, scenario, &path) {
                 out.push(s);
@@ -143,15 +157,25 @@ impl Checker<'_> {
     fn scenario(&mut self, file: &RawSpecFile, raw: &RawScenario, path: &str) -> Option<Scenario> {
         let before = self.errors.len();
         if raw.name.trim().is_empty() || raw.name.contains(['[', ']']) || raw.name.contains("::") {
-            self.error(&format!("{path}.name"), "a scenario name must be non-empty and contain no `[`, `]` or `::`");
+            self.error(
+                &format!("{path}.name"),
+                "a scenario name must be non-empty and contain no `[`, `]` or `::`",
+            );
         }
-        let variants_raw = raw.variants.clone().unwrap_or_else(|| file.variants.clone());
+        let variants_raw = raw
+            .variants
+            .clone()
+            .unwrap_or_else(|| file.variants.clone());
         let variants = self.variants(&variants_raw, &format!("{path}.variants"));
-        let requirements: BTreeSet<Requirement> = raw.requires.iter().map(|r| match r {
-            RawRequirement::NoroleAccount => Requirement::NoroleAccount,
-            RawRequirement::ConfigChanges => Requirement::ConfigChanges,
-            RawRequirement::UserName => Requirement::UserName,
-        }).collect();
+        let requirements: BTreeSet<Requirement> = raw
+            .requires
+            .iter()
+            .map(|r| match r {
+                RawRequirement::NoroleAccount => Requirement::NoroleAccount,
+                RawRequirement::ConfigChanges => Requirement::ConfigChanges,
+                RawRequirement::UserName => Requirement::UserName,
+            })
+            .collect();
 
         let mut defined: BTreeSet<String> = BUILT_IN_VARS.iter().map(|s| s.to_string()).collect();
         if variants_raw.method.is_some() {
@@ -166,7 +190,10 @@ impl Checker<'_> {
                 match &f {
                     Fixture::Create { id, .. } | Fixture::Lookup { id, .. } => {
                         if !fixture_ids.insert(id.clone()) || BUILT_IN_VARS.contains(&id.as_str()) {
-                            self.error(&format!("{fpath}.id"), format!("fixture id `{id}` is already defined"));
+                            self.error(
+                                &format!("{fpath}.id"),
+                                format!("fixture id `{id}` is already defined"),
+                            );
                         }
                         defined.insert(format!("{id}.*"));
                     }
@@ -189,7 +216,10 @@ impl Checker<'_> {
             }
         }
         if raw.steps.is_empty() {
-            self.error(&format!("{path}.steps"), "a scenario needs at least one step");
+            self.error(
+                &format!("{path}.steps"),
+                "a scenario needs at least one step",
+            );
         }
         if self.errors.len() > before {
             return None;
@@ -224,7 +254,10 @@ impl Checker<'_> {
         };
         let methods: Vec<Option<String>> = match &raw.method {
             Some(list) if list.is_empty() => {
-                self.error(&format!("{path}.method"), "`method` needs at least one method");
+                self.error(
+                    &format!("{path}.method"),
+                    "`method` needs at least one method",
+                );
                 vec![None]
             }
             Some(list) => list.iter().cloned().map(Some).collect(),
@@ -232,7 +265,10 @@ impl Checker<'_> {
         };
         for m in methods.iter().flatten() {
             if !is_method(m) {
-                self.error(&format!("{path}.method"), format!("`{m}` is not an HTTP method"));
+                self.error(
+                    &format!("{path}.method"),
+                    format!("`{m}` is not an HTTP method"),
+                );
             }
         }
         let mut out = Vec::new();
@@ -257,14 +293,26 @@ impl Checker<'_> {
                         _ => "default".to_string(),
                     });
                 }
-                out.push(Variant { label: label.join(" "), vars });
+                out.push(Variant {
+                    label: label.join(" "),
+                    vars,
+                });
             }
         }
         out
     }
 
-    fn fixture(&mut self, raw: &RawFixture, path: &str, defined: &BTreeSet<String>) -> Option<Fixture> {
-        let kinds = [raw.create.is_some(), raw.lookup.is_some(), raw.property.is_some()];
+    fn fixture(
+        &mut self,
+        raw: &RawFixture,
+        path: &str,
+        defined: &BTreeSet<String>,
+    ) -> Option<Fixture> {
+        let kinds = [
+            raw.create.is_some(),
+            raw.lookup.is_some(),
+            raw.property.is_some(),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(path, "a fixture needs exactly one of `create: TABLE`, `lookup: TABLE` or `property: NAME`");
             return None;
@@ -278,36 +326,76 @@ impl Checker<'_> {
                 self.error(path, "a property fixture needs `value`");
                 return None;
             };
-            return Some(Fixture::Property { name: name.clone(), value: value.clone(), line });
+            return Some(Fixture::Property {
+                name: name.clone(),
+                value: value.clone(),
+                line,
+            });
         }
         if raw.value.is_some() {
-            self.error(&format!("{path}.value"), "`value` belongs to property fixtures");
+            self.error(
+                &format!("{path}.value"),
+                "`value` belongs to property fixtures",
+            );
         }
         let Some(id) = raw.id.clone() else {
-            self.error(path, "this fixture needs an `id` to refer to it as {{ID.field}}");
+            self.error(
+                path,
+                "this fixture needs an `id` to refer to it as {{ID.field}}",
+            );
             return None;
         };
         if !is_identifier(&id) {
-            self.error(&format!("{path}.id"), format!("fixture id `{id}` must match [a-z0-9_]+"));
+            self.error(
+                &format!("{path}.id"),
+                format!("fixture id `{id}` must match [a-z0-9_]+"),
+            );
         }
         if let Some(table) = &raw.create {
             if raw.query.is_some() {
-                self.error(&format!("{path}.query"), "`query` belongs to lookup fixtures");
+                self.error(
+                    &format!("{path}.query"),
+                    "`query` belongs to lookup fixtures",
+                );
             }
             let fields = raw.fields.clone().unwrap_or_default();
-            self.templates(&Value::Object(fields.clone()), &format!("{path}.fields"), defined);
-            return Some(Fixture::Create { id, table: table.clone(), fields, line });
+            self.templates(
+                &Value::Object(fields.clone()),
+                &format!("{path}.fields"),
+                defined,
+            );
+            return Some(Fixture::Create {
+                id,
+                table: table.clone(),
+                fields,
+                line,
+            });
         }
         let table = raw.lookup.clone().unwrap_or_default();
         if raw.fields.is_some() {
-            self.error(&format!("{path}.fields"), "`fields` belongs to create fixtures");
+            self.error(
+                &format!("{path}.fields"),
+                "`fields` belongs to create fixtures",
+            );
         }
         let Some(query) = raw.query.clone() else {
-            self.error(path, "a lookup fixture needs `query: field=value^field=value`");
+            self.error(
+                path,
+                "a lookup fixture needs `query: field=value^field=value`",
+            );
             return None;
         };
-        self.templates(&Value::String(query.clone()), &format!("{path}.query"), defined);
-        Some(Fixture::Lookup { id, table, query, line })
+        self.templates(
+            &Value::String(query.clone()),
+            &format!("{path}.query"),
+            defined,
+        );
+        Some(Fixture::Lookup {
+            id,
+            table,
+            query,
+            line,
+        })
     }
 
     fn step(
@@ -324,34 +412,60 @@ impl Checker<'_> {
                     self.error(path, "a request step needs `expect` (at least `status`)");
                     return None;
                 };
-                let request = self.request(request, &format!("{path}.request"), defined, requirements);
+                let request =
+                    self.request(request, &format!("{path}.request"), defined, requirements);
                 let expect = self.expectation(expect, &format!("{path}.expect"), defined);
                 let mut captures = Vec::new();
                 for (name, pointer) in &raw.capture {
                     if !is_identifier(name) {
-                        self.error(&format!("{path}.capture.{name}"), format!("capture name `{name}` must match [a-z0-9_]+"));
+                        self.error(
+                            &format!("{path}.capture.{name}"),
+                            format!("capture name `{name}` must match [a-z0-9_]+"),
+                        );
                     }
                     if !(pointer.is_empty() || pointer.starts_with('/')) {
-                        self.error(&format!("{path}.capture.{name}"), format!("`{pointer}` is not a JSON pointer (it must start with `/`)"));
+                        self.error(
+                            &format!("{path}.capture.{name}"),
+                            format!("`{pointer}` is not a JSON pointer (it must start with `/`)"),
+                        );
                     }
                     captures.push((name.clone(), pointer.clone()));
                 }
-                let cleanup = raw.cleanup.as_ref().map(|c| (c.table.clone(), c.sys_id.clone()));
+                let cleanup = raw
+                    .cleanup
+                    .as_ref()
+                    .map(|c| (c.table.clone(), c.sys_id.clone()));
                 // Captures become visible to the cleanup of the same step and to later steps.
                 for (name, _) in &captures {
                     defined.insert(name.clone());
                 }
                 if let Some((_, sys_id)) = &cleanup {
-                    self.templates(&Value::String(sys_id.clone()), &format!("{path}.cleanup.sys_id"), defined);
+                    self.templates(
+                        &Value::String(sys_id.clone()),
+                        &format!("{path}.cleanup.sys_id"),
+                        defined,
+                    );
                 }
-                Action::Request { request: request?, expect: expect?, captures, cleanup }
+                Action::Request {
+                    request: request?,
+                    expect: expect?,
+                    captures,
+                    cleanup,
+                }
             }
             (None, Some(record)) => {
                 if raw.expect.is_some() || !raw.capture.is_empty() || raw.cleanup.is_some() {
-                    self.error(path, "a record step takes only `record` (with `table`, `sys_id` and `fields`)");
+                    self.error(
+                        path,
+                        "a record step takes only `record` (with `table`, `sys_id` and `fields`)",
+                    );
                 }
                 let rpath = format!("{path}.record");
-                self.templates(&Value::String(record.sys_id.clone()), &format!("{rpath}.sys_id"), defined);
+                self.templates(
+                    &Value::String(record.sys_id.clone()),
+                    &format!("{rpath}.sys_id"),
+                    defined,
+                );
                 let fields = Value::Object(record.fields.clone());
                 self.templates(&fields, &format!("{rpath}.fields"), defined);
                 if let Err(e) = matcher::validate(&fields, "$") {
@@ -368,7 +482,11 @@ impl Checker<'_> {
                 return None;
             }
         };
-        Some(Step { name: raw.name.clone(), line, action })
+        Some(Step {
+            name: raw.name.clone(),
+            line,
+            action,
+        })
     }
 
     fn request(
@@ -380,18 +498,39 @@ impl Checker<'_> {
     ) -> Option<Request> {
         let before = self.errors.len();
         if !raw.method.contains("{{") && !is_method(&raw.method) {
-            self.error(&format!("{path}.method"), format!("`{}` is not an HTTP method", raw.method));
+            self.error(
+                &format!("{path}.method"),
+                format!("`{}` is not an HTTP method", raw.method),
+            );
         }
-        self.templates(&Value::String(raw.method.clone()), &format!("{path}.method"), defined);
+        self.templates(
+            &Value::String(raw.method.clone()),
+            &format!("{path}.method"),
+            defined,
+        );
         if !raw.path.starts_with('/') && !raw.path.starts_with("{{") {
-            self.error(&format!("{path}.path"), "a path starts with `/` or `{{api}}`");
+            self.error(
+                &format!("{path}.path"),
+                "a path starts with `/` or `{{api}}`",
+            );
         }
-        self.templates(&Value::String(raw.path.clone()), &format!("{path}.path"), defined);
+        self.templates(
+            &Value::String(raw.path.clone()),
+            &format!("{path}.path"),
+            defined,
+        );
         for (k, v) in raw.query.iter().chain(&raw.headers) {
             self.templates(&Value::String(v.clone()), &format!("{path}.{k}"), defined);
         }
-        if raw.headers.keys().any(|h| h.eq_ignore_ascii_case("authorization")) {
-            self.error(&format!("{path}.headers"), "set credentials with `auth:`, not an Authorization header");
+        if raw
+            .headers
+            .keys()
+            .any(|h| h.eq_ignore_ascii_case("authorization"))
+        {
+            self.error(
+                &format!("{path}.headers"),
+                "set credentials with `auth:`, not an Authorization header",
+            );
         }
         let body = match (&raw.json, &raw.raw) {
             (Some(_), Some(_)) => {
@@ -412,27 +551,52 @@ impl Checker<'_> {
             Some(RawAuth::Norole) => Auth::Norole,
         };
         if auth == Auth::Norole && !requirements.contains(&Requirement::NoroleAccount) {
-            self.error(&format!("{path}.auth"), "`auth: norole` needs `requires: [norole_account]` on the scenario");
+            self.error(
+                &format!("{path}.auth"),
+                "`auth: norole` needs `requires: [norole_account]` on the scenario",
+            );
         }
         (self.errors.len() == before).then(|| Request {
             method: raw.method.clone(),
             path: raw.path.clone(),
-            query: raw.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            headers: raw.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            query: raw
+                .query
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            headers: raw
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             auth,
             body,
         })
     }
 
-    fn expectation(&mut self, raw: &RawExpect, path: &str, defined: &BTreeSet<String>) -> Option<Expectation> {
+    fn expectation(
+        &mut self,
+        raw: &RawExpect,
+        path: &str,
+        defined: &BTreeSet<String>,
+    ) -> Option<Expectation> {
         let before = self.errors.len();
         if !(100..=599).contains(&raw.status) {
-            self.error(&format!("{path}.status"), format!("{} is not an HTTP status", raw.status));
+            self.error(
+                &format!("{path}.status"),
+                format!("{} is not an HTTP status", raw.status),
+            );
         }
         if let Some(schema) = &raw.schema {
             if !self.schema_names.contains(schema) {
                 let known: Vec<_> = self.schema_names.iter().map(String::as_str).collect();
-                self.error(&format!("{path}.schema"), format!("unknown schema `{schema}`; schemas/ has: {}", known.join(", ")));
+                self.error(
+                    &format!("{path}.schema"),
+                    format!(
+                        "unknown schema `{schema}`; schemas/ has: {}",
+                        known.join(", ")
+                    ),
+                );
             }
         }
         let mut headers = Vec::new();
@@ -442,14 +606,20 @@ impl Checker<'_> {
         for (map, level, key) in header_sets.into_iter().chain(should_headers) {
             for (name, expected) in map {
                 let hpath = format!("{path}.{key}.{name}");
-                if !(expected.is_string() || matches!(matcher::Matcher::parse(expected), Ok(Some(_)))) {
+                if !(expected.is_string()
+                    || matches!(matcher::Matcher::parse(expected), Ok(Some(_))))
+                {
                     self.error(&hpath, "a header expectation is a string or a matcher");
                 }
                 if let Err(e) = matcher::validate(expected, "$") {
                     self.error(&hpath, e);
                 }
                 self.templates(expected, &hpath, defined);
-                headers.push(HeaderCheck { name: name.to_ascii_lowercase(), expected: expected.clone(), level });
+                headers.push(HeaderCheck {
+                    name: name.to_ascii_lowercase(),
+                    expected: expected.clone(),
+                    level,
+                });
             }
         }
         let mut body = Vec::new();
@@ -462,7 +632,11 @@ impl Checker<'_> {
                     self.error(&bpath, e);
                 }
                 self.templates(expected, &bpath, defined);
-                body.push(BodyCheck { expected: expected.clone(), exact, level });
+                body.push(BodyCheck {
+                    expected: expected.clone(),
+                    exact,
+                    level,
+                });
             }
         }
         (self.errors.len() == before).then(|| Expectation {
@@ -488,9 +662,14 @@ impl Checker<'_> {
 }
 
 fn is_identifier(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_method(s: &str) -> bool {
-    matches!(s, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS")
+    matches!(
+        s,
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+    )
 }

@@ -88,7 +88,9 @@ impl Kind {
 
 /// Whether `s` is a sys_id: 32 lowercase hexadecimal characters.
 pub fn is_sys_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Matcher {
@@ -129,7 +131,9 @@ impl Matcher {
     fn accepts(&self, actual: Option<&Value>) -> bool {
         match self {
             Matcher::Kind(kind) => kind.accepts(actual),
-            Matcher::Regex(re) => actual.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
+            Matcher::Regex(re) => actual
+                .and_then(Value::as_str)
+                .is_some_and(|s| re.is_match(s)),
         }
     }
 
@@ -176,7 +180,13 @@ pub fn compare(expected: &Value, actual: Option<&Value>, exact: bool) -> Vec<Mis
     out
 }
 
-fn walk(expected: &Value, actual: Option<&Value>, path: &str, exact: bool, out: &mut Vec<Mismatch>) {
+fn walk(
+    expected: &Value,
+    actual: Option<&Value>,
+    path: &str,
+    exact: bool,
+    out: &mut Vec<Mismatch>,
+) {
     // Malformed matchers were refused by the loader; treat one here as a literal.
     if let Ok(Some(matcher)) = Matcher::parse(expected) {
         if !matcher.accepts(actual) {
@@ -206,7 +216,11 @@ fn walk(expected: &Value, actual: Option<&Value>, path: &str, exact: bool, out: 
                 out.push(Mismatch {
                     path: path.to_string(),
                     expected: format!("an array of {} item(s)", want.len()),
-                    actual: format!("an array of {} item(s): {}", have.len(), short(&Value::Array(have.clone()))),
+                    actual: format!(
+                        "an array of {} item(s): {}",
+                        have.len(),
+                        short(&Value::Array(have.clone()))
+                    ),
                 });
                 return;
             }
@@ -246,7 +260,8 @@ mod tests {
     #[test]
     fn subset_match_allows_extra_keys_but_checks_types() {
         let expected = json!({"result": {"order": 1, "sys_id": {"$match": "sys_id"}}});
-        let ok = json!({"result": {"order": 1, "sys_id": "0123456789abcdef0123456789abcdef", "x": 2}});
+        let ok =
+            json!({"result": {"order": 1, "sys_id": "0123456789abcdef0123456789abcdef", "x": 2}});
         assert!(compare(&expected, Some(&ok), false).is_empty());
         let typed = json!({"result": {"order": "1", "sys_id": "nope"}});
         let found = compare(&expected, Some(&typed), false);
