@@ -188,7 +188,7 @@ impl RunContext {
                 let must_failed = findings.iter().any(|f| f.level == Level::Must);
                 if !must_failed {
                     self.capture(&at, captures, &answer, state);
-                    if let Some((table, sys_id)) = cleanup {
+                    for (table, sys_id) in cleanup {
                         match template::render(sys_id, &state.vars) {
                             Ok(id) if !id.is_empty() => state.undo.push(Undo::Delete {
                                 table: table.clone(),

@@ -79,16 +79,11 @@ pub fn load_file(
     file: &AssetFile,
     schema_names: &BTreeSet<String>,
 ) -> Result<(String, String, Vec<Scenario>), Vec<SpecError>> {
-    let raw: RawSpecFile = serde_yaml::from_str(&file.text).map_err(|e| {
-        vec![SpecError {
-            file: file.display.clone(),
-            line: e.location().map_or(1, |l| l.line()),
-            message: yaml_message(&e),
-        }]
-    })?;
+    let lines = LineIndex::new(&file.text);
+    let raw = parse(file, &lines)?;
     let mut checker = Checker {
         file,
-        lines: LineIndex::new(&file.text),
+        lines,
         schema_names,
         errors: Vec::new(),
     };
@@ -97,6 +92,48 @@ pub fn load_file(
         Ok((raw.api, raw.operation, scenarios))
     } else {
         Err(checker.errors)
+    }
+}
+
+/// The YAML of one file as raw types. Merge keys (`<<: *anchor`) are applied first, so the
+/// structural errors are found on the merged value; their path (from serde_path_to_error) is
+/// mapped back to a line through the index.
+fn parse(file: &AssetFile, lines: &LineIndex) -> Result<RawSpecFile, Vec<SpecError>> {
+    let error = |line: usize, message: String| {
+        vec![SpecError {
+            file: file.display.clone(),
+            line,
+            message,
+        }]
+    };
+    let mut value: serde_yaml::Value = serde_yaml::from_str(&file.text)
+        .map_err(|e| error(e.location().map_or(1, |l| l.line()), yaml_message(&e)))?;
+    value
+        .apply_merge()
+        .map_err(|e| error(1, format!("cannot apply a merge key: {}", yaml_message(&e))))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let message = yaml_message(e.inner());
+        // An unknown key is best shown on its own line, when the index has it.
+        let line = unknown_field(&message)
+            .map(|field| join_path(&path, field))
+            .map_or_else(|| lines.line(&path), |p| lines.line(&p));
+        let at = if path.is_empty() { String::new() } else { format!("{path}: ") };
+        error(line, format!("{at}{message}"))
+    })
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
     }
 }
 
@@ -431,18 +468,19 @@ impl Checker<'_> {
                     }
                     captures.push((name.clone(), pointer.clone()));
                 }
-                let cleanup = raw
+                let cleanup: Vec<(String, String)> = raw
                     .cleanup
-                    .as_ref()
-                    .map(|c| (c.table.clone(), c.sys_id.clone()));
+                    .iter()
+                    .map(|c| (c.table.clone(), c.sys_id.clone()))
+                    .collect();
                 // Captures become visible to the cleanup of the same step and to later steps.
                 for (name, _) in &captures {
                     defined.insert(name.clone());
                 }
-                if let Some((_, sys_id)) = &cleanup {
+                for (i, (_, sys_id)) in cleanup.iter().enumerate() {
                     self.templates(
                         &Value::String(sys_id.clone()),
-                        &format!("{path}.cleanup.sys_id"),
+                        &format!("{path}.cleanup[{i}].sys_id"),
                         defined,
                     );
                 }
@@ -454,7 +492,7 @@ impl Checker<'_> {
                 }
             }
             (None, Some(record)) => {
-                if raw.expect.is_some() || !raw.capture.is_empty() || raw.cleanup.is_some() {
+                if raw.expect.is_some() || !raw.capture.is_empty() || !raw.cleanup.is_empty() {
                     self.error(
                         path,
                         "a record step takes only `record` (with `table`, `sys_id` and `fields`)",

@@ -133,7 +133,8 @@ pub enum Action {
         request: Request,
         expect: Expectation,
         captures: Vec<(String, String)>,
-        cleanup: Option<(String, String)>,
+        /// (table, sys_id template) of records the operation created.
+        cleanup: Vec<(String, String)>,
     },
     Record(RecordCheck),
 }

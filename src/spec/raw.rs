@@ -17,6 +17,9 @@ pub struct RawSpecFile {
     pub operation: String,
     #[serde(default)]
     pub variants: RawVariants,
+    /// Free-form YAML for anchors (`&name`) that scenarios reuse with aliases (`*name`).
+    #[serde(default, rename = "shared")]
+    pub _shared: Option<Value>,
     pub scenarios: Vec<RawScenario>,
 }
 
@@ -107,9 +110,9 @@ pub struct RawStep {
     /// Variable name to JSON pointer into the response body.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
-    /// A record the operation created, deleted with the fixtures.
+    /// Records the operation created, deleted with the fixtures.
     #[serde(default)]
-    pub cleanup: Option<RawCleanup>,
+    pub cleanup: Vec<RawCleanup>,
     /// Read a record back through the Table API and check its fields.
     #[serde(default)]
     pub record: Option<RawRecordCheck>,
