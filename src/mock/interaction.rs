@@ -60,13 +60,11 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     let record = mock.store().with(|t| {
         let (context_table, context_document) = context.resolve(t);
         let (metadata_table, metadata_document) = metadata.resolve(t);
-        let number = t.next_interaction_number();
         let mut fields = Map::new();
         for (name, value) in [
             ("channel", channel),
             ("queue", queue),
             ("state", state),
-            ("number", number.as_str()),
             ("context_table", context_table.as_str()),
             ("context_document", context_document.as_str()),
             ("channel_metadata_table", metadata_table.as_str()),

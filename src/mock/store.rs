@@ -121,6 +121,11 @@ impl Tables {
                 record.insert(name.clone(), Value::String(as_field_string(value)));
             }
         }
+        // The platform numbers every interaction, whoever inserts it.
+        if table == "interaction" && field_str(&record, "number").is_empty() {
+            let number = self.next_interaction_number();
+            record.insert("number".into(), Value::String(number));
+        }
         self.tables
             .entry(table.to_string())
             .or_default()
