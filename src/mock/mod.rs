@@ -107,7 +107,11 @@ impl Mock {
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(map),
-            _ if self.has(Fault::MalformedJsonAccepted) => Ok(Map::new()),
+            _ if self.has(Fault::MalformedJsonCrashes) => Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+                "unexpected character in request body",
+            )),
             _ => Err(ApiError::malformed_body()),
         }
     }

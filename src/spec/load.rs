@@ -119,7 +119,11 @@ fn parse(file: &AssetFile, lines: &LineIndex) -> Result<RawSpecFile, Vec<SpecErr
         let line = unknown_field(&message)
             .map(|field| join_path(&path, field))
             .map_or_else(|| lines.line(&path), |p| lines.line(&p));
-        let at = if path.is_empty() { String::new() } else { format!("{path}: ") };
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
         error(line, format!("{at}{message}"))
     })
 }

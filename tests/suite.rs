@@ -1,0 +1,127 @@
+//! The whole suite against the embedded mock: it passes when the mock is faithful, and each
+//! single fault of the mock makes at least one scenario fail.
+
+mod common;
+
+use sn_conform::mock::Fault;
+use sn_conform::report::{Outcome, RunReport};
+
+#[test]
+fn the_suite_passes_against_the_faithful_mock() {
+    let results = common::run_against_mock(&[], true);
+    assert!(results.len() > 100, "only {} trials ran", results.len());
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
+        .map(|r| {
+            format!(
+                "{} {:?}: {:?} {:?}",
+                r.name, r.outcome, r.failures, r.warnings
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "trials that did not pass cleanly:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn every_single_fault_fails_at_least_one_scenario() {
+    let mut missed = Vec::new();
+    for fault in Fault::ALL {
+        let results = common::run_against_mock(&[*fault], true);
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .collect();
+        let errors: Vec<_> = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "fault {fault} made exchanges break instead of fail: {:?}",
+            errors.iter().map(|e| &e.failures).collect::<Vec<_>>()
+        );
+        if failed.is_empty() {
+            missed.push(format!("{fault} ({})", fault.description()));
+        } else {
+            // A failure must say what differed, where.
+            let message = &failed[0].failures[0];
+            assert!(
+                message.contains(".yaml:"),
+                "{fault}: message lacks file:line: {message}"
+            );
+        }
+    }
+    assert!(Fault::ALL.len() >= 12, "at least 12 faults are required");
+    assert!(
+        missed.is_empty(),
+        "faults no scenario noticed:\n{}",
+        missed.join("\n")
+    );
+}
+
+#[test]
+fn without_the_norole_account_its_scenarios_are_ignored_with_the_reason() {
+    let results = common::run_against_mock(&[], false);
+    let ignored: Vec<_> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ignored)
+        .collect();
+    assert!(!ignored.is_empty());
+    for r in &ignored {
+        assert!(
+            r.name.contains("without awa_integration_user"),
+            "{} was ignored",
+            r.name
+        );
+        assert!(
+            r.reason.as_deref().unwrap_or("").contains("--norole-user"),
+            "{:?}",
+            r.reason
+        );
+    }
+    assert!(results.iter().all(|r| r.outcome != Outcome::Failed));
+}
+
+#[test]
+fn the_json_report_matches_its_schema_and_redacts_credentials() {
+    let results = common::run_against_mock(&[], false);
+    let report = RunReport::new(
+        "http://127.0.0.1:1".into(),
+        "embedded mock",
+        0,
+        1.0,
+        false,
+        results,
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&sn_conform::report::to_json(&report)).unwrap();
+    let (_, schemas) = common::load();
+    let violations = schemas.check("report.schema.json", &json);
+    assert!(violations.is_empty(), "{violations:#?}");
+    assert_eq!(
+        json["summary"]["total"],
+        json["trials"].as_array().unwrap().len()
+    );
+    let text = json.to_string();
+    // base64("admin:admin")
+    assert!(
+        !text.contains("YWRtaW46YWRtaW4="),
+        "a Basic credential leaked into the report"
+    );
+    assert!(text.contains("[redacted]"));
+    // The trials are in name order.
+    let names: Vec<&str> = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}
