@@ -1,0 +1,193 @@
+//! Every kind of spec mistake is refused with the file, the line and the cause, and both
+//! `lint` and `run` exit 2 before any request is sent.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const GOOD: &str = r#"api: awa_inbox_actions
+operation: accept
+variants:
+  url: [default, v1]
+scenarios:
+  - name: accepts
+    fixtures:
+      - id: agent
+        create: sys_user
+        fields: {user_name: "x.{{run_id}}"}
+    steps:
+      - name: accept
+        request:
+          method: POST
+          path: "{{api}}/awa/inbox/actions/accept"
+          json: {agent_id: "{{agent.sys_id}}"}
+        expect:
+          status: 200
+          schema: error.schema.json
+"#;
+
+/// A copy of the repository's schemas and one spec file with `text`.
+fn workspace(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::File::create(specs.join("accept.yaml"))
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    copy_dir(Path::new("schemas"), &dir.path().join("schemas"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn lint(dir: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sn-conform"))
+        .arg("lint")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Lints `text` with `from` replaced by `to`; asserts exit 2 and `expected` in the output,
+/// which must name the file and `line`.
+fn assert_refused(from: &str, to: &str, line: usize, expected: &str) {
+    assert!(GOOD.contains(from), "the test's base spec lacks {from:?}");
+    let dir = workspace(&GOOD.replacen(from, to, 1));
+    let (code, text) = lint(dir.path());
+    assert_eq!(code, 2, "lint should refuse {to:?}:\n{text}");
+    let location = format!("accept.yaml:{line}:");
+    assert!(text.contains(&location), "expected {location} in:\n{text}");
+    assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
+}
+
+#[test]
+fn the_base_spec_is_valid() {
+    let dir = workspace(GOOD);
+    let (code, text) = lint(dir.path());
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn yaml_syntax_error() {
+    assert_refused(
+        "  - name: accepts\n",
+        "  - name: [accepts\n",
+        7,
+        "did not find expected",
+    );
+}
+
+#[test]
+fn unknown_key() {
+    assert_refused(
+        "          status: 200\n",
+        "          status: 200\n          statsu: 201\n",
+        19,
+        "unknown field `statsu`",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    assert_refused("status: 200", "status: ok", 18, "invalid type");
+}
+
+#[test]
+fn unknown_schema_file() {
+    assert_refused(
+        "schema: error.schema.json",
+        "schema: eror.schema.json",
+        19,
+        "unknown schema `eror.schema.json`",
+    );
+}
+
+#[test]
+fn undefined_variable() {
+    assert_refused(
+        "{{agent.sys_id}}",
+        "{{agnet.sys_id}}",
+        16,
+        "undefined variable `{{agnet.sys_id}}`",
+    );
+}
+
+#[test]
+fn duplicate_scenario_name() {
+    let dup = format!("{GOOD}{}", &GOOD[GOOD.find("  - name: accepts").unwrap()..]);
+    let dir = workspace(&dup);
+    let (code, text) = lint(dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("accept.yaml:20:") && text.contains("duplicate scenario name `accepts`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn malformed_matcher_and_regex() {
+    assert_refused(
+        "status: 200\n",
+        "status: 200\n          body: {result: {$match: sysid}}\n",
+        19,
+        "unknown `$match` kind",
+    );
+    assert_refused(
+        "status: 200\n",
+        "status: 200\n          body: {result: {$regex: \"(\"}}\n",
+        19,
+        "invalid `$regex` pattern",
+    );
+}
+
+#[test]
+fn norole_auth_without_the_requirement() {
+    assert_refused(
+        "          method: POST\n",
+        "          method: POST\n          auth: norole\n",
+        15,
+        "requires: [norole_account]",
+    );
+}
+
+#[test]
+fn run_refuses_a_broken_spec_before_sending_anything() {
+    let dir = workspace(&GOOD.replacen("{{agent.sys_id}}", "{{nobody}}", 1));
+    // A listener that would see any request the run sent.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let out = Command::new(env!("CARGO_BIN_EXE_sn-conform"))
+        .args(["run", "--base-url", &url, "--user", "u", "--password", "p"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("accept.yaml:16:") && text.contains("nobody"),
+        "{text}"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        listener.accept().is_err(),
+        "the run connected to the instance"
+    );
+}
