@@ -1,5 +1,6 @@
 //! `sn-conform mock`: serve the mock instance until Ctrl-C.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -41,12 +42,16 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {address}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
         let mock = Mock::new(MockOptions { accounts, faults });
-        println!("sn-conform mock instance listening on http://{local}");
-        println!("accounts: admin (admin role), awa.integration (awa_integration_user), no.role (no role); passwords as set, by default the user name");
+        // A closed stdout (a caller that read only the first line) must not stop the server.
+        let say = |line: String| {
+            let _ = writeln!(std::io::stdout(), "{line}");
+        };
+        say(format!("sn-conform mock instance listening on http://{local}"));
+        say("accounts: admin (admin role), awa.integration (awa_integration_user), no.role (no role); passwords as set, by default the user name".into());
         if !args.faults.is_empty() {
-            println!("faults switched on: {}", args.faults.join(", "));
+            say(format!("faults switched on: {}", args.faults.join(", ")));
         }
-        println!("press Ctrl-C to stop");
+        say("press Ctrl-C to stop".into());
         mock::serve(listener, mock, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -1,0 +1,371 @@
+//! The binary end to end: the default run, `--list`, a run against `sn-conform mock` over
+//! loopback, and runs against instances that refuse connections or never answer.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sn-conform");
+
+fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn report(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `sn-conform mock --port 0 ...`, killed on drop; its URL read from its first line.
+struct MockProcess {
+    child: Child,
+    url: String,
+}
+
+impl MockProcess {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["mock", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
+        // Keep draining what the mock prints after its first line.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let url = line.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line}"
+        );
+        Self { child, url }
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_default_run_uses_the_built_in_specs_and_writes_four_reports() {
+    // An empty directory: no specs/ or schemas/, so the copies in the binary are used.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["-q"], dir.path());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("test result: ok"), "{out}");
+    for name in ["report.json", "junit.xml", "summary.md", "report.html"] {
+        assert!(
+            dir.path().join("reports").join(name).is_file(),
+            "{name} missing"
+        );
+    }
+    let json = report(&dir.path().join("reports"));
+    assert_eq!(json["summary"]["failed"], 0);
+    assert_eq!(json["summary"]["ignored"], 0);
+    assert_eq!(json["target_kind"], "embedded mock");
+    let junit = std::fs::read_to_string(dir.path().join("reports/junit.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"awa_inbox_actions\""),
+        "{junit}"
+    );
+}
+
+#[test]
+fn list_names_a_trial_for_every_documented_case() {
+    let (code, out, _) = run(&["--list"], std::path::Path::new("."));
+    assert_eq!(code, 0);
+    // One entry per case of DESIGN section 6: the operation and a scenario name.
+    let catalogue = [
+        (
+            "conversation_member/drop",
+            &[
+                "drops an active member",
+                "missing interaction_id",
+                "member not in the conversation",
+                "unknown interaction",
+                "no credentials",
+                "caller without awa_integration_user",
+            ][..],
+        ),
+        (
+            "conversation_member/update",
+            &[
+                "observer becomes public_fulfiller",
+                "private_fulfiller becomes public_fulfiller",
+                "missing interaction_id",
+                "missing member_type",
+                "member_type other than public_fulfiller",
+                "no credentials",
+                "caller without awa_integration_user",
+                "already public_fulfiller",
+            ][..],
+        ),
+        (
+            "interaction/create",
+            &[
+                "with a queue the interaction is queued",
+                "without a queue the interaction is new",
+                "with context and channel metadata",
+                "missing channel",
+                "no credentials",
+            ][..],
+        ),
+        (
+            "interaction/close",
+            &[
+                "closes an open interaction",
+                "no credentials",
+                "unknown interaction",
+            ][..],
+        ),
+        (
+            "awa_inbox_actions/reject_reasons",
+            &[
+                "lists the channel's reasons by order",
+                "no credentials",
+                "caller without awa_integration_user",
+                "AWA disabled",
+                "unknown channel",
+            ][..],
+        ),
+        (
+            "awa_inbox_actions/accept",
+            &[
+                "accepts a pending work item",
+                "missing agent_id",
+                "missing work_item_id",
+                "assigned to a different agent",
+                "work item not pending accept",
+                "unknown work item",
+                "no credentials",
+                "caller without awa_integration_user",
+                "AWA disabled",
+            ][..],
+        ),
+        (
+            "awa_inbox_actions/reject",
+            &[
+                "rejects a pending work item",
+                "missing agent_id",
+                "missing work_item_id",
+                "missing reject_reason_id",
+                "assigned to a different agent",
+                "work item not pending accept",
+                "no credentials",
+                "caller without awa_integration_user",
+                "AWA disabled",
+                "unknown agent",
+                "unknown reject reason",
+                "unknown work item",
+            ][..],
+        ),
+    ];
+    for (operation, cases) in catalogue {
+        for case in cases {
+            let prefix = format!("{operation}::{case}");
+            assert!(
+                out.lines().any(|l| l.starts_with(&prefix)),
+                "no trial for {prefix}"
+            );
+        }
+    }
+    // Sorted by name.
+    let names: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}
+
+#[test]
+fn a_run_against_the_mock_command_passes_like_the_embedded_run() {
+    let mock = MockProcess::start(&["--admin-password", "pw-not-in-reports-7"]);
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("r");
+    let (code, out, err) = run(
+        &[
+            "run",
+            "-q",
+            "--base-url",
+            &mock.url,
+            "--user",
+            "admin",
+            "--password",
+            "pw-not-in-reports-7",
+            "--norole-user",
+            "no.role",
+            "--norole-password",
+            "no.role",
+            "--allow-config-changes",
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let json = report(&reports);
+    assert_eq!(json["summary"]["failed"], 0);
+    assert_eq!(json["summary"]["ignored"], 0);
+    assert_eq!(json["base_url"], mock.url.as_str());
+    for name in ["report.json", "junit.xml", "summary.md", "report.html"] {
+        let text = std::fs::read_to_string(reports.join(name)).unwrap();
+        assert!(
+            !text.contains("pw-not-in-reports-7"),
+            "the password leaked into {name}"
+        );
+    }
+    assert!(!out.contains("pw-not-in-reports-7") && !err.contains("pw-not-in-reports-7"));
+}
+
+#[test]
+fn without_the_norole_account_and_config_changes_those_trials_are_ignored_with_reasons() {
+    let mock = MockProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(
+        &[
+            "run",
+            "--base-url",
+            &mock.url,
+            "--user",
+            "admin",
+            "--password",
+            "admin",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("accept::caller without awa_integration_user[default]")
+            .contains("ignored (needs an account without awa_integration_user"),
+        "{out}"
+    );
+    assert!(
+        line("reject::AWA disabled[v1]").contains("ignored (changes an instance-wide setting"),
+        "{out}"
+    );
+    let json = report(dir.path());
+    let ignored = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] == "ignored");
+    for t in ignored {
+        assert!(t["reason"].as_str().is_some_and(|r| !r.is_empty()), "{t}");
+    }
+}
+
+#[test]
+fn a_refused_connection_is_an_error_not_a_panic() {
+    // Bind then drop: nothing listens on that port any more.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, out, err) = run(
+        &[
+            "run",
+            "--base-url",
+            &url,
+            "--user",
+            "u",
+            "--password",
+            "p",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+            "reject_reasons::unknown channel",
+        ],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("could not connect"), "{out}");
+    let json = report(dir.path());
+    assert_eq!(json["summary"]["error"], 2);
+    assert_eq!(json["summary"]["failed"], 0);
+}
+
+#[test]
+fn an_instance_that_never_answers_times_out_as_an_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Accept connections and hold them open without answering, until the test ends.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(8) {
+            held.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(
+        &[
+            "run",
+            "--base-url",
+            &url,
+            "--user",
+            "u",
+            "--password",
+            "p",
+            "--timeout",
+            "1",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+            "--exact",
+            "awa_inbox_actions/reject_reasons::unknown channel[v1]",
+        ],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("timed out"), "{out}");
+    assert_eq!(report(dir.path())["summary"]["error"], 1);
+}
+
+#[test]
+fn bad_options_exit_2() {
+    let (code, _, err) = run(
+        &[
+            "run",
+            "--base-url",
+            "ftp://x",
+            "--user",
+            "u",
+            "--password",
+            "p",
+        ],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(
+        &["run", "--base-url", "http://127.0.0.1:9"],
+        std::path::Path::new("."),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs credentials"), "{err}");
+}
