@@ -174,6 +174,18 @@ pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
 }
 
 /// Every difference between `expected` and `actual` (absent when `None`).
+///
+/// ```
+/// use serde_json::json;
+/// use sn_conform::spec::matcher::compare;
+///
+/// let expected = json!({"result": {"order": 1, "sys_id": {"$match": "sys_id"}}});
+/// let actual = json!({"result": {"order": "1", "sys_id": "31e3fa29b38023002e7b6e5f26a8dc17"}});
+/// let found = compare(&expected, Some(&actual), false);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].path, "$.result.order");
+/// assert_eq!((found[0].expected.as_str(), found[0].actual.as_str()), ("1", "\"1\""));
+/// ```
 pub fn compare(expected: &Value, actual: Option<&Value>, exact: bool) -> Vec<Mismatch> {
     let mut out = Vec::new();
     walk(expected, actual, "$", exact, &mut out);

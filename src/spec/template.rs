@@ -24,6 +24,19 @@ pub fn names(text: &str) -> Vec<&str> {
 }
 
 /// `text` with every `{{name}}` replaced; the first undefined name is the error.
+///
+/// ```
+/// use sn_conform::spec::template::{render, Vars};
+///
+/// let mut vars = Vars::new();
+/// vars.insert("api".into(), "/api/now/v1".into());
+/// vars.insert("work_item.sys_id".into(), "fd69abfc878b01101ae365b83cbb35fe".into());
+/// assert_eq!(
+///     render("{{api}}/awa/inbox/actions/accept?id={{work_item.sys_id}}", &vars).unwrap(),
+///     "/api/now/v1/awa/inbox/actions/accept?id=fd69abfc878b01101ae365b83cbb35fe"
+/// );
+/// assert!(render("{{agent.sys_id}}", &vars).is_err());
+/// ```
 pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
