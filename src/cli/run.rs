@@ -14,6 +14,9 @@ use crate::mock::{Mock, MockOptions, RunningMock};
 use crate::report::{self, RunReport};
 use crate::runner::{self, Credentials, RunContext, Target};
 
+/// Exit status after Ctrl-C, as shells report a SIGINT death.
+const EXIT_INTERRUPTED: u8 = 130;
+
 /// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
 const DEFAULT_THREADS: usize = 4;
 
@@ -105,6 +108,10 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("reports: {}", paths.join(", "));
     runtime.shutdown_timeout(Duration::from_secs(1));
+    if ctx.cancelled.load(Ordering::SeqCst) {
+        eprintln!("interrupted: the reports hold the trials that finished");
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
     Ok(if conclusion.has_failed() {
         ExitCode::from(1)
     } else {
