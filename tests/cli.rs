@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sn-conform");
@@ -368,4 +369,155 @@ fn bad_options_exit_2() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("needs credentials"), "{err}");
+}
+
+#[test]
+fn diff_names_regressions_and_fixes_between_two_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good");
+    let bad = dir.path().join("bad");
+    let (code, ..) = run(
+        &["-q", "--report-dir", good.to_str().unwrap()],
+        Path::new("."),
+    );
+    assert_eq!(code, 0);
+    let (code, ..) = run(
+        &[
+            "-q",
+            "--mock-fault",
+            "accept-wrong-status",
+            "--report-dir",
+            bad.to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 1);
+    let good_json = good.join("report.json");
+    let bad_json = bad.join("report.json");
+
+    let (code, out, err) = run(
+        &[
+            "diff",
+            good_json.to_str().unwrap(),
+            bad_json.to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("regressions (2)"), "{out}");
+    assert!(
+        out.contains("awa_inbox_actions/accept::accepts a pending work item[v1]: failed"),
+        "{out}"
+    );
+
+    let (code, out, _) = run(
+        &[
+            "diff",
+            bad_json.to_str().unwrap(),
+            good_json.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 0);
+    let changes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(changes["fixes"].as_array().unwrap().len(), 2);
+    assert!(changes["regressions"].as_array().unwrap().is_empty());
+
+    let (code, _, err) = run(
+        &[
+            "diff",
+            good.join("summary.md").to_str().unwrap(),
+            good_json.to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("summary.md"), "{err}");
+}
+
+#[test]
+fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
+    let mock = MockProcess::start(&[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let incident_url = format!("{}/api/now/table/incident", mock.url);
+    let created: serde_json::Value = runtime.block_on(async {
+        client
+            .post(&incident_url)
+            .basic_auth("admin", Some("admin"))
+            .json(&serde_json::json!({"short_description": "pinned"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let incident = created["result"]["sys_id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let pin = format!("incident={incident}");
+    let (code, out, err) = run(
+        &[
+            "run",
+            "--base-url",
+            &mock.url,
+            "--user",
+            "admin",
+            "--password",
+            "admin",
+            "--pin",
+            &pin,
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+            "accept::accepts a pending work item",
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let json = report(dir.path());
+    assert_eq!(json["summary"]["passed"], 2);
+    let exchanges: Vec<&serde_json::Value> = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["exchanges"].as_array().unwrap())
+        .collect();
+    assert!(
+        exchanges
+            .iter()
+            .all(|x| !(x["url"].as_str().unwrap().contains("/table/incident")
+                && x["method"] != "GET")),
+        "a pinned record was written or deleted"
+    );
+    let status = runtime.block_on(async {
+        client
+            .get(format!("{incident_url}/{incident}"))
+            .basic_auth("admin", Some("admin"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status.as_u16(), 200, "the pinned record was deleted");
+
+    let (code, _, err) = run(
+        &[
+            "run",
+            "--base-url",
+            &mock.url,
+            "--user",
+            "a",
+            "--password",
+            "b",
+            "--pin",
+            "incident",
+        ],
+        Path::new("."),
+    );
+    assert_eq!(code, 2, "{err}");
 }

@@ -32,6 +32,9 @@ pub enum Command {
     Mock(MockArgs),
     /// Validate spec and schema files; send nothing. Exits 2 on any mistake.
     Lint(LintArgs),
+    /// Compare two report.json files: regressions, fixes, new and removed trials. Exits 1
+    /// when a trial that passed in the baseline no longer does.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +112,17 @@ pub struct RunArgs {
     #[arg(long, env = "SN_STRICT")]
     pub strict: bool,
 
+    /// Use an existing record instead of creating one for every fixture of TABLE (repeatable,
+    /// or comma-separated in SN_PIN), for tables the main account may read but not write.
+    /// Pinned records are never changed or deleted by the fixtures.
+    #[arg(
+        long = "pin",
+        env = "SN_PIN",
+        value_name = "TABLE=SYS_ID",
+        value_delimiter = ','
+    )]
+    pub pins: Vec<String>,
+
     /// Faults to switch on in the built-in mock (testing the harness itself).
     #[arg(long = "mock-fault", value_name = "NAME", hide = true)]
     pub mock_faults: Vec<Fault>,
@@ -152,4 +166,22 @@ pub struct LintArgs {
     /// Schema directory. Default: ./schemas when present, else the built-in copy.
     #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The earlier run's report.json.
+    pub baseline: PathBuf,
+    /// The later run's report.json.
+    pub current: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }

@@ -3,6 +3,7 @@
 //! options (nothing was sent).
 
 mod args;
+mod diff;
 mod lint;
 mod mock;
 mod run;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{Cli, Command, LintArgs, MockArgs, RunArgs};
+pub use args::{Cli, Command, DiffArgs, DiffFormat, LintArgs, MockArgs, RunArgs};
 
 /// Exit status for invalid input: specs, schemas or options.
 pub const EXIT_INVALID: u8 = 2;
@@ -27,6 +28,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Mock(args)) => mock::serve(args),
         Some(Command::Lint(args)) => lint::lint(args),
+        Some(Command::Diff(args)) => diff::diff(args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! `sn-conform run`: load, check, run every trial through libtest-mimic, write the reports.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -134,6 +135,7 @@ fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
         timeout: Duration::from_secs(args.timeout.max(1)),
         strict: args.strict,
         kind: "embedded mock",
+        pins: BTreeMap::new(),
     }
 }
 
@@ -170,5 +172,27 @@ fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         strict: args.strict,
         kind: "instance",
+        pins: parse_pins(&args.pins)?,
     })
+}
+
+/// `TABLE=SYS_ID` pairs, each a table name and a sys_id.
+fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for pin in pins {
+        let Some((table, sys_id)) = pin.split_once('=') else {
+            bail!("--pin `{pin}` must be TABLE=SYS_ID");
+        };
+        let table_ok = !table.is_empty()
+            && table
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !table_ok || !crate::spec::matcher::is_sys_id(sys_id) {
+            bail!("--pin `{pin}`: expected a table name and a 32-character lowercase hex sys_id");
+        }
+        if out.insert(table.to_string(), sys_id.to_string()).is_some() {
+            bail!("--pin names table `{table}` twice");
+        }
+    }
+    Ok(out)
 }

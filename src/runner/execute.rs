@@ -376,6 +376,39 @@ impl RunContext {
         let at = |line: usize| format!("{}:{line}: fixture", scenario.file);
         match fixture {
             Fixture::Create {
+                id, table, line, ..
+            } if self.target.pins.contains_key(table) => {
+                let sys_id = &self.target.pins[table];
+                let answer = self
+                    .table_request(
+                        "GET",
+                        table,
+                        Some(sys_id),
+                        None,
+                        &format!("fixture `{id}` (pinned)"),
+                        state,
+                    )
+                    .await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = answer
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.get("result"))
+                    .and_then(Value::as_object);
+                match (answer.status, record) {
+                    (200, Some(record)) => {
+                        bind_record(&mut state.vars, id, record);
+                        Ok(())
+                    }
+                    _ => Err(format!(
+                        "{} `{id}`: the pinned {table} record {sys_id} answered {} ({})",
+                        at(*line),
+                        answer.status,
+                        checks::snippet(&answer.text)
+                    )),
+                }
+            }
+            Fixture::Create {
                 id,
                 table,
                 fields,

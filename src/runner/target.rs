@@ -1,5 +1,6 @@
 //! The instance a run talks to, and what it can provide.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::spec::{Auth, Requirement};
@@ -34,6 +35,8 @@ pub struct Target {
     pub strict: bool,
     /// "embedded mock" or "instance", for reports.
     pub kind: &'static str,
+    /// Table name to the sys_id of an existing record used instead of creating fixtures.
+    pub pins: BTreeMap<String, String>,
 }
 
 impl Target {

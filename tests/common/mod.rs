@@ -33,6 +33,7 @@ pub fn mock_target(base_url: &str, with_norole: bool) -> Target {
         timeout: Duration::from_secs(10),
         strict: false,
         kind: "embedded mock",
+        pins: Default::default(),
     }
 }
 

@@ -1,0 +1,181 @@
+//! `sn-conform diff BASELINE.json CURRENT.json`: what changed between two runs, for nightly
+//! regression tracking. Both files are checked against `report.schema.json` first.
+//!
+//! ```text
+//! regressions (1): passed before, not now
+//!   awa_inbox_actions/accept::accepts a pending work item[v1]: failed
+//! fixes (0)
+//! ...
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+
+use super::{DiffArgs, DiffFormat};
+use crate::assets;
+use crate::schema_set::SchemaSet;
+
+/// Trial name to outcome.
+type Outcomes = BTreeMap<String, String>;
+
+pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    let baseline = read(&args.baseline, &schemas)?;
+    let current = read(&args.current, &schemas)?;
+    let changes = Changes::between(&baseline, &current);
+    let text = match args.format {
+        DiffFormat::Text => changes.text(),
+        DiffFormat::Markdown => changes.markdown(),
+        DiffFormat::Json => serde_json::to_string_pretty(&changes.json())?,
+    };
+    println!("{text}");
+    Ok(if changes.regressions.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read(path: &Path, schemas: &SchemaSet) -> anyhow::Result<Outcomes> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let violations = schemas.check("report.schema.json", &value);
+    if !violations.is_empty() {
+        bail!(
+            "{} is not an sn-conform report.json:\n  {}",
+            path.display(),
+            violations.join("\n  ")
+        );
+    }
+    Ok(value["trials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap_or_default().to_string(),
+                t["outcome"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+fn is_bad(outcome: &str) -> bool {
+    matches!(outcome, "failed" | "error")
+}
+
+struct Changes {
+    /// (name, current outcome)
+    regressions: Vec<(String, String)>,
+    fixes: Vec<(String, String)>,
+    still_failing: Vec<(String, String)>,
+    no_longer_run: Vec<(String, String)>,
+    added: Vec<(String, String)>,
+    removed: Vec<(String, String)>,
+}
+
+impl Changes {
+    fn between(baseline: &Outcomes, current: &Outcomes) -> Self {
+        let mut c = Changes {
+            regressions: Vec::new(),
+            fixes: Vec::new(),
+            still_failing: Vec::new(),
+            no_longer_run: Vec::new(),
+            added: Vec::new(),
+            removed: Vec::new(),
+        };
+        for (name, now) in current {
+            let entry = (name.clone(), now.clone());
+            match baseline.get(name).map(String::as_str) {
+                None => c.added.push(entry),
+                Some("passed") if is_bad(now) => c.regressions.push(entry),
+                Some("passed") if now == "ignored" => c.no_longer_run.push(entry),
+                Some(before) if is_bad(before) && now == "passed" => c.fixes.push(entry),
+                Some(before) if is_bad(before) && is_bad(now) => c.still_failing.push(entry),
+                _ => {}
+            }
+        }
+        for (name, before) in baseline {
+            if !current.contains_key(name) {
+                c.removed.push((name.clone(), before.clone()));
+            }
+        }
+        c
+    }
+
+    fn sections(&self) -> [(&'static str, &'static str, &Vec<(String, String)>); 6] {
+        [
+            ("regressions", "passed before, not now", &self.regressions),
+            ("fixes", "failed before, pass now", &self.fixes),
+            ("still_failing", "failed in both runs", &self.still_failing),
+            (
+                "no_longer_run",
+                "passed before, ignored now",
+                &self.no_longer_run,
+            ),
+            ("added", "only in the current run", &self.added),
+            (
+                "removed",
+                "only in the baseline (outcome then)",
+                &self.removed,
+            ),
+        ]
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for (key, what, list) in self.sections() {
+            out.push_str(&format!(
+                "{} ({}): {what}\n",
+                key.replace('_', " "),
+                list.len()
+            ));
+            for (name, outcome) in list {
+                out.push_str(&format!("  {name}: {outcome}\n"));
+            }
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::from("# sn-conform diff\n\n");
+        for (key, what, list) in self.sections() {
+            out.push_str(&format!(
+                "## {} ({})\n\n{what}\n\n",
+                key.replace('_', " "),
+                list.len()
+            ));
+            for (name, outcome) in list {
+                out.push_str(&format!("- `{name}`: {outcome}\n"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for (key, _, list) in self.sections() {
+            let items: Vec<Value> = list
+                .iter()
+                .map(|(n, o)| json!({"name": n, "outcome": o}))
+                .collect();
+            map.insert(key.to_string(), Value::Array(items));
+        }
+        Value::Object(map)
+    }
+}
