@@ -22,6 +22,12 @@ use crate::schema_set::SchemaSet;
 /// Trial name to outcome.
 type Outcomes = BTreeMap<String, String>;
 
+/// (trial name, outcome) pairs of one kind of change.
+type Entries = Vec<(String, String)>;
+
+/// A kind of change: its key, what it means, and its entries.
+type Section<'a> = (&'static str, &'static str, &'a Entries);
+
 pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| {
         anyhow::anyhow!(
@@ -80,12 +86,12 @@ fn is_bad(outcome: &str) -> bool {
 
 struct Changes {
     /// (name, current outcome)
-    regressions: Vec<(String, String)>,
-    fixes: Vec<(String, String)>,
-    still_failing: Vec<(String, String)>,
-    no_longer_run: Vec<(String, String)>,
-    added: Vec<(String, String)>,
-    removed: Vec<(String, String)>,
+    regressions: Entries,
+    fixes: Entries,
+    still_failing: Entries,
+    no_longer_run: Entries,
+    added: Entries,
+    removed: Entries,
 }
 
 impl Changes {
@@ -117,7 +123,7 @@ impl Changes {
         c
     }
 
-    fn sections(&self) -> [(&'static str, &'static str, &Vec<(String, String)>); 6] {
+    fn sections(&self) -> [Section<'_>; 6] {
         [
             ("regressions", "passed before, not now", &self.regressions),
             ("fixes", "failed before, pass now", &self.fixes),
