@@ -310,6 +310,11 @@ fn a_refused_connection_is_an_error_not_a_panic() {
     let json = report(dir.path());
     assert_eq!(json["summary"]["error"], 2);
     assert_eq!(json["summary"]["failed"], 0);
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<error") && !junit.contains("<failure"),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -392,6 +397,13 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
         Path::new("."),
     );
     assert_eq!(code, 1);
+    let junit = std::fs::read_to_string(bad.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<failure") && !junit.contains("<error"),
+        "{junit}"
+    );
+    let summary = std::fs::read_to_string(bad.join("summary.md")).unwrap();
+    assert!(summary.contains("| accept::accepts a pending work item[v1] | failed | specs/awa_inbox_actions/accept.yaml:"), "{summary}");
     let good_json = good.join("report.json");
     let bad_json = bad.join("report.json");
 

@@ -191,3 +191,16 @@ fn run_refuses_a_broken_spec_before_sending_anything() {
         "the run connected to the instance"
     );
 }
+
+#[test]
+fn a_broken_schema_file_is_refused_with_its_line() {
+    let dir = workspace(GOOD);
+    std::fs::write(
+        dir.path().join("schemas/error.schema.json"),
+        "{\n  \"type\": \"object\",\n  oops\n}\n",
+    )
+    .unwrap();
+    let (code, text) = lint(dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("error.schema.json:3"), "{text}");
+}
