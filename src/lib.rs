@@ -1,8 +1,20 @@
 //! sn-conform: a conformance harness for ServiceNow's Conversation Member, Interaction
 //! Management and AWA Inbox Actions REST APIs, with a faithful mock instance of them.
 //!
+//! Data flows one way: spec files -> validated scenarios -> libtest-mimic trials -> HTTP
+//! exchanges -> check results -> one run result model -> reporters.
+//!
 //! # Layout
+//! - [`cli`]: the command line (`run`, `mock`, `lint`, `diff`) and its exit codes.
+//! - [`assets`]: where spec and schema files come from (a directory or the built-in copies).
+//! - [`inputs`]: loading and checking specs and schemas before anything is sent.
+//! - [`spec`]: the scenario format: raw YAML, the validated model, templates, matchers.
+//! - [`schema_set`]: the JSON Schemas, compiled once per run.
+//! - [`runner`]: trials, fixtures, HTTP exchanges and checks.
+//! - [`report`]: the result model and its JSON, JUnit, Markdown and HTML reporters.
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
+//! - [`sys_id`]: fresh sys_ids.
+
 pub mod assets;
 pub mod cli;
 pub mod inputs;
