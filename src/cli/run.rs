@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -59,11 +58,15 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let strict = target.strict;
     let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone())?);
 
-    let cancelled = Arc::clone(&ctx.cancelled);
+    let cancel = Arc::clone(&ctx.cancel);
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing the running trials and cleaning up their fixtures");
-            cancelled.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: stopping the running trials and cleaning up their fixtures (Ctrl-C again to quit at once)");
+            cancel.cancel();
+        }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted twice: quitting without cleaning up");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     });
 
@@ -109,7 +112,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("reports: {}", paths.join(", "));
     runtime.shutdown_timeout(Duration::from_secs(1));
-    if ctx.cancelled.load(Ordering::SeqCst) {
+    if ctx.cancel.is_cancelled() {
         eprintln!("interrupted: the reports hold the trials that finished");
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }

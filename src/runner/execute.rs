@@ -1,7 +1,6 @@
 //! Running one trial: requirements, fixtures, steps, and teardown whatever happened.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -22,6 +21,8 @@ struct TrialState {
     /// The first thing that kept the harness from asking: makes the trial an error.
     broken: Option<String>,
     undo: Vec<Undo>,
+    /// Teardown's requests are never abandoned on Ctrl-C: they put the instance back.
+    tearing_down: bool,
 }
 
 /// Something to put back after the steps, in reverse order.
@@ -83,7 +84,7 @@ impl RunContext {
         } else {
             _shared = self.isolation.read().unwrap_or_else(|p| p.into_inner());
         }
-        if self.cancelled.load(Ordering::SeqCst) {
+        if self.cancel.is_cancelled() {
             result.outcome = Outcome::Ignored;
             result.reason = Some("interrupted before it started (Ctrl-C)".into());
             return result;
@@ -96,6 +97,7 @@ impl RunContext {
             warnings: Vec::new(),
             broken: None,
             undo: Vec::new(),
+            tearing_down: false,
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.runtime
@@ -149,7 +151,7 @@ impl RunContext {
             }
         }
         for step in &scenario.steps {
-            if self.cancelled.load(Ordering::SeqCst) {
+            if self.cancel.is_cancelled() {
                 state.broken = Some("interrupted (Ctrl-C)".into());
                 return;
             }
@@ -177,7 +179,7 @@ impl RunContext {
                     Ok(o) => o,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
-                let answer = match http::send(&self.client, outgoing, &mut state.exchanges).await {
+                let answer = match self.send(outgoing, state).await {
                     Ok(a) => a,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
@@ -338,6 +340,17 @@ impl RunContext {
         })
     }
 
+    /// Sends one request, abandoned on Ctrl-C unless it belongs to teardown.
+    async fn send(&self, outgoing: Outgoing, state: &mut TrialState) -> Result<Answer, String> {
+        if state.tearing_down {
+            return http::send(&self.client, outgoing, &mut state.exchanges).await;
+        }
+        tokio::select! {
+            answer = http::send(&self.client, outgoing, &mut state.exchanges) => answer,
+            () = self.cancel.cancelled() => Err("interrupted (Ctrl-C) while waiting for an answer".into()),
+        }
+    }
+
     /// A Table API request with the main account; references come back as bare sys_ids.
     async fn table_request(
         &self,
@@ -364,7 +377,7 @@ impl RunContext {
             authorization: self.target.authorization(Auth::Default),
             body: body.map(|b| Value::Object(b.clone()).to_string()),
         };
-        http::send(&self.client, outgoing, &mut state.exchanges).await
+        self.send(outgoing, state).await
     }
 
     async fn set_up(
@@ -533,7 +546,7 @@ impl RunContext {
             authorization: self.target.authorization(Auth::Default),
             body: None,
         };
-        let answer = http::send(&self.client, outgoing, &mut state.exchanges).await?;
+        let answer = self.send(outgoing, state).await?;
         answer
             .json
             .as_ref()
@@ -552,6 +565,7 @@ impl RunContext {
     }
 
     async fn teardown(&self, state: &mut TrialState) {
+        state.tearing_down = true;
         while let Some(undo) = state.undo.pop() {
             let problem = match &undo {
                 Undo::Delete {

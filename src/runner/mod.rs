@@ -1,12 +1,12 @@
 //! The runner: one tokio runtime, one HTTP client and one collector for the whole run, and a
 //! libtest-mimic trial per scenario and variant.
 
+mod cancel;
 mod checks;
 mod execute;
 mod http;
 mod target;
 
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 use libtest_mimic::{Completion, Failed, Trial};
@@ -15,6 +15,7 @@ use crate::report::{Outcome, TrialResult};
 use crate::schema_set::SchemaSet;
 use crate::spec::{Scenario, Suite, Variant};
 
+pub use cancel::Cancel;
 pub use target::{Credentials, Target};
 
 /// What every trial of a run shares.
@@ -30,7 +31,7 @@ pub struct RunContext {
     /// Part of every fixture name, so runs never collide.
     pub run_id: String,
     /// Set by Ctrl-C: trials not yet started are ignored, running ones stop and clean up.
-    pub cancelled: Arc<AtomicBool>,
+    pub cancel: Arc<Cancel>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +57,7 @@ impl RunContext {
             isolation: RwLock::new(()),
             results: Mutex::new(Vec::new()),
             run_id: crate::sys_id::fresh()[..10].to_string(),
-            cancelled: Arc::new(AtomicBool::new(false)),
+            cancel: Arc::new(Cancel::default()),
         })
     }
 
