@@ -1,9 +1,10 @@
-//! Loading what a run needs before anything is sent: the schemas (compiled once) and the
-//! validated scenarios that name them.
+//! Loading what a run needs before anything is sent: the schemas (compiled once), the
+//! catalogue of documented cases, and the validated scenarios that name both.
 
 use std::path::Path;
 
 use crate::assets;
+use crate::catalogue::Catalogue;
 use crate::schema_set::SchemaSet;
 use crate::spec::{self, Suite};
 
@@ -12,16 +13,27 @@ use crate::spec::{self, Suite};
 #[error("{}", .0.join("\n"))]
 pub struct InputErrors(pub Vec<String>);
 
-/// The suite and its schemas, from the given directories or their defaults.
-pub fn load(
-    specs: Option<&Path>,
-    schemas: Option<&Path>,
-) -> Result<(Suite, SchemaSet), InputErrors> {
+/// Everything loaded from `specs/` and `schemas/`.
+pub struct Inputs {
+    pub suite: Suite,
+    pub schemas: SchemaSet,
+    pub catalogue: Catalogue,
+}
+
+/// The suite, its schemas and the catalogue, from the given directories or their defaults.
+pub fn load(specs: Option<&Path>, schemas: Option<&Path>) -> Result<Inputs, InputErrors> {
+    let lines = |errors: Vec<spec::SpecError>| {
+        InputErrors(errors.iter().map(ToString::to_string).collect())
+    };
     let schema_dir = assets::schemas(schemas).map_err(|e| InputErrors(vec![e.to_string()]))?;
     let schema_set = SchemaSet::compile(&schema_dir)
         .map_err(|errors| InputErrors(errors.iter().map(ToString::to_string).collect()))?;
     let spec_dir = assets::specs(specs).map_err(|e| InputErrors(vec![e.to_string()]))?;
-    let suite = spec::load_suite(&spec_dir, &schema_set.names())
-        .map_err(|errors| InputErrors(errors.iter().map(ToString::to_string).collect()))?;
-    Ok((suite, schema_set))
+    let catalogue = Catalogue::from_dir(&spec_dir).map_err(lines)?;
+    let suite = spec::load_suite(&spec_dir, &schema_set, &catalogue).map_err(lines)?;
+    Ok(Inputs {
+        suite,
+        schemas: schema_set,
+        catalogue,
+    })
 }

@@ -8,6 +8,8 @@
 //! - [`cli`]: the command line (`run`, `mock`, `lint`, `diff`) and its exit codes.
 //! - [`assets`]: where spec and schema files come from (a directory or the built-in copies).
 //! - [`inputs`]: loading and checking specs and schemas before anything is sent.
+//! - [`catalogue`]: the documented cases of every operation, as data.
+//! - [`coverage`]: the catalogue against the scenarios (and a run's outcomes).
 //! - [`spec`]: the scenario format: raw YAML, the validated model, templates, matchers.
 //! - [`schema_set`]: the JSON Schemas, compiled once per run.
 //! - [`runner`]: trials, fixtures, HTTP exchanges and checks.
@@ -16,7 +18,9 @@
 //! - [`sys_id`]: fresh sys_ids.
 
 pub mod assets;
+pub mod catalogue;
 pub mod cli;
+pub mod coverage;
 pub mod inputs;
 pub mod mock;
 pub mod report;

@@ -84,22 +84,26 @@ impl SchemaSet {
         self.validators.keys().cloned().collect()
     }
 
-    /// Every violation of schema `name` by `instance`, as `path: message` lines.
-    pub fn check(&self, name: &str, instance: &Value) -> Vec<String> {
+    pub fn has(&self, name: &str) -> bool {
+        self.validators.contains_key(name)
+    }
+
+    /// Every violation of schema `name` by `instance`: its JSON pointer and message.
+    pub fn violations(&self, name: &str, instance: &Value) -> Vec<(String, String)> {
         let Some(validator) = self.validators.get(name) else {
-            return vec![format!("schema `{name}` is not loaded")];
+            return vec![(String::new(), format!("schema `{name}` is not loaded"))];
         };
         validator
             .iter_errors(instance)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                let at = if at.is_empty() {
-                    "$".to_string()
-                } else {
-                    format!("${}", at.replace('/', "."))
-                };
-                format!("{at}: {e}")
-            })
+            .map(|e| (e.instance_path().to_string(), e.to_string()))
+            .collect()
+    }
+
+    /// Every violation of schema `name` by `instance`, as `path: message` lines.
+    pub fn check(&self, name: &str, instance: &Value) -> Vec<String> {
+        self.violations(name, instance)
+            .into_iter()
+            .map(|(pointer, message)| format!("${}: {message}", pointer.replace('/', ".")))
             .collect()
     }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use sn_conform::assets::read_dir_tree;
+use sn_conform::catalogue::Catalogue;
 use sn_conform::schema_set::SchemaSet;
 use sn_conform::spec::load_suite;
 
@@ -23,6 +24,8 @@ fn the_readme_example_passes_lint() {
     let schemas = SchemaSet::compile(&read_dir_tree(Path::new("schemas"), &["json"]).unwrap())
         .unwrap_or_else(|e| panic!("{e:#?}"));
     let specs = read_dir_tree(dir.path(), &["yaml"]).unwrap();
-    let suite = load_suite(&specs, &schemas.names()).unwrap_or_else(|e| panic!("{e:#?}"));
+    let catalogue = Catalogue::from_dir(&read_dir_tree(Path::new("specs"), &["yaml"]).unwrap())
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let suite = load_suite(&specs, &schemas, &catalogue).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(suite.scenarios.len(), 2);
 }

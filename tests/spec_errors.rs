@@ -13,6 +13,7 @@ variants:
   url: [default, v1]
 scenarios:
   - name: accepts
+    covers: [accepted]
     fixtures:
       - id: agent
         create: sys_user
@@ -37,6 +38,7 @@ fn workspace(text: &str) -> tempfile::TempDir {
         .unwrap()
         .write_all(text.as_bytes())
         .unwrap();
+    std::fs::copy("specs/catalogue.yaml", specs.join("catalogue.yaml")).unwrap();
     copy_dir(Path::new("schemas"), &dir.path().join("schemas"));
     dir
 }
@@ -99,14 +101,19 @@ fn unknown_key() {
     assert_refused(
         "          status: 200\n",
         "          status: 200\n          statsu: 201\n",
-        19,
-        "unknown field `statsu`",
+        20,
+        "'statsu' was unexpected",
     );
 }
 
 #[test]
 fn wrong_type() {
-    assert_refused("status: 200", "status: ok", 18, "invalid type");
+    assert_refused(
+        "status: 200",
+        "status: ok",
+        19,
+        "is not of type \"integer\"",
+    );
 }
 
 #[test]
@@ -114,7 +121,7 @@ fn unknown_schema_file() {
     assert_refused(
         "schema: error.schema.json",
         "schema: eror.schema.json",
-        19,
+        20,
         "unknown schema `eror.schema.json`",
     );
 }
@@ -124,7 +131,7 @@ fn undefined_variable() {
     assert_refused(
         "{{agent.sys_id}}",
         "{{agnet.sys_id}}",
-        16,
+        17,
         "undefined variable `{{agnet.sys_id}}`",
     );
 }
@@ -136,7 +143,7 @@ fn duplicate_scenario_name() {
     let (code, text) = lint(dir.path());
     assert_eq!(code, 2, "{text}");
     assert!(
-        text.contains("accept.yaml:20:") && text.contains("duplicate scenario name `accepts`"),
+        text.contains("accept.yaml:21:") && text.contains("duplicate scenario name `accepts`"),
         "{text}"
     );
 }
@@ -146,13 +153,13 @@ fn malformed_matcher_and_regex() {
     assert_refused(
         "status: 200\n",
         "status: 200\n          body: {result: {$match: sysid}}\n",
-        19,
+        20,
         "unknown `$match` kind",
     );
     assert_refused(
         "status: 200\n",
         "status: 200\n          body: {result: {$regex: \"(\"}}\n",
-        19,
+        20,
         "invalid `$regex` pattern",
     );
 }
@@ -162,7 +169,7 @@ fn norole_auth_without_the_requirement() {
     assert_refused(
         "          method: POST\n",
         "          method: POST\n          auth: norole\n",
-        15,
+        16,
         "requires: [norole_account]",
     );
 }
@@ -182,7 +189,7 @@ fn run_refuses_a_broken_spec_before_sending_anything() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("accept.yaml:16:") && text.contains("nobody"),
+        text.contains("accept.yaml:17:") && text.contains("nobody"),
         "{text}"
     );
     std::thread::sleep(Duration::from_millis(50));
@@ -203,4 +210,30 @@ fn a_broken_schema_file_is_refused_with_its_line() {
     let (code, text) = lint(dir.path());
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("error.schema.json:3"), "{text}");
+}
+
+#[test]
+fn a_scenario_must_name_known_catalogue_cases() {
+    assert_refused(
+        "    covers: [accepted]\n",
+        "",
+        6,
+        "\"covers\" is a required property",
+    );
+    assert_refused(
+        "covers: [accepted]",
+        "covers: [acepted]",
+        7,
+        "the catalogue has no case `acepted` for awa_inbox_actions/accept",
+    );
+}
+
+#[test]
+fn a_spec_of_an_operation_the_catalogue_lacks_is_refused() {
+    assert_refused(
+        "operation: accept",
+        "operation: acept",
+        2,
+        "awa_inbox_actions/acept is not an operation of the catalogue",
+    );
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use sn_conform::coverage::Matrix;
 use sn_conform::mock::Fault;
 use sn_conform::report::{Outcome, RunReport};
 

@@ -32,6 +32,9 @@ pub enum Command {
     Mock(MockArgs),
     /// Validate spec and schema files; send nothing. Exits 2 on any mistake.
     Lint(LintArgs),
+    /// The documented operation x case matrix and its gaps. Exits 1 when a documented case
+    /// that can be provoked has no scenario.
+    Coverage(CoverageArgs),
     /// Compare two report.json files: regressions, fixes, new and removed trials. Exits 1
     /// when a trial that passed in the baseline no longer does.
     Diff(DiffArgs),
@@ -181,6 +184,27 @@ pub struct DiffArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CoverageArgs {
+    /// Scenario directory (with catalogue.yaml). Default: ./specs when present, else the
+    /// built-in copy.
+    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Schema directory. Default: ./schemas when present, else the built-in copy.
+    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Text)]
+    pub format: CoverageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CoverageFormat {
     Text,
     Markdown,
     Json,

@@ -7,22 +7,22 @@ use colored::Colorize;
 
 use super::LintArgs;
 use crate::assets::{self, AssetDir};
+use crate::catalogue::{Catalogue, CATALOGUE_FILE};
 use crate::schema_set::SchemaSet;
 use crate::spec;
 
 pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut problems: Vec<String> = Vec::new();
     let schema_dir = assets::schemas(args.schemas.as_deref())?;
-    let schemas = match SchemaSet::compile(&schema_dir) {
-        Ok(set) => Some(set),
-        Err(errors) => {
-            problems.extend(errors.iter().map(ToString::to_string));
-            None
-        }
-    };
-    let names = schemas.as_ref().map(SchemaSet::names).unwrap_or_default();
+    let schemas = SchemaSet::compile(&schema_dir)
+        .map_err(|errors| problems.extend(errors.iter().map(ToString::to_string)))
+        .ok();
+    let default_specs = assets::specs(args.specs.as_deref())?;
+    let catalogue = Catalogue::from_dir(&default_specs)
+        .map_err(|errors| problems.extend(errors.iter().map(ToString::to_string)))
+        .ok();
     let spec_dirs: Vec<AssetDir> = if args.paths.is_empty() {
-        vec![assets::specs(args.specs.as_deref())?]
+        vec![default_specs]
     } else {
         args.paths
             .iter()
@@ -31,18 +31,24 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     };
     let mut scenarios = 0;
     let mut files = 0;
-    for dir in &spec_dirs {
-        files += dir.files.len();
-        match spec::load_suite(dir, &names) {
-            Ok(suite) => scenarios += suite.scenarios.len(),
-            Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
+    if let (Some(schemas), Some(catalogue)) = (&schemas, &catalogue) {
+        for dir in &spec_dirs {
+            files += dir
+                .files
+                .iter()
+                .filter(|f| f.relative != CATALOGUE_FILE)
+                .count();
+            match spec::load_suite(dir, schemas, catalogue) {
+                Ok(suite) => scenarios += suite.scenarios.len(),
+                Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
+            }
         }
     }
     if problems.is_empty() {
         println!(
             "{} {scenarios} scenarios in {files} spec file(s), {} schema(s) from {}",
             "ok:".green(),
-            names.len(),
+            schemas.map_or(0, |s| s.names().len()),
             schema_dir.origin
         );
         Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! options (nothing was sent).
 
 mod args;
+mod coverage;
 mod diff;
 mod lint;
 mod mock;
@@ -12,7 +13,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{Cli, Command, DiffArgs, DiffFormat, LintArgs, MockArgs, RunArgs};
+pub use args::{
+    Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, LintArgs, MockArgs, RunArgs,
+};
 
 /// Exit status for invalid input: specs, schemas or options.
 pub const EXIT_INVALID: u8 = 2;
@@ -29,6 +32,7 @@ pub fn main() -> ExitCode {
         Some(Command::Mock(args)) => mock::serve(args),
         Some(Command::Lint(args)) => lint::lint(args),
         Some(Command::Diff(args)) => diff::diff(args),
+        Some(Command::Coverage(args)) => coverage::coverage(args),
     };
     match outcome {
         Ok(code) => code,

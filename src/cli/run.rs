@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use colored::Colorize;
 
 use super::RunArgs;
+use crate::coverage::Matrix;
 use crate::inputs;
 use crate::mock::{Mock, MockOptions, RunningMock};
 use crate::report::{self, RunReport};
@@ -21,7 +22,11 @@ const EXIT_INTERRUPTED: u8 = 130;
 const DEFAULT_THREADS: usize = 4;
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
-    let (suite, schemas) = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
+    let inputs::Inputs {
+        suite,
+        schemas,
+        catalogue,
+    } = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
         Ok(loaded) => loaded,
         Err(errors) => {
             for line in &errors.0 {
@@ -91,14 +96,10 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     if listing {
         return Ok(ExitCode::SUCCESS);
     }
-    let report = RunReport::new(
-        base_url,
-        kind,
-        started_at,
-        duration_ms,
-        strict,
-        ctx.take_results(),
-    );
+    let results = ctx.take_results();
+    let coverage = Matrix::build(&catalogue, &suite, Some(&results));
+    let report = RunReport::new(base_url, kind, started_at, duration_ms, strict, results)
+        .with_coverage(coverage);
     let written = report::write_all(&report, &args.report_dir)?;
     let s = report.summary;
     println!(

@@ -53,6 +53,10 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push('\n');
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "## Coverage of the documented cases\n");
+        out.push_str(&coverage.markdown());
+    }
     out
 }
 

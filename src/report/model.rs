@@ -109,6 +109,9 @@ pub struct RunReport {
     pub strict: bool,
     pub summary: Summary,
     pub trials: Vec<TrialResult>,
+    /// The documented cases and how their trials ended in this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::coverage::Matrix>,
 }
 
 impl RunReport {
@@ -130,7 +133,14 @@ impl RunReport {
             strict,
             summary: Summary::of(&trials),
             trials,
+            coverage: None,
         }
+    }
+
+    /// The report with the coverage matrix of its run.
+    pub fn with_coverage(mut self, coverage: crate::coverage::Matrix) -> Self {
+        self.coverage = Some(coverage);
+        self
     }
 
     /// Trials grouped by API, in order.

@@ -11,7 +11,10 @@ use super::matcher;
 use super::model::*;
 use super::raw::*;
 use super::template;
+use super::yaml;
 use crate::assets::{AssetDir, AssetFile};
+use crate::catalogue::{Catalogue, CATALOGUE_FILE};
+use crate::schema_set::SchemaSet;
 
 /// Variables every trial defines, whatever its fixtures.
 pub const BUILT_IN_VARS: &[&str] = &["run_id", "api", "unknown_id", "user_name", "base_url"];
@@ -30,17 +33,35 @@ impl fmt::Display for SpecError {
     }
 }
 
-/// Loads every spec file of `specs`; `schema_names` are the files of `schemas/` a step may
-/// name. Either the whole suite, or every mistake found.
+/// The schema every spec file must meet before the deeper checks.
+pub const SCENARIO_SCHEMA: &str = "scenario.schema.json";
+
+/// Loads every spec file of `specs` (all but the catalogue) against `schemas` and
+/// `catalogue`. Either the whole suite, or every mistake found.
 pub fn load_suite(
     specs: &AssetDir,
-    schema_names: &BTreeSet<String>,
+    schemas: &SchemaSet,
+    catalogue: &Catalogue,
 ) -> Result<Suite, Vec<SpecError>> {
     let mut errors = Vec::new();
     let mut scenarios = Vec::new();
     let mut operations: BTreeMap<(String, String), String> = BTreeMap::new();
-    for file in &specs.files {
-        match load_file(file, schema_names) {
+    if !schemas.has(SCENARIO_SCHEMA) {
+        return Err(vec![SpecError {
+            file: specs.origin.clone(),
+            line: 0,
+            message: format!(
+                "the schema directory lacks {SCENARIO_SCHEMA}, which every spec file is checked against"
+            ),
+        }]);
+    }
+    let files: Vec<&AssetFile> = specs
+        .files
+        .iter()
+        .filter(|f| f.relative != CATALOGUE_FILE)
+        .collect();
+    for file in files.iter().copied() {
+        match load_file(file, schemas, catalogue) {
             Ok((api, operation, mut found)) => {
                 if let Some(first) =
                     operations.insert((api.clone(), operation.clone()), file.display.clone())
@@ -58,7 +79,7 @@ pub fn load_suite(
             Err(mut found) => errors.append(&mut found),
         }
     }
-    if specs.files.is_empty() {
+    if files.is_empty() {
         errors.push(SpecError {
             file: specs.origin.clone(),
             line: 0,
@@ -77,14 +98,16 @@ pub fn load_suite(
 /// One spec file: its api, operation and scenarios, or its mistakes.
 pub fn load_file(
     file: &AssetFile,
-    schema_names: &BTreeSet<String>,
+    schemas: &SchemaSet,
+    catalogue: &Catalogue,
 ) -> Result<(String, String, Vec<Scenario>), Vec<SpecError>> {
     let lines = LineIndex::new(&file.text);
-    let raw = parse(file, &lines)?;
+    let raw: RawSpecFile = yaml::parse(file, &lines, Some((schemas, SCENARIO_SCHEMA)))?;
     let mut checker = Checker {
         file,
         lines,
-        schema_names,
+        schema_names: schemas.names(),
+        catalogue,
         errors: Vec::new(),
     };
     let scenarios = checker.spec_file(&raw);
@@ -95,65 +118,11 @@ pub fn load_file(
     }
 }
 
-/// The YAML of one file as raw types. Merge keys (`<<: *anchor`) are applied first, so the
-/// structural errors are found on the merged value; their path (from serde_path_to_error) is
-/// mapped back to a line through the index.
-fn parse(file: &AssetFile, lines: &LineIndex) -> Result<RawSpecFile, Vec<SpecError>> {
-    let error = |line: usize, message: String| {
-        vec![SpecError {
-            file: file.display.clone(),
-            line,
-            message,
-        }]
-    };
-    let mut value: serde_yaml::Value = serde_yaml::from_str(&file.text)
-        .map_err(|e| error(e.location().map_or(1, |l| l.line()), yaml_message(&e)))?;
-    value
-        .apply_merge()
-        .map_err(|e| error(1, format!("cannot apply a merge key: {}", yaml_message(&e))))?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let message = yaml_message(e.inner());
-        // An unknown key is best shown on its own line, when the index has it.
-        let line = unknown_field(&message)
-            .map(|field| join_path(&path, field))
-            .map_or_else(|| lines.line(&path), |p| lines.line(&p));
-        let at = if path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        error(line, format!("{at}{message}"))
-    })
-}
-
-fn unknown_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next()
-}
-
-fn join_path(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// serde_yaml's message without its trailing position (the line is reported separately).
-fn yaml_message(error: &serde_yaml::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
-}
-
 struct Checker<'a> {
     file: &'a AssetFile,
     lines: LineIndex,
-    schema_names: &'a BTreeSet<String>,
+    schema_names: BTreeSet<String>,
+    catalogue: &'a Catalogue,
     errors: Vec<SpecError>,
 }
 
@@ -174,6 +143,17 @@ impl Checker<'_> {
                     format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"),
                 );
             }
+        }
+        if self.catalogue.operation(&raw.api, &raw.operation).is_none() {
+            self.error(
+                "operation",
+                format!(
+                    "{}/{} is not an operation of the catalogue ({})",
+                    raw.api,
+                    raw.operation,
+                    crate::catalogue::CATALOGUE_FILE
+                ),
+            );
         }
         let mut names = HashSet::new();
         let mut out = Vec::new();
@@ -203,6 +183,7 @@ impl Checker<'_> {
                 "a scenario name must be non-empty and contain no `[`, `]` or `::`",
             );
         }
+        self.covers(file, raw, path);
         let variants_raw = raw
             .variants
             .clone()
@@ -271,6 +252,7 @@ impl Checker<'_> {
             api: file.api.clone(),
             operation: file.operation.clone(),
             name: raw.name.clone(),
+            covers: raw.covers.clone(),
             description: raw.description.clone(),
             level: match raw.level {
                 Some(RawLevel::Should) => Level::Should,
@@ -282,6 +264,30 @@ impl Checker<'_> {
             fixtures,
             steps,
         })
+    }
+
+    /// Every scenario names at least one case, and only cases the catalogue has.
+    fn covers(&mut self, file: &RawSpecFile, raw: &RawScenario, path: &str) {
+        let Some(operation) = self.catalogue.operation(&file.api, &file.operation) else {
+            return; // reported once for the whole file
+        };
+        if raw.covers.is_empty() {
+            let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
+            self.error(path, format!("name the documented case(s) this scenario covers: `covers: [...]` with ids of {}: {}", operation.id(), known.join(", ")));
+        }
+        for (i, id) in raw.covers.iter().enumerate() {
+            if operation.case(id).is_none() {
+                let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
+                self.error(
+                    &format!("{path}.covers[{i}]"),
+                    format!(
+                        "the catalogue has no case `{id}` for {}; known: {}",
+                        operation.id(),
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
     }
 
     fn variants(&mut self, raw: &RawVariants, path: &str) -> Vec<Variant> {

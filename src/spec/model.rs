@@ -65,6 +65,8 @@ pub struct Scenario {
     pub api: String,
     pub operation: String,
     pub name: String,
+    /// Catalogue case ids of this operation that the scenario exercises.
+    pub covers: Vec<String>,
     pub description: Option<String>,
     pub level: Level,
     pub requirements: BTreeSet<Requirement>,

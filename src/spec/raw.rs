@@ -44,6 +44,9 @@ pub enum RawUrlForm {
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub name: String,
+    /// Ids of the catalogue cases of this operation that the scenario exercises.
+    #[serde(default)]
+    pub covers: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]

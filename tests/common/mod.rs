@@ -13,8 +13,9 @@ use sn_conform::spec::Suite;
 
 /// The suite and schemas of this repository.
 pub fn load() -> (Suite, SchemaSet) {
-    sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
-        .unwrap_or_else(|e| panic!("the repository's specs must load:\n{e}"))
+    let inputs = sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
+        .unwrap_or_else(|e| panic!("the repository's specs must load:\n{e}"));
+    (inputs.suite, inputs.schemas)
 }
 
 /// A target for a mock at `base_url` with the built-in accounts.
