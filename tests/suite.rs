@@ -91,6 +91,9 @@ fn without_the_norole_account_its_scenarios_are_ignored_with_the_reason() {
 #[test]
 fn the_json_report_matches_its_schema_and_redacts_credentials() {
     let results = common::run_against_mock(&[], false);
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let coverage = Matrix::build(&inputs.catalogue, &inputs.suite, Some(&results));
     let report = RunReport::new(
         "http://127.0.0.1:1".into(),
         "embedded mock",
@@ -98,7 +101,8 @@ fn the_json_report_matches_its_schema_and_redacts_credentials() {
         1.0,
         false,
         results,
-    );
+    )
+    .with_coverage(coverage);
     let json: serde_json::Value =
         serde_json::from_str(&sn_conform::report::to_json(&report)).unwrap();
     let (_, schemas) = common::load();
@@ -114,6 +118,25 @@ fn the_json_report_matches_its_schema_and_redacts_credentials() {
         !text.contains("YWRtaW46YWRtaW4="),
         "a Basic credential leaked into the report"
     );
+    // Without the no-role account its cases are reported as ignored, the rest as passed.
+    let cases: Vec<&serde_json::Value> = json["coverage"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["cases"].as_array().unwrap())
+        .collect();
+    assert_eq!(
+        cases.len() as u64,
+        json["coverage"]["cases_total"].as_u64().unwrap()
+    );
+    for case in cases {
+        let expected = if case["id"] == "no_role" {
+            "ignored"
+        } else {
+            "passed"
+        };
+        assert_eq!(case["run"]["verdict"], expected, "{case}");
+    }
     assert!(text.contains("[redacted]"));
     // The trials are in name order.
     let names: Vec<&str> = json["trials"]
