@@ -16,6 +16,7 @@
 //! - [`report`]: the result model and its JSON, JUnit, Markdown and HTML reporters.
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
 //! - [`sys_id`]: fresh sys_ids.
+//! - [`xml`]: the platform's XML form of JSON bodies, both ways.
 
 pub mod assets;
 pub mod catalogue;
@@ -28,3 +29,4 @@ pub mod runner;
 pub mod schema_set;
 pub mod spec;
 pub mod sys_id;
+pub mod xml;

@@ -260,12 +260,12 @@ fn without_the_norole_account_and_config_changes_those_trials_are_ignored_with_r
             .to_string()
     };
     assert!(
-        line("accept::caller without awa_integration_user[default]")
+        line("accept::caller without awa_integration_user[default json]")
             .contains("ignored (needs an account without awa_integration_user"),
         "{out}"
     );
     assert!(
-        line("reject::AWA disabled[v1]").contains("ignored (changes an instance-wide setting"),
+        line("reject::AWA disabled[v1 xml]").contains("ignored (changes an instance-wide setting"),
         "{out}"
     );
     let json = report(dir.path());
@@ -308,7 +308,7 @@ fn a_refused_connection_is_an_error_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.contains("could not connect"), "{out}");
     let json = report(dir.path());
-    assert_eq!(json["summary"]["error"], 2);
+    assert_eq!(json["summary"]["error"], 4);
     assert_eq!(json["summary"]["failed"], 0);
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(
@@ -344,7 +344,7 @@ fn an_instance_that_never_answers_times_out_as_an_error() {
             "--report-dir",
             dir.path().to_str().unwrap(),
             "--exact",
-            "awa_inbox_actions/reject_reasons::unknown channel[v1]",
+            "awa_inbox_actions/reject_reasons::unknown channel[v1 xml]",
         ],
         std::path::Path::new("."),
     );
@@ -403,7 +403,7 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
         "{junit}"
     );
     let summary = std::fs::read_to_string(bad.join("summary.md")).unwrap();
-    assert!(summary.contains("| accept::accepts a pending work item[v1] | failed | specs/awa_inbox_actions/accept.yaml:"), "{summary}");
+    assert!(summary.contains("| accept::accepts a pending work item[v1 xml] | failed | specs/awa_inbox_actions/accept.yaml:"), "{summary}");
     let good_json = good.join("report.json");
     let bad_json = bad.join("report.json");
 
@@ -416,9 +416,9 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
         Path::new("."),
     );
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("regressions (2)"), "{out}");
+    assert!(out.contains("regressions (4)"), "{out}");
     assert!(
-        out.contains("awa_inbox_actions/accept::accepts a pending work item[v1]: failed"),
+        out.contains("awa_inbox_actions/accept::accepts a pending work item[v1 xml]: failed"),
         "{out}"
     );
 
@@ -434,7 +434,7 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
     );
     assert_eq!(code, 0);
     let changes: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(changes["fixes"].as_array().unwrap().len(), 2);
+    assert_eq!(changes["fixes"].as_array().unwrap().len(), 4);
     assert!(changes["regressions"].as_array().unwrap().is_empty());
 
     let (code, _, err) = run(
@@ -492,7 +492,7 @@ fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
     );
     assert_eq!(code, 0, "{out}{err}");
     let json = report(dir.path());
-    assert_eq!(json["summary"]["passed"], 2);
+    assert_eq!(json["summary"]["passed"], 4);
     let exchanges: Vec<&serde_json::Value> = json["trials"]
         .as_array()
         .unwrap()

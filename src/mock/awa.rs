@@ -127,7 +127,7 @@ fn check_assignment(work_item: &Record, agent_id: &str) -> Result<(), ApiError> 
 
 fn accept_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     gate(mock, headers)?;
-    let body = mock.json_body(body)?;
+    let body = mock.body_fields(headers, body)?;
     let ids = required(
         &body,
         &[
@@ -166,7 +166,7 @@ fn accept_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
 
 fn reject_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     gate(mock, headers)?;
-    let body = mock.json_body(body)?;
+    let body = mock.body_fields(headers, body)?;
     let ids = required(
         &body,
         &[

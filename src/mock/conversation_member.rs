@@ -39,7 +39,7 @@ pub async fn update(
 
 fn drop_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authorize(headers, ROLE_AWA_INTEGRATION)?;
-    let body = mock.json_body(body)?;
+    let body = mock.body_fields(headers, body)?;
     let interaction_id = body_str(&body, "interaction_id")
         .ok_or_else(|| invalid(INSUFFICIENT_INPUT, "interaction_id is required"))?;
     let member = find_member(mock, interaction_id, user_id)?;
@@ -66,7 +66,7 @@ fn drop_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) ->
 
 fn update_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authorize(headers, ROLE_AWA_INTEGRATION)?;
-    let body = mock.json_body(body)?;
+    let body = mock.body_fields(headers, body)?;
     let interaction_id = body_str(&body, "interaction_id");
     let member_type = body_str(&body, "member_type");
     let (Some(interaction_id), Some(member_type)) = (interaction_id, member_type) else {

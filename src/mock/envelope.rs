@@ -2,7 +2,10 @@
 //!
 //! Success bodies are `{"result": ...}`; errors are
 //! `{"error": {"message": "...", "detail": "..."}, "status": "failure"}` with the HTTP status only
-//! in the status line; both carry `Content-Type: application/json;charset=UTF-8`.
+//! in the status line; both carry `Content-Type: application/json;charset=UTF-8`. A request
+//! whose `Accept` asks for XML gets the same body as
+//! `<?xml ...?><response><result>...</result></response>` with
+//! `Content-Type: application/xml;charset=UTF-8` ([`negotiate_format`]).
 //!
 //! ```text
 //! HTTP/1.1 400 Bad Request
@@ -18,6 +21,7 @@ use serde_json::{json, Value};
 use super::fault::Fault;
 
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
 
 /// A successful answer: status, the value under `result`, and extra headers.
 #[derive(Debug)]
@@ -109,6 +113,13 @@ impl ApiError {
         )
     }
 
+    pub fn malformed_xml() -> Self {
+        Self::bad_request(
+            "Exception while reading request",
+            "The payload is not valid XML.",
+        )
+    }
+
     pub fn unknown_resource() -> Self {
         Self::bad_request(
             "Requested URI does not represent any resource",
@@ -178,3 +189,60 @@ fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -
 
 /// What every handler returns: a success or an error, both rendered here.
 pub type Reply = Result<Success, ApiError>;
+
+/// Whether an `Accept` header prefers XML to JSON: the first of the two it names.
+pub fn wants_xml(accept: Option<&str>) -> bool {
+    let Some(accept) = accept.map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    let xml = accept
+        .find("application/xml")
+        .or_else(|| accept.find("text/xml"));
+    let json = accept.find("application/json");
+    match (xml, json) {
+        (Some(x), Some(j)) => x < j,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Middleware: answers in XML when the request's `Accept` asks for it, by rewriting the JSON
+/// body every handler produced, so no handler knows about formats.
+pub async fn negotiate_format(
+    axum::extract::State(mock): axum::extract::State<super::Mock>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let xml = wants_xml(
+        request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    ) && !mock.has(Fault::XmlIgnored);
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !xml || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The mock's own bodies are small and already in memory; no limit is needed.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+        return (parts.status, bytes).into_response();
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(XML_CONTENT_TYPE),
+    );
+    Response::from_parts(
+        parts,
+        axum::body::Body::from(crate::xml::render("response", &value)),
+    )
+}

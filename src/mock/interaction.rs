@@ -30,7 +30,7 @@ pub async fn close(
 
 fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authenticate(headers)?;
-    let body = mock.json_body(body)?;
+    let body = mock.body_fields(headers, body)?;
     let channel = body_str(&body, "channel").ok_or_else(|| {
         ApiError::bad_request(
             "Mandatory parameter missing",

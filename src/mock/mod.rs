@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -99,11 +100,24 @@ impl Mock {
         }
     }
 
-    /// A request body as a JSON object. An empty body reads as `{}`; anything that is not a
-    /// JSON object is the platform's malformed-payload error.
-    pub fn json_body(&self, body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    /// A request body as an object of fields, from JSON or (with an XML `Content-Type`) from
+    /// XML. An empty body reads as `{}`; anything else that is not an object is the platform's
+    /// malformed-payload error.
+    pub fn body_fields(
+        &self,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Map<String, Value>, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Map::new());
+        }
+        let is_xml = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("xml"));
+        if is_xml {
+            let text = std::str::from_utf8(body).map_err(|_| ApiError::malformed_xml())?;
+            return crate::xml::parse(text).map_err(|_| ApiError::malformed_xml());
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(map),
@@ -176,6 +190,10 @@ pub fn app(mock: Mock) -> Router {
         .route("/oauth_token.do", post(oauth::token))
         .fallback(unknown_resource)
         .method_not_allowed_fallback(unknown_resource)
+        .layer(axum::middleware::from_fn_with_state(
+            mock.clone(),
+            envelope::negotiate_format,
+        ))
         .with_state(mock)
 }
 

@@ -52,7 +52,7 @@ pub async fn create(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
-        let fields = mock.json_body(&body)?;
+        let fields = mock.body_fields(&headers, &body)?;
         let record = mock.store().with(|t| t.insert(&table, &fields));
         let view = View::new(&params, &headers);
         let location = format!("{}/api/now/table/{table}/{}", view.base, sys_id(&record));
@@ -94,7 +94,7 @@ pub async fn update(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
-        let fields = mock.json_body(&body)?;
+        let fields = mock.body_fields(&headers, &body)?;
         let record = mock
             .store()
             .with(|t| t.update(&table, &id, &fields))

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::http::Answer;
 use crate::schema_set::SchemaSet;
-use crate::spec::matcher::{self, short};
+use crate::spec::matcher::{self, short, Typing};
 use crate::spec::template::{self, Vars};
-use crate::spec::{Expectation, Level};
+use crate::spec::{Expectation, Format, Level};
 
 /// One check that did not hold, with where (JSON path or header) and what.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,7 @@ impl Finding {
 pub fn response(
     expect: &Expectation,
     answer: &Answer,
+    asked: Format,
     vars: &Vars,
     schemas: &SchemaSet,
 ) -> Result<Vec<Finding>, String> {
@@ -64,21 +65,47 @@ pub fn response(
     if !needs_body {
         return Ok(found);
     }
+    // A body is read only in the format the request asked for (Accept), and the answer must
+    // say which it is.
+    let declared = answer.content_type().unwrap_or("");
+    if !declared
+        .to_ascii_lowercase()
+        .starts_with(asked.media_type())
+    {
+        found.push(Finding::must(format!(
+            "header content-type: expected {} (the format asked for in Accept), got {}",
+            asked.media_type(),
+            if declared.is_empty() {
+                "none"
+            } else {
+                declared
+            }
+        )));
+    }
     let Some(body) = &answer.json else {
         return Err(format!(
-            "the {} answer's body is not JSON: {}",
+            "the {} answer's body is not {}: {}",
             answer.status,
+            match answer.format {
+                Format::Json => "JSON",
+                Format::Xml => "well-formed XML",
+            },
             snippet(&answer.text)
         ));
     };
-    if let Some(schema) = &expect.schema {
+    let typing = match answer.format {
+        Format::Json => Typing::Strict,
+        Format::Xml => Typing::Text,
+    };
+    // JSON Schemas describe typed JSON; an XML answer is checked through its expected body.
+    if let (Some(schema), Format::Json) = (&expect.schema, answer.format) {
         for violation in schemas.check(schema, body) {
             found.push(Finding::must(format!("schema {schema}: {violation}")));
         }
     }
     for check in &expect.body {
         let expected = render(&check.expected, vars)?;
-        for m in matcher::compare(&expected, Some(body), check.exact) {
+        for m in matcher::compare_as(&expected, Some(body), check.exact, typing) {
             found.push(Finding {
                 level: check.level,
                 message: format!("{}: expected {}, got {}", m.path, m.expected, m.actual),

@@ -10,7 +10,7 @@ use super::http::{self, Answer, Outgoing};
 use super::RunContext;
 use crate::report::{ExchangeRecord, Outcome, TrialResult};
 use crate::spec::template::{self, Vars};
-use crate::spec::{Action, Auth, Body, Fixture, Level, Request, Scenario, Step, Variant};
+use crate::spec::{Action, Auth, Body, Fixture, Format, Level, Request, Scenario, Step, Variant};
 
 /// What a trial has done so far, and what it must undo.
 struct TrialState {
@@ -23,6 +23,8 @@ struct TrialState {
     undo: Vec<Undo>,
     /// Teardown's requests are never abandoned on Ctrl-C: they put the instance back.
     tearing_down: bool,
+    /// The body format of the variant's request steps.
+    format: Format,
 }
 
 /// Something to put back after the steps, in reverse order.
@@ -98,6 +100,7 @@ impl RunContext {
             broken: None,
             undo: Vec::new(),
             tearing_down: false,
+            format: variant.format,
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.runtime
@@ -175,15 +178,22 @@ impl RunContext {
                 captures,
                 cleanup,
             } => {
-                let outgoing = match self.render_request(request, &step.name, &state.vars) {
-                    Ok(o) => o,
-                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
-                };
+                let outgoing =
+                    match self.render_request(request, &step.name, &state.vars, state.format) {
+                        Ok(o) => o,
+                        Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                    };
                 let answer = match self.send(outgoing, state).await {
                     Ok(a) => a,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
-                let findings = match checks::response(expect, &answer, &state.vars, &self.schemas) {
+                let findings = match checks::response(
+                    expect,
+                    &answer,
+                    state.format,
+                    &state.vars,
+                    &self.schemas,
+                ) {
                     Ok(f) => f,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
@@ -307,6 +317,7 @@ impl RunContext {
         request: &Request,
         step: &str,
         vars: &Vars,
+        format: Format,
     ) -> Result<Outgoing, String> {
         let path = template::render(&request.path, vars)?;
         let mut url = format!("{}{}", self.target.base_url, path);
@@ -320,20 +331,34 @@ impl RunContext {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&encoded);
         }
-        let headers = request
+        let mut headers: Vec<(String, String)> = request
             .headers
             .iter()
             .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
             .collect::<Result<_, String>>()?;
         let body = match &request.body {
             Body::None => None,
-            Body::Json(value) => Some(template::render_value(value, vars)?.to_string()),
+            Body::Json(value) => {
+                let value = template::render_value(value, vars)?;
+                Some(match format {
+                    Format::Json => value.to_string(),
+                    Format::Xml => crate::xml::render("request", &value),
+                })
+            }
             Body::Raw(text) => Some(template::render(text, vars)?),
         };
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("content-type".into(), format.media_type().into()));
+        }
         Ok(Outgoing {
             during: format!("step \"{step}\""),
             method: template::render(&request.method, vars)?,
             url,
+            accept: format.media_type(),
             headers,
             authorization: self.target.authorization(request.auth),
             body,
@@ -373,6 +398,7 @@ impl RunContext {
             during: during.to_string(),
             method: method.to_string(),
             url,
+            accept: Format::Json.media_type(),
             headers: Vec::new(),
             authorization: self.target.authorization(Auth::Default),
             body: body.map(|b| Value::Object(b.clone()).to_string()),
@@ -542,6 +568,7 @@ impl RunContext {
             during: during.to_string(),
             method: "GET".into(),
             url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
+            accept: Format::Json.media_type(),
             headers: Vec::new(),
             authorization: self.target.authorization(Auth::Default),
             body: None,

@@ -6,6 +6,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
 use crate::report::ExchangeRecord;
+use crate::spec::Format;
 
 /// A request ready to send: everything rendered, credentials resolved.
 #[derive(Debug, Clone)]
@@ -13,18 +14,29 @@ pub struct Outgoing {
     pub during: String,
     pub method: String,
     pub url: String,
+    /// The `Accept` header, unless `headers` sets one.
+    pub accept: &'static str,
     pub headers: Vec<(String, String)>,
     pub authorization: Option<String>,
     pub body: Option<String>,
 }
 
-/// An answer: status, headers, and the body as text and (when it is JSON) as a value.
+/// An answer: status, headers, and the body as text and (when it is JSON, or XML read into
+/// the same shape) as a value.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub text: String,
     pub json: Option<Value>,
+    /// The format the body was read as, from its `Content-Type`.
+    pub format: Format,
+}
+
+impl Answer {
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    }
 }
 
 /// Sends `outgoing`; the record of the exchange is pushed whatever happens. `Err` names what
@@ -47,6 +59,15 @@ pub async fn send(
         error: None,
         duration_ms: 0.0,
     };
+    if !outgoing
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+    {
+        record
+            .request_headers
+            .push(("accept".into(), outgoing.accept.into()));
+    }
     if outgoing.authorization.is_some() {
         record
             .request_headers
@@ -80,9 +101,14 @@ pub async fn send(
 async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answer, String> {
     let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
         .map_err(|_| format!("`{}` is not an HTTP method", outgoing.method))?;
-    let mut request = client
-        .request(method, &outgoing.url)
-        .header("accept", "application/json");
+    let mut request = client.request(method, &outgoing.url);
+    if !outgoing
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+    {
+        request = request.header("accept", outgoing.accept);
+    }
     for (name, value) in &outgoing.headers {
         request = request.header(name, value);
     }
@@ -111,12 +137,24 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
             outgoing.method, outgoing.url
         )
     })?;
-    let json = serde_json::from_str(&text).ok();
+    let is_xml = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("xml"));
+    let (json, format) = if is_xml {
+        (
+            crate::xml::parse(&text).ok().map(Value::Object),
+            Format::Xml,
+        )
+    } else {
+        (serde_json::from_str(&text).ok(), Format::Json)
+    };
     Ok(Answer {
         status,
         headers,
         text,
         json,
+        format,
     })
 }
 

@@ -318,32 +318,55 @@ impl Checker<'_> {
                 );
             }
         }
+        let formats: Vec<Format> = match &raw.format {
+            Some(list) if list.is_empty() => {
+                self.error(
+                    &format!("{path}.format"),
+                    "`format` needs at least one format",
+                );
+                vec![Format::Json]
+            }
+            Some(list) => list
+                .iter()
+                .map(|f| match f {
+                    RawFormat::Json => Format::Json,
+                    RawFormat::Xml => Format::Xml,
+                })
+                .collect(),
+            None => vec![Format::Json],
+        };
         let mut out = Vec::new();
         for method in &methods {
             for url in &urls {
-                let mut vars = BTreeMap::new();
-                let mut label = Vec::new();
-                if let Some(m) = method {
-                    vars.insert("method".to_string(), m.clone());
-                    if methods.len() > 1 {
-                        label.push(m.clone());
+                for format in &formats {
+                    let mut vars = BTreeMap::new();
+                    let mut label = Vec::new();
+                    if let Some(m) = method {
+                        vars.insert("method".to_string(), m.clone());
+                        if methods.len() > 1 {
+                            label.push(m.clone());
+                        }
                     }
-                }
-                let prefix = match url {
-                    Some(RawUrlForm::V1) => "/api/now/v1",
-                    _ => "/api/now",
-                };
-                vars.insert("api".to_string(), prefix.to_string());
-                if urls.len() > 1 {
-                    label.push(match url {
-                        Some(RawUrlForm::V1) => "v1".to_string(),
-                        _ => "default".to_string(),
+                    let prefix = match url {
+                        Some(RawUrlForm::V1) => "/api/now/v1",
+                        _ => "/api/now",
+                    };
+                    vars.insert("api".to_string(), prefix.to_string());
+                    if urls.len() > 1 {
+                        label.push(match url {
+                            Some(RawUrlForm::V1) => "v1".to_string(),
+                            _ => "default".to_string(),
+                        });
+                    }
+                    if formats.len() > 1 {
+                        label.push(format.name().to_string());
+                    }
+                    out.push(Variant {
+                        label: label.join(" "),
+                        vars,
+                        format: *format,
                     });
                 }
-                out.push(Variant {
-                    label: label.join(" "),
-                    vars,
-                });
             }
         }
         out

@@ -8,6 +8,9 @@
 //! Any other value must equal the actual one, type included (`1` is not `"1"`). Objects are
 //! compared as a subset (extra actual keys allowed) unless the check is exact; arrays must have
 //! the same length and match item by item.
+//!
+//! An XML answer has no types: compared with [`Typing::Text`], a number or boolean matches its
+//! text, and a list matches one element (or none) as well as several.
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -18,6 +21,15 @@ pub struct Mismatch {
     pub path: String,
     pub expected: String,
     pub actual: String,
+}
+
+/// How strictly scalar types and lists are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    /// JSON: types must match.
+    Strict,
+    /// XML read back as text: `1` matches `"1"`, a list may be one element or absent.
+    Text,
 }
 
 /// A parsed matcher.
@@ -56,7 +68,21 @@ impl Kind {
         })
     }
 
-    fn accepts(self, actual: Option<&Value>) -> bool {
+    fn accepts(self, actual: Option<&Value>, typing: Typing) -> bool {
+        if typing == Typing::Text {
+            if let Some(Value::String(text)) = actual {
+                match self {
+                    Kind::Number => return text.trim().parse::<f64>().is_ok(),
+                    Kind::Boolean => return text == "true" || text == "false",
+                    Kind::Null => return text.is_empty(),
+                    Kind::Array => return text.is_empty(),
+                    _ => {}
+                }
+            }
+            if self == Kind::Array && matches!(actual, None | Some(Value::Object(_))) {
+                return true;
+            }
+        }
         match (self, actual) {
             (Kind::Absent, None) => true,
             (_, None) | (Kind::Absent, Some(_)) => false,
@@ -128,9 +154,9 @@ impl Matcher {
         }
     }
 
-    fn accepts(&self, actual: Option<&Value>) -> bool {
+    fn accepts(&self, actual: Option<&Value>, typing: Typing) -> bool {
         match self {
-            Matcher::Kind(kind) => kind.accepts(actual),
+            Matcher::Kind(kind) => kind.accepts(actual, typing),
             Matcher::Regex(re) => actual
                 .and_then(Value::as_str)
                 .is_some_and(|s| re.is_match(s)),
@@ -173,7 +199,7 @@ pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
     }
 }
 
-/// Every difference between `expected` and `actual` (absent when `None`).
+/// Every difference between `expected` and `actual` (absent when `None`), types strict.
 ///
 /// ```
 /// use serde_json::json;
@@ -187,9 +213,43 @@ pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
 /// assert_eq!((found[0].expected.as_str(), found[0].actual.as_str()), ("1", "\"1\""));
 /// ```
 pub fn compare(expected: &Value, actual: Option<&Value>, exact: bool) -> Vec<Mismatch> {
+    compare_as(expected, actual, exact, Typing::Strict)
+}
+
+/// [`compare`] with the given typing.
+pub fn compare_as(
+    expected: &Value,
+    actual: Option<&Value>,
+    exact: bool,
+    typing: Typing,
+) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    walk(expected, actual, "$", exact, &mut out);
+    walk(expected, actual, "$", exact, typing, &mut out);
     out
+}
+
+/// Under [`Typing::Text`], what an XML list reads back as: no element, an empty element, or a
+/// single item, each as the list it stands for.
+fn as_list(actual: Option<&Value>, typing: Typing) -> Option<Value> {
+    match (typing, actual) {
+        (Typing::Text, None) => Some(Value::Array(Vec::new())),
+        (Typing::Text, Some(Value::String(s))) if s.is_empty() => Some(Value::Array(Vec::new())),
+        (Typing::Text, Some(Value::Object(o))) => {
+            Some(Value::Array(vec![Value::Object(o.clone())]))
+        }
+        _ => None,
+    }
+}
+
+/// Under [`Typing::Text`], whether a number, boolean or null equals the text read back.
+fn same_text(expected: &Value, actual: Option<&Value>, typing: Typing) -> bool {
+    match (typing, expected, actual) {
+        (Typing::Text, Value::Number(_) | Value::Bool(_), Some(Value::String(s))) => {
+            serde_json::from_str::<Value>(s).is_ok_and(|read| read == *expected)
+        }
+        (Typing::Text, Value::Null, Some(Value::String(s))) => s.is_empty(),
+        _ => false,
+    }
 }
 
 fn walk(
@@ -197,19 +257,32 @@ fn walk(
     actual: Option<&Value>,
     path: &str,
     exact: bool,
+    typing: Typing,
     out: &mut Vec<Mismatch>,
 ) {
     // Malformed matchers were refused by the loader; treat one here as a literal.
     if let Ok(Some(matcher)) = Matcher::parse(expected) {
-        if !matcher.accepts(actual) {
+        if !matcher.accepts(actual, typing) {
             out.push(mismatch(path, matcher.describe(), actual));
         }
         return;
     }
     match (expected, actual) {
+        (Value::Array(_), _) if as_list(actual, typing).is_some() => {
+            let list = as_list(actual, typing);
+            walk(expected, list.as_ref(), path, exact, Typing::Text, out);
+        }
+        (want, have) if same_text(want, have, typing) => {}
         (Value::Object(want), Some(Value::Object(have))) => {
             for (key, value) in want {
-                walk(value, have.get(key), &format!("{path}.{key}"), exact, out);
+                walk(
+                    value,
+                    have.get(key),
+                    &format!("{path}.{key}"),
+                    exact,
+                    typing,
+                    out,
+                );
             }
             if exact {
                 for (key, value) in have {
@@ -237,7 +310,7 @@ fn walk(
                 return;
             }
             for (i, (w, h)) in want.iter().zip(have).enumerate() {
-                walk(w, Some(h), &format!("{path}[{i}]"), exact, out);
+                walk(w, Some(h), &format!("{path}[{i}]"), exact, typing, out);
             }
         }
         (want, Some(have)) if want == have => {}
@@ -295,6 +368,37 @@ mod tests {
     fn arrays_must_have_the_same_length() {
         let found = compare(&json!([1, 2]), Some(&json!([1])), false);
         assert_eq!(found[0].expected, "an array of 2 item(s)");
+    }
+
+    #[test]
+    fn text_typing_reads_xml_leaves_and_lists() {
+        let expected =
+            json!({"result": [{"order": 1, "active": false, "sys_id": {"$match": "sys_id"}}]});
+        let one = json!({"result": {"order": "1", "active": "false", "sys_id": "0123456789abcdef0123456789abcdef"}});
+        assert!(compare_as(&expected, Some(&one), false, Typing::Text).is_empty());
+        // The same answer is wrong as JSON.
+        assert!(!compare(&expected, Some(&one), false).is_empty());
+        // An empty list is no element at all.
+        assert!(compare_as(
+            &json!({"result": []}),
+            Some(&json!({})),
+            false,
+            Typing::Text
+        )
+        .is_empty());
+        // A wrong value is still wrong.
+        let two = json!({"result": {"order": "2", "active": "false", "sys_id": "0123456789abcdef0123456789abcdef"}});
+        assert_eq!(
+            compare_as(&expected, Some(&two), false, Typing::Text)[0].path,
+            "$.result[0].order"
+        );
+        assert!(!compare_as(
+            &json!({"n": {"$match": "number"}}),
+            Some(&json!({"n": "x"})),
+            false,
+            Typing::Text
+        )
+        .is_empty());
     }
 
     #[test]

@@ -89,11 +89,37 @@ impl Scenario {
     }
 }
 
-/// One point of the variant axes: its label and the variables it sets (`api`, `method`).
+/// One point of the variant axes: its label, the variables it sets (`api`, `method`), and
+/// the body format of its request steps.
 #[derive(Debug, Clone)]
 pub struct Variant {
     pub label: String,
     pub vars: BTreeMap<String, String>,
+    pub format: Format,
+}
+
+/// The body format a variant's request steps ask for and send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Xml => "xml",
+        }
+    }
+
+    /// The media type of the format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Xml => "application/xml",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -31,6 +31,15 @@ pub struct RawVariants {
     pub url: Option<Vec<RawUrlForm>>,
     /// HTTP methods of the operation, for documents that show more than one.
     pub method: Option<Vec<String>>,
+    /// Body formats: `json` and `xml` (request bodies, `Accept`, and the answer).
+    pub format: Option<Vec<RawFormat>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawFormat {
+    Json,
+    Xml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
