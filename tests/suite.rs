@@ -31,7 +31,7 @@ fn the_suite_passes_against_the_faithful_mock() {
 #[test]
 fn every_single_fault_fails_at_least_one_scenario() {
     let mut missed = Vec::new();
-    for fault in Fault::ALL {
+    for fault in Fault::ALL.iter().filter(|f| !f.is_wording_only()) {
         let results = common::run_against_mock(&[*fault], true);
         let failed: Vec<_> = results
             .iter()
@@ -148,4 +148,33 @@ fn the_json_report_matches_its_schema_and_redacts_credentials() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
+}
+
+#[test]
+fn wording_deviations_warn_and_fail_only_under_strict() {
+    for fault in Fault::ALL.iter().filter(|f| f.is_wording_only()) {
+        let lenient = common::run_against_mock(&[*fault], true);
+        assert!(
+            lenient.iter().all(|r| r.outcome == Outcome::Passed),
+            "{fault}: a wording change failed a trial without --strict"
+        );
+        let warned = lenient.iter().filter(|r| !r.warnings.is_empty()).count();
+        assert!(warned > 0, "{fault}: no warning at all");
+        let message = &lenient
+            .iter()
+            .find(|r| !r.warnings.is_empty())
+            .unwrap()
+            .warnings[0];
+        assert!(message.contains("$.error."), "{message}");
+
+        let strict = common::run_against_mock_with(&[*fault], true, true);
+        let failed = strict
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .count();
+        assert_eq!(
+            failed, warned,
+            "{fault}: under --strict every warned trial fails"
+        );
+    }
 }

@@ -132,6 +132,10 @@ impl ApiError {
         if faults.has(Fault::ErrorEnvelopeWithoutStatus) {
             self.omit_status_field = true;
         }
+        if faults.has(Fault::MessagesReworded) {
+            self.message = format!("Error: {}", self.message.to_lowercase());
+            self.detail = format!("({})", self.detail);
+        }
         if faults.has(Fault::UnauthenticatedWithoutChallenge) {
             self.headers
                 .retain(|(name, _)| name != header::WWW_AUTHENTICATE);

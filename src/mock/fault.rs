@@ -52,7 +52,16 @@ faults! {
     PutNotRouted => "put-not-routed": "the Conversation Member operations answer only POST, not PUT",
     VersionedUrlMissing => "versioned-url-missing": "the /api/now/v1/ URLs are not served",
     XmlIgnored => "xml-ignored": "Accept: application/xml is answered in JSON",
+    MessagesReworded => "messages-reworded": "error messages and details are worded differently from the documents (a should-level deviation)",
     MalformedJsonCrashes => "malformed-json-crashes": "a body that is not JSON answers 500 instead of 400",
+}
+
+impl Fault {
+    /// Whether the fault breaks only `should`-level behaviour (wording), so that only a
+    /// `--strict` run fails on it.
+    pub fn is_wording_only(self) -> bool {
+        matches!(self, Fault::MessagesReworded)
+    }
 }
 
 impl fmt::Display for Fault {

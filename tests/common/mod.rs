@@ -40,6 +40,15 @@ pub fn mock_target(base_url: &str, with_norole: bool) -> Target {
 
 /// Runs the whole suite against a fresh mock with `faults` switched on.
 pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult> {
+    run_against_mock_with(faults, with_norole, false)
+}
+
+/// [`run_against_mock`], with `should` checks failing trials when `strict`.
+pub fn run_against_mock_with(
+    faults: &[Fault],
+    with_norole: bool,
+    strict: bool,
+) -> Vec<TrialResult> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,7 +62,8 @@ pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult>
         .block_on(RunningMock::start(mock))
         .expect("the mock binds a loopback port");
     let (suite, schemas) = load();
-    let target = mock_target(&running.base_url, with_norole);
+    let mut target = mock_target(&running.base_url, with_norole);
+    target.strict = strict;
     let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone()).expect("client"));
     let results = runner::run_all(&ctx, &suite, 8);
     runtime.block_on(running.stop());
