@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
 use sn_conform::report::Outcome;
-use sn_conform::runner::{self, Credentials, RunContext, Target};
+use sn_conform::runner::{self, RunContext, Target};
 
 fn main() {
     let rounds: usize = std::env::var("SN_BENCH_ROUNDS")
@@ -27,22 +27,7 @@ fn main() {
         let running = runtime
             .block_on(RunningMock::start(Mock::new(MockOptions::default())))
             .expect("the mock binds a loopback port");
-        let target = Target {
-            base_url: running.base_url.clone(),
-            main: Credentials::Basic {
-                user: "admin".into(),
-                password: "admin".into(),
-            },
-            norole: Some(Credentials::Basic {
-                user: "no.role".into(),
-                password: "no.role".into(),
-            }),
-            allow_config_changes: true,
-            timeout: std::time::Duration::from_secs(10),
-            strict: false,
-            kind: "embedded mock",
-            pins: Default::default(),
-        };
+        let target = Target::mock(&running.base_url, std::time::Duration::from_secs(10), false);
         let schemas = sn_conform::schema_set::SchemaSet::compile(
             &sn_conform::assets::schemas(Some("schemas".as_ref())).expect("schemas"),
         )

@@ -1,6 +1,8 @@
 //! `sn-conform coverage`: every documented case is covered on this repository, and removing
 //! one scenario makes coverage fail and name the case.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -22,19 +24,6 @@ fn coverage(specs: &Path, format: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -65,7 +54,7 @@ fn every_documented_case_is_covered() {
 fn removing_a_scenario_makes_coverage_fail_and_name_the_case() {
     let dir = tempfile::tempdir().unwrap();
     let specs = dir.path().join("specs");
-    copy_dir(Path::new("specs"), &specs);
+    common::copy_dir(Path::new("specs"), &specs);
     let file = specs.join("awa_inbox_actions/reject_reasons.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     let start = text

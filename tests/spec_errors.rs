@@ -1,6 +1,8 @@
 //! Every kind of spec mistake is refused with the file, the line and the cause, and both
 //! `lint` and `run` exit 2 before any request is sent.
 
+mod common;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
@@ -39,21 +41,8 @@ fn workspace(text: &str) -> tempfile::TempDir {
         .write_all(text.as_bytes())
         .unwrap();
     std::fs::copy("specs/catalogue.yaml", specs.join("catalogue.yaml")).unwrap();
-    copy_dir(Path::new("schemas"), &dir.path().join("schemas"));
+    common::copy_dir(Path::new("schemas"), &dir.path().join("schemas"));
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn lint(dir: &Path) -> (i32, String) {

@@ -125,22 +125,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
-    Target {
-        base_url: base_url.to_string(),
-        main: Credentials::Basic {
-            user: "admin".into(),
-            password: "admin".into(),
-        },
-        norole: Some(Credentials::Basic {
-            user: "no.role".into(),
-            password: "no.role".into(),
-        }),
-        allow_config_changes: true,
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        strict: args.strict,
-        kind: "embedded mock",
-        pins: BTreeMap::new(),
-    }
+    Target::mock(
+        base_url,
+        Duration::from_secs(args.timeout.max(1)),
+        args.strict,
+    )
 }
 
 fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {

@@ -229,7 +229,7 @@ impl RunContext {
                     Ok(a) => a,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
-                let record = answer.json.as_ref().and_then(|j| j.get("result"));
+                let record = answer.result();
                 match record {
                     Some(record) if answer.status == 200 => {
                         match checks::record(
@@ -429,11 +429,7 @@ impl RunContext {
                     )
                     .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let record = answer
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("result"))
-                    .and_then(Value::as_object);
+                let record = answer.result().and_then(Value::as_object);
                 match (answer.status, record) {
                     (200, Some(record)) => {
                         bind_record(&mut state.vars, id, record);
@@ -467,11 +463,7 @@ impl RunContext {
                     )
                     .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let record = answer
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("result"))
-                    .and_then(Value::as_object);
+                let record = answer.result().and_then(Value::as_object);
                 let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
                 let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
                 else {
@@ -575,9 +567,7 @@ impl RunContext {
         };
         let answer = self.send(outgoing, state).await?;
         answer
-            .json
-            .as_ref()
-            .and_then(|j| j.get("result"))
+            .result()
             .and_then(Value::as_array)
             .and_then(|list| list.first())
             .and_then(Value::as_object)

@@ -34,6 +34,11 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The value under `result` of the body, if it has one.
+    pub fn result(&self) -> Option<&Value> {
+        self.json.as_ref().and_then(|j| j.get("result"))
+    }
+
     pub fn content_type(&self) -> Option<&str> {
         self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
     }

@@ -40,6 +40,25 @@ pub struct Target {
 }
 
 impl Target {
+    /// A mock instance at `base_url` with its built-in accounts (`admin` and `no.role`, each
+    /// with its user name as password) and every permission.
+    pub fn mock(base_url: &str, timeout: Duration, strict: bool) -> Self {
+        let account = |name: &str| Credentials::Basic {
+            user: name.to_string(),
+            password: name.to_string(),
+        };
+        Target {
+            base_url: base_url.to_string(),
+            main: account("admin"),
+            norole: Some(account("no.role")),
+            allow_config_changes: true,
+            timeout,
+            strict,
+            kind: "embedded mock",
+            pins: BTreeMap::new(),
+        }
+    }
+
     /// Whether the target can meet `requirement`.
     pub fn provides(&self, requirement: Requirement) -> bool {
         match requirement {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sn_conform::mock::{Fault, Mock, MockOptions, RunningMock};
 use sn_conform::report::TrialResult;
-use sn_conform::runner::{self, Credentials, RunContext, Target};
+use sn_conform::runner::{self, RunContext, Target};
 use sn_conform::schema_set::SchemaSet;
 use sn_conform::spec::Suite;
 
@@ -20,21 +20,24 @@ pub fn load() -> (Suite, SchemaSet) {
 
 /// A target for a mock at `base_url` with the built-in accounts.
 pub fn mock_target(base_url: &str, with_norole: bool) -> Target {
-    Target {
-        base_url: base_url.to_string(),
-        main: Credentials::Basic {
-            user: "admin".into(),
-            password: "admin".into(),
-        },
-        norole: with_norole.then(|| Credentials::Basic {
-            user: "no.role".into(),
-            password: "no.role".into(),
-        }),
-        allow_config_changes: true,
-        timeout: Duration::from_secs(10),
-        strict: false,
-        kind: "embedded mock",
-        pins: Default::default(),
+    let mut target = Target::mock(base_url, Duration::from_secs(10), false);
+    if !with_norole {
+        target.norole = None;
+    }
+    target
+}
+
+/// Copies a directory tree, for tests that change a copy of `specs/` or `schemas/`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
