@@ -167,7 +167,7 @@ fn wording_deviations_warn_and_fail_only_under_strict() {
             .warnings[0];
         assert!(message.contains("$.error."), "{message}");
 
-        let strict = common::run_against_mock_with(&[*fault], true, true);
+        let strict = common::run_with(&[*fault], |target| target.strict = true);
         let failed = strict
             .iter()
             .filter(|r| r.outcome == Outcome::Failed)
@@ -176,5 +176,30 @@ fn wording_deviations_warn_and_fail_only_under_strict() {
             failed, warned,
             "{fault}: under --strict every warned trial fails"
         );
+    }
+}
+
+#[test]
+fn without_permission_config_change_scenarios_are_ignored_with_the_reason() {
+    let results = common::run_with(&[], |target| target.allow_config_changes = false);
+    let ignored: Vec<_> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ignored)
+        .collect();
+    assert_eq!(
+        ignored.len(),
+        12,
+        "{:?}",
+        ignored.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
+    for r in ignored {
+        assert!(r.name.contains("::AWA disabled["), "{}", r.name);
+        assert!(r
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("--allow-config-changes"));
+        // Nothing was sent for an ignored trial.
+        assert!(r.exchanges.is_empty());
     }
 }

@@ -46,7 +46,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the tokio runtime")?;
 
     let (target, embedded) = match args.base_url.clone() {
-        Some(url) => (instance_target(&args, &url)?, None),
+        Some(url) => {
+            let mut target = instance_target(&args, &url)?;
+            if !args.libtest.list {
+                runtime.block_on(preflight(&mut target));
+            }
+            (target, None)
+        }
         None => {
             let mock = Mock::new(MockOptions {
                 faults: args.mock_faults.iter().copied().collect(),
@@ -122,6 +128,49 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One request before the trials: says early when the instance cannot be reached or refuses
+/// the credentials, and recognises an sn-conform mock (its `Server` header), whose
+/// instance-wide settings may change without `--allow-config-changes`.
+async fn preflight(target: &mut Target) {
+    let url = format!(
+        "{}/api/now/table/sys_properties?sysparm_query=name%3Dglide.awa.enabled&sysparm_fields=name,value&sysparm_limit=1",
+        target.base_url
+    );
+    let client = reqwest::Client::builder().timeout(target.timeout).build();
+    let mut request = match client {
+        Ok(client) => client.get(&url).header("accept", "application/json"),
+        Err(_) => return,
+    };
+    if let Some(auth) = target.authorization(crate::spec::Auth::Default) {
+        request = request.header("authorization", auth);
+    }
+    match request.send().await {
+        Err(e) => eprintln!(
+            "{} cannot reach {}: {e}; every trial will report the error",
+            "warning:".yellow(),
+            target.base_url
+        ),
+        Ok(answer) => {
+            if answer.status().as_u16() == 401 {
+                eprintln!(
+                    "{} {} refuses the main account's credentials (401)",
+                    "warning:".yellow(),
+                    target.base_url
+                );
+            }
+            let server = answer
+                .headers()
+                .get(reqwest::header::SERVER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if server.starts_with("sn-conform-mock/") && !target.allow_config_changes {
+                println!("sn-conform: the target is an sn-conform mock ({server}); running the scenarios that change its settings too");
+                target.allow_config_changes = true;
+            }
+        }
+    }
 }
 
 fn embedded_target(args: &RunArgs, base_url: &str) -> Target {

@@ -23,6 +23,9 @@ use super::fault::Fault;
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
 
+/// The `Server` header of every answer, so a run can tell it is talking to this mock.
+pub const SERVER: &str = concat!("sn-conform-mock/", env!("CARGO_PKG_VERSION"));
+
 /// A successful answer: status, the value under `result`, and extra headers.
 #[derive(Debug)]
 pub struct Success {
@@ -223,7 +226,10 @@ pub async fn negotiate_format(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     ) && !mock.has(Fault::XmlIgnored);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(header::SERVER, HeaderValue::from_static(SERVER));
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)

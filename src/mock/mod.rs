@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 
 pub use auth::Account;
-pub use envelope::{ApiError, Reply, Success};
+pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
 pub use store::Store;
 

@@ -43,15 +43,16 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// Runs the whole suite against a fresh mock with `faults` switched on.
 pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult> {
-    run_against_mock_with(faults, with_norole, false)
+    run_with(faults, |target| {
+        if !with_norole {
+            target.norole = None;
+        }
+    })
 }
 
-/// [`run_against_mock`], with `should` checks failing trials when `strict`.
-pub fn run_against_mock_with(
-    faults: &[Fault],
-    with_norole: bool,
-    strict: bool,
-) -> Vec<TrialResult> {
+/// Runs the whole suite against a fresh mock with `faults`, the target first changed by
+/// `adjust` (to drop an account, forbid config changes, turn on `--strict`, ...).
+pub fn run_with(faults: &[Fault], adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -65,8 +66,8 @@ pub fn run_against_mock_with(
         .block_on(RunningMock::start(mock))
         .expect("the mock binds a loopback port");
     let (suite, schemas) = load();
-    let mut target = mock_target(&running.base_url, with_norole);
-    target.strict = strict;
+    let mut target = mock_target(&running.base_url, true);
+    adjust(&mut target);
     let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone()).expect("client"));
     let results = runner::run_all(&ctx, &suite, 8);
     runtime.block_on(running.stop());
