@@ -203,3 +203,20 @@ fn without_permission_config_change_scenarios_are_ignored_with_the_reason() {
         assert!(r.exchanges.is_empty());
     }
 }
+
+#[test]
+fn the_suite_passes_as_the_awa_integration_account() {
+    // Not only admin: an account holding just awa_integration_user is let through.
+    let results = common::run_with(&[], |target| {
+        target.main = sn_conform::runner::Credentials::Basic {
+            user: "awa.integration".into(),
+            password: "awa.integration".into(),
+        };
+    });
+    let bad: Vec<_> = results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed)
+        .map(|r| format!("{}: {:?}", r.name, r.failures))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
