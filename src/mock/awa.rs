@@ -145,6 +145,9 @@ fn accept_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
         if !mock.has(Fault::AcceptSkipsState) {
             t.set(WORK_ITEM, work_item_id, "state", "accepted");
         }
+        if mock.has(Fault::AcceptClearsAssignee) {
+            t.set(WORK_ITEM, work_item_id, "assigned_to", "");
+        }
         Ok(item)
     })?;
     let mut result = json!({

@@ -44,7 +44,17 @@ fn drop_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) ->
         .ok_or_else(|| invalid(INSUFFICIENT_INPUT, "interaction_id is required"))?;
     let member = find_member(mock, interaction_id, user_id)?;
     let member_id = field_str(&member, "sys_id").to_string();
-    if !mock.has(Fault::DropKeepsActive) {
+    if mock.has(Fault::DropDeactivatesEveryone) {
+        mock.store().with(|t| {
+            let members = t.find(
+                MEMBER_TABLE,
+                &[("conversation".into(), interaction_id.into())],
+            );
+            for m in members {
+                t.set(MEMBER_TABLE, field_str(&m, "sys_id"), "active", "false");
+            }
+        });
+    } else if !mock.has(Fault::DropKeepsActive) {
         mock.store()
             .with(|t| t.set(MEMBER_TABLE, &member_id, "active", "false"));
     }

@@ -46,6 +46,8 @@ faults! {
     InteractionNumberMissing => "interaction-number-missing": "create's result lacks number",
     CloseWithoutClosedBy => "close-without-closed-by": "close leaves closed_by empty",
     DropKeepsActive => "drop-keeps-active": "drop leaves the member active",
+    DropDeactivatesEveryone => "drop-deactivates-everyone": "drop deactivates every member of the conversation, not only the agent",
+    AcceptClearsAssignee => "accept-clears-assignee": "accept empties the work item's assigned_to",
     DropActiveAsString => "drop-active-as-string": "drop gives conversation_member.active as the string \"false\"",
     UpdateAcceptsAnyType => "update-accepts-any-type": "update accepts a member_type other than public_fulfiller",
     UpdateRepeatSucceeds => "update-repeat-succeeds": "update answers 200 for a member already public_fulfiller",
