@@ -224,3 +224,47 @@ fn the_suite_runs_with_a_bearer_token() {
         assert!(r.reason.as_deref().unwrap().contains("--user"));
     }
 }
+
+#[test]
+fn concurrent_accepts_of_one_work_item_succeed_once() {
+    with_mock(|base, client| async move {
+        use reqwest::Method;
+        let table = |t: &str| format!("{base}/api/now/table/{t}");
+        let agent = call(
+            &client,
+            Method::POST,
+            &table("sys_user"),
+            Some(json!({"user_name": "race.agent"})),
+        )
+        .await
+        .2;
+        let agent_id = agent["result"]["sys_id"].as_str().unwrap().to_string();
+        let item = call(&client, Method::POST, &table("awa_work_item"), Some(json!({"assigned_to": agent_id, "state": "pending_accept", "document_table": "incident", "document_id": "d"}))).await.2;
+        let item_id = item["result"]["sys_id"].as_str().unwrap().to_string();
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (client, url) = (
+                client.clone(),
+                format!("{base}/api/now/awa/inbox/actions/accept"),
+            );
+            let body = json!({"agent_id": agent_id, "work_item_id": item_id});
+            tasks.push(tokio::spawn(async move {
+                call(&client, Method::POST, &url, Some(body)).await.0
+            }));
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 400).count(),
+            19,
+            "{statuses:?}"
+        );
+    });
+}

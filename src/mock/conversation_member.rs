@@ -10,7 +10,7 @@ use serde_json::json;
 use super::auth::ROLE_AWA_INTEGRATION;
 use super::envelope::{ApiError, Reply, Success};
 use super::fault::Fault;
-use super::store::{field_str, Record};
+use super::store::{field_str, Record, Tables};
 use super::{body_str, Mock};
 
 pub const INSUFFICIENT_INPUT: &str = "Invalid request. Insufficient input";
@@ -42,22 +42,28 @@ fn drop_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) ->
     let body = mock.body_fields(headers, body)?;
     let interaction_id = body_str(&body, "interaction_id")
         .ok_or_else(|| invalid(INSUFFICIENT_INPUT, "interaction_id is required"))?;
-    let member = find_member(mock, interaction_id, user_id)?;
-    let member_id = field_str(&member, "sys_id").to_string();
-    if mock.has(Fault::DropDeactivatesEveryone) {
-        mock.store().with(|t| {
-            let members = t.find(
+    // Looking the member up and changing it happen under one lock, so two concurrent drops
+    // of the same member cannot both succeed.
+    let member = mock.store().with(|t| -> Result<Record, ApiError> {
+        let member = find_member(t, interaction_id, user_id)?;
+        if mock.has(Fault::DropDeactivatesEveryone) {
+            let everyone = t.find(
                 MEMBER_TABLE,
                 &[("conversation".into(), interaction_id.into())],
             );
-            for m in members {
+            for m in everyone {
                 t.set(MEMBER_TABLE, field_str(&m, "sys_id"), "active", "false");
             }
-        });
-    } else if !mock.has(Fault::DropKeepsActive) {
-        mock.store()
-            .with(|t| t.set(MEMBER_TABLE, &member_id, "active", "false"));
-    }
+        } else if !mock.has(Fault::DropKeepsActive) {
+            t.set(
+                MEMBER_TABLE,
+                field_str(&member, "sys_id"),
+                "active",
+                "false",
+            );
+        }
+        Ok(member)
+    })?;
     let active = if mock.has(Fault::DropActiveAsString) {
         json!("false")
     } else {
@@ -91,19 +97,25 @@ fn update_member(mock: &Mock, user_id: &str, headers: &HeaderMap, body: &Bytes) 
             format!("member_type `{member_type}` is not supported"),
         ));
     }
-    let member = find_member(mock, interaction_id, user_id)?;
-    if field_str(&member, "member_type") == PUBLIC_FULFILLER
-        && !mock.has(Fault::UpdateRepeatSucceeds)
-    {
-        return Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Unable to update member type",
-            "The agent is already a public_fulfiller in this conversation",
-        ));
-    }
-    let member_id = field_str(&member, "sys_id").to_string();
-    mock.store()
-        .with(|t| t.set(MEMBER_TABLE, &member_id, "member_type", member_type));
+    mock.store().with(|t| -> Result<(), ApiError> {
+        let member = find_member(t, interaction_id, user_id)?;
+        if field_str(&member, "member_type") == PUBLIC_FULFILLER
+            && !mock.has(Fault::UpdateRepeatSucceeds)
+        {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Unable to update member type",
+                "The agent is already a public_fulfiller in this conversation",
+            ));
+        }
+        t.set(
+            MEMBER_TABLE,
+            field_str(&member, "sys_id"),
+            "member_type",
+            member_type,
+        );
+        Ok(())
+    })?;
     Ok(Success::ok(json!({
         "conversation_member": {
             "active": true,
@@ -119,30 +131,28 @@ const MEMBER_TABLE: &str = "sys_cs_conversation_member";
 
 /// The active member record of `user_id` in the interaction's conversation, or the documented
 /// 400 for an unknown interaction or a user who is not (or no longer) a member.
-fn find_member(mock: &Mock, interaction_id: &str, user_id: &str) -> Result<Record, ApiError> {
-    mock.store().with(|t| {
-        if t.get("interaction", interaction_id).is_none() {
-            return Err(invalid(
-                NO_CONVERSATION,
-                format!("There is no interaction with sys_id {interaction_id}"),
-            ));
-        }
-        t.find(
-            MEMBER_TABLE,
-            &[
-                ("conversation".into(), interaction_id.into()),
-                ("member".into(), user_id.into()),
-                ("active".into(), "true".into()),
-            ],
+fn find_member(t: &Tables, interaction_id: &str, user_id: &str) -> Result<Record, ApiError> {
+    if t.get("interaction", interaction_id).is_none() {
+        return Err(invalid(
+            NO_CONVERSATION,
+            format!("There is no interaction with sys_id {interaction_id}"),
+        ));
+    }
+    t.find(
+        MEMBER_TABLE,
+        &[
+            ("conversation".into(), interaction_id.into()),
+            ("member".into(), user_id.into()),
+            ("active".into(), "true".into()),
+        ],
+    )
+    .into_iter()
+    .next()
+    .ok_or_else(|| {
+        invalid(
+            NOT_A_MEMBER,
+            format!("User {user_id} is not an active member of the conversation"),
         )
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            invalid(
-                NOT_A_MEMBER,
-                format!("User {user_id} is not an active member of the conversation"),
-            )
-        })
     })
 }
 
