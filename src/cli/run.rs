@@ -107,7 +107,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = RunReport::new(base_url, kind, started_at, duration_ms, strict, results)
         .with_coverage(coverage);
     let written = report::write_all(&report, &args.report_dir)?;
-    let s = report.summary;
+    let s = &report.summary;
     println!(
         "sn-conform: {} passed, {} failed, {} errors, {} ignored of {} trials",
         s.passed.to_string().green(),

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::{Outcome, RunReport};
 
 pub fn render(report: &RunReport) -> String {
-    let s = report.summary;
+    let s = &report.summary;
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sn-conform report</title>\n<style>\nbody{font-family:sans-serif;margin:2em;max-width:80em}\ntable{border-collapse:collapse;width:100%;margin-bottom:2em}\ntd,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}\n.passed{color:#176317}.failed{color:#b00020;font-weight:bold}.error{color:#8a4b00;font-weight:bold}.ignored{color:#666}\npre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}\n</style></head><body>\n");
     let _ = writeln!(out, "<h1>sn-conform report</h1>");

@@ -16,7 +16,7 @@ use std::fmt::Write;
 use super::{Outcome, RunReport};
 
 pub fn render(report: &RunReport) -> String {
-    let s = report.summary;
+    let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(
         out,

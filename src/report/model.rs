@@ -70,14 +70,16 @@ pub struct TrialResult {
     pub exchanges: Vec<ExchangeRecord>,
 }
 
-/// Counts per outcome.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+/// Counts per outcome, and the target they were measured on.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub error: usize,
     pub ignored: usize,
     pub total: usize,
+    /// The target's base URL, repeated here so the summary stands on its own.
+    pub base_url: String,
 }
 
 impl Summary {
@@ -124,6 +126,10 @@ impl RunReport {
         mut trials: Vec<TrialResult>,
     ) -> Self {
         trials.sort_by(|a, b| a.name.cmp(&b.name));
+        let summary = Summary {
+            base_url: base_url.clone(),
+            ..Summary::of(&trials)
+        };
         Self {
             tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
             base_url,
@@ -131,7 +137,7 @@ impl RunReport {
             started_at,
             duration_ms,
             strict,
-            summary: Summary::of(&trials),
+            summary,
             trials,
             coverage: None,
         }
