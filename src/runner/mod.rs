@@ -4,6 +4,7 @@
 mod cancel;
 mod checks;
 mod execute;
+mod fixtures;
 mod http;
 mod target;
 

@@ -1,0 +1,282 @@
+//! Fixtures: records created, looked up or pinned before a scenario's steps, properties set
+//! for its duration, and the teardown that puts everything back in reverse order, whatever
+//! happened.
+
+use serde_json::{Map, Value};
+
+use super::checks;
+use super::execute::TrialState;
+use super::http::Outgoing;
+use super::RunContext;
+use crate::spec::template::{self, Vars};
+use crate::spec::{Auth, Fixture, Format, Scenario};
+
+/// Something to put back after the steps, in reverse order.
+pub(super) enum Undo {
+    Delete {
+        table: String,
+        sys_id: String,
+        what: String,
+    },
+    Restore {
+        sys_id: String,
+        name: String,
+        value: String,
+    },
+}
+
+impl RunContext {
+    pub(super) async fn set_up(
+        &self,
+        scenario: &Scenario,
+        fixture: &Fixture,
+        state: &mut TrialState,
+    ) -> Result<(), String> {
+        let at = |line: usize| format!("{}:{line}: fixture", scenario.file);
+        match fixture {
+            Fixture::Create {
+                id, table, line, ..
+            } if self.target.pins.contains_key(table) => {
+                let sys_id = &self.target.pins[table];
+                let answer = self
+                    .table_request(
+                        "GET",
+                        table,
+                        Some(sys_id),
+                        None,
+                        &format!("fixture `{id}` (pinned)"),
+                        state,
+                    )
+                    .await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = answer.result().and_then(Value::as_object);
+                match (answer.status, record) {
+                    (200, Some(record)) => {
+                        bind_record(&mut state.vars, id, record);
+                        Ok(())
+                    }
+                    _ => Err(format!(
+                        "{} `{id}`: the pinned {table} record {sys_id} answered {} ({})",
+                        at(*line),
+                        answer.status,
+                        checks::snippet(&answer.text)
+                    )),
+                }
+            }
+            Fixture::Create {
+                id,
+                table,
+                fields,
+                line,
+            } => {
+                let rendered = template::render_value(&Value::Object(fields.clone()), &state.vars)
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let body = rendered.as_object().cloned().unwrap_or_default();
+                let answer = self
+                    .table_request(
+                        "POST",
+                        table,
+                        None,
+                        Some(&body),
+                        &format!("fixture `{id}`"),
+                        state,
+                    )
+                    .await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = answer.result().and_then(Value::as_object);
+                let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
+                let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
+                else {
+                    return Err(format!(
+                        "{} `{id}`: creating a {table} record answered {} ({})",
+                        at(*line),
+                        answer.status,
+                        checks::snippet(&answer.text)
+                    ));
+                };
+                state.undo.push(Undo::Delete {
+                    table: table.clone(),
+                    sys_id: sys_id.to_string(),
+                    what: format!("fixture `{id}`"),
+                });
+                bind_record(&mut state.vars, id, record);
+                Ok(())
+            }
+            Fixture::Lookup {
+                id,
+                table,
+                query,
+                line,
+            } => {
+                let query = template::render(query, &state.vars)
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                let record = self
+                    .find_one(table, &query, &format!("fixture `{id}`"), state)
+                    .await
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                bind_record(&mut state.vars, id, &record);
+                Ok(())
+            }
+            Fixture::Property { name, value, line } => {
+                let during = format!("property {name}");
+                let record = self
+                    .find_one("sys_properties", &format!("name={name}"), &during, state)
+                    .await
+                    .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
+                let sys_id = record
+                    .get("sys_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let old = record
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let mut body = Map::new();
+                body.insert("value".into(), Value::String(value.clone()));
+                let answer = self
+                    .table_request(
+                        "PATCH",
+                        "sys_properties",
+                        Some(&sys_id),
+                        Some(&body),
+                        &during,
+                        state,
+                    )
+                    .await
+                    .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
+                if answer.status != 200 {
+                    return Err(format!(
+                        "{} {name}: setting it answered {}",
+                        at(*line),
+                        answer.status
+                    ));
+                }
+                state.undo.push(Undo::Restore {
+                    sys_id,
+                    name: name.clone(),
+                    value: old,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) async fn find_one(
+        &self,
+        table: &str,
+        query: &str,
+        during: &str,
+        state: &mut TrialState,
+    ) -> Result<Map<String, Value>, String> {
+        let encoded = serde_urlencoded::to_string([
+            ("sysparm_query", query),
+            ("sysparm_limit", "1"),
+            ("sysparm_exclude_reference_link", "true"),
+        ])
+        .map_err(|e| e.to_string())?;
+        let outgoing = Outgoing {
+            during: during.to_string(),
+            method: "GET".into(),
+            url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
+            accept: Format::Json.media_type(),
+            headers: Vec::new(),
+            authorization: self.target.authorization(Auth::Default),
+            body: None,
+        };
+        let answer = self.send(outgoing, state).await?;
+        answer
+            .result()
+            .and_then(Value::as_array)
+            .and_then(|list| list.first())
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "no {table} record matches `{query}` (answer {}: {})",
+                    answer.status,
+                    checks::snippet(&answer.text)
+                )
+            })
+    }
+
+    pub(super) async fn teardown(&self, state: &mut TrialState) {
+        state.tearing_down = true;
+        while let Some(undo) = state.undo.pop() {
+            let problem = match &undo {
+                Undo::Delete {
+                    table,
+                    sys_id,
+                    what,
+                } => {
+                    match self
+                        .table_request(
+                            "DELETE",
+                            table,
+                            Some(sys_id),
+                            None,
+                            &format!("cleanup of {what}"),
+                            state,
+                        )
+                        .await
+                    {
+                        Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => None,
+                        Ok(a) => Some(format!(
+                            "cleanup: deleting {what} ({table}/{sys_id}) answered {}",
+                            a.status
+                        )),
+                        Err(e) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}): {e}")),
+                    }
+                }
+                Undo::Restore {
+                    sys_id,
+                    name,
+                    value,
+                } => {
+                    let mut body = Map::new();
+                    body.insert("value".into(), Value::String(value.clone()));
+                    match self
+                        .table_request(
+                            "PATCH",
+                            "sys_properties",
+                            Some(sys_id),
+                            Some(&body),
+                            &format!("restore of {name}"),
+                            state,
+                        )
+                        .await
+                    {
+                        Ok(a) if a.status == 200 => None,
+                        Ok(a) => Some(format!(
+                            "cleanup: restoring {name}={value} answered {}: restore it by hand",
+                            a.status
+                        )),
+                        Err(e) => Some(format!(
+                            "cleanup: restoring {name}={value}: {e}: restore it by hand"
+                        )),
+                    }
+                }
+            };
+            if let Some(problem) = problem {
+                state.warnings.push(problem);
+            }
+        }
+    }
+}
+
+/// Makes `{{id.field}}` available for every string field of a fixture's record.
+fn bind_record(vars: &mut Vars, id: &str, record: &Map<String, Value>) {
+    for (field, value) in record {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Object(o) => o
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            other => other.to_string(),
+        };
+        vars.insert(format!("{id}.{field}"), text);
+    }
+}
