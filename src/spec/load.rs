@@ -7,10 +7,8 @@ use std::fmt;
 use serde_json::Value;
 
 use super::lines::LineIndex;
-use super::matcher;
 use super::model::*;
 use super::raw::*;
-use super::template;
 use super::yaml;
 use crate::assets::{AssetDir, AssetFile};
 use crate::catalogue::{Catalogue, CATALOGUE_FILE};
@@ -118,16 +116,16 @@ pub fn load_file(
     }
 }
 
-struct Checker<'a> {
-    file: &'a AssetFile,
-    lines: LineIndex,
-    schema_names: BTreeSet<String>,
-    catalogue: &'a Catalogue,
-    errors: Vec<SpecError>,
+pub(super) struct Checker<'a> {
+    pub(super) file: &'a AssetFile,
+    pub(super) lines: LineIndex,
+    pub(super) schema_names: BTreeSet<String>,
+    pub(super) catalogue: &'a Catalogue,
+    pub(super) errors: Vec<SpecError>,
 }
 
 impl Checker<'_> {
-    fn error(&mut self, path: &str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, path: &str, message: impl Into<String>) {
         self.errors.push(SpecError {
             file: self.file.display.clone(),
             line: self.lines.line(path),
@@ -467,278 +465,15 @@ impl Checker<'_> {
             line,
         })
     }
-
-    fn step(
-        &mut self,
-        raw: &RawStep,
-        path: &str,
-        defined: &mut BTreeSet<String>,
-        requirements: &BTreeSet<Requirement>,
-    ) -> Option<Step> {
-        let line = self.lines.line(path);
-        let action = match (&raw.request, &raw.record) {
-            (Some(request), None) => {
-                let Some(expect) = &raw.expect else {
-                    self.error(path, "a request step needs `expect` (at least `status`)");
-                    return None;
-                };
-                let request =
-                    self.request(request, &format!("{path}.request"), defined, requirements);
-                let expect = self.expectation(expect, &format!("{path}.expect"), defined);
-                let mut captures = Vec::new();
-                for (name, pointer) in &raw.capture {
-                    if !is_identifier(name) {
-                        self.error(
-                            &format!("{path}.capture.{name}"),
-                            format!("capture name `{name}` must match [a-z0-9_]+"),
-                        );
-                    }
-                    if !(pointer.is_empty() || pointer.starts_with('/')) {
-                        self.error(
-                            &format!("{path}.capture.{name}"),
-                            format!("`{pointer}` is not a JSON pointer (it must start with `/`)"),
-                        );
-                    }
-                    captures.push((name.clone(), pointer.clone()));
-                }
-                let cleanup: Vec<(String, String)> = raw
-                    .cleanup
-                    .iter()
-                    .map(|c| (c.table.clone(), c.sys_id.clone()))
-                    .collect();
-                // Captures become visible to the cleanup of the same step and to later steps.
-                for (name, _) in &captures {
-                    defined.insert(name.clone());
-                }
-                for (i, (_, sys_id)) in cleanup.iter().enumerate() {
-                    self.templates(
-                        &Value::String(sys_id.clone()),
-                        &format!("{path}.cleanup[{i}].sys_id"),
-                        defined,
-                    );
-                }
-                Action::Request {
-                    request: request?,
-                    expect: expect?,
-                    captures,
-                    cleanup,
-                }
-            }
-            (None, Some(record)) => {
-                if raw.expect.is_some() || !raw.capture.is_empty() || !raw.cleanup.is_empty() {
-                    self.error(
-                        path,
-                        "a record step takes only `record` (with `table`, `sys_id` and `fields`)",
-                    );
-                }
-                let rpath = format!("{path}.record");
-                self.templates(
-                    &Value::String(record.sys_id.clone()),
-                    &format!("{rpath}.sys_id"),
-                    defined,
-                );
-                let fields = Value::Object(record.fields.clone());
-                self.templates(&fields, &format!("{rpath}.fields"), defined);
-                if let Err(e) = matcher::validate(&fields, "$") {
-                    self.error(&format!("{rpath}.fields"), e);
-                }
-                Action::Record(RecordCheck {
-                    table: record.table.clone(),
-                    sys_id: record.sys_id.clone(),
-                    fields: record.fields.clone(),
-                })
-            }
-            _ => {
-                self.error(path, "a step needs exactly one of `request` or `record`");
-                return None;
-            }
-        };
-        Some(Step {
-            name: raw.name.clone(),
-            line,
-            action,
-        })
-    }
-
-    fn request(
-        &mut self,
-        raw: &RawRequest,
-        path: &str,
-        defined: &BTreeSet<String>,
-        requirements: &BTreeSet<Requirement>,
-    ) -> Option<Request> {
-        let before = self.errors.len();
-        if !raw.method.contains("{{") && !is_method(&raw.method) {
-            self.error(
-                &format!("{path}.method"),
-                format!("`{}` is not an HTTP method", raw.method),
-            );
-        }
-        self.templates(
-            &Value::String(raw.method.clone()),
-            &format!("{path}.method"),
-            defined,
-        );
-        if !raw.path.starts_with('/') && !raw.path.starts_with("{{") {
-            self.error(
-                &format!("{path}.path"),
-                "a path starts with `/` or `{{api}}`",
-            );
-        }
-        self.templates(
-            &Value::String(raw.path.clone()),
-            &format!("{path}.path"),
-            defined,
-        );
-        for (k, v) in raw.query.iter().chain(&raw.headers) {
-            self.templates(&Value::String(v.clone()), &format!("{path}.{k}"), defined);
-        }
-        if raw
-            .headers
-            .keys()
-            .any(|h| h.eq_ignore_ascii_case("authorization"))
-        {
-            self.error(
-                &format!("{path}.headers"),
-                "set credentials with `auth:`, not an Authorization header",
-            );
-        }
-        let body = match (&raw.json, &raw.raw) {
-            (Some(_), Some(_)) => {
-                self.error(path, "a request takes `json` or `raw`, not both");
-                Body::None
-            }
-            (Some(json), None) => {
-                self.templates(json, &format!("{path}.json"), defined);
-                Body::Json(json.clone())
-            }
-            (None, Some(raw)) => Body::Raw(raw.clone()),
-            (None, None) => Body::None,
-        };
-        let auth = match raw.auth {
-            None | Some(RawAuth::Default) => Auth::Default,
-            Some(RawAuth::None) => Auth::None,
-            Some(RawAuth::WrongPassword) => Auth::WrongPassword,
-            Some(RawAuth::Norole) => Auth::Norole,
-        };
-        if auth == Auth::Norole && !requirements.contains(&Requirement::NoroleAccount) {
-            self.error(
-                &format!("{path}.auth"),
-                "`auth: norole` needs `requires: [norole_account]` on the scenario",
-            );
-        }
-        (self.errors.len() == before).then(|| Request {
-            method: raw.method.clone(),
-            path: raw.path.clone(),
-            query: raw
-                .query
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            headers: raw
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            auth,
-            body,
-        })
-    }
-
-    fn expectation(
-        &mut self,
-        raw: &RawExpect,
-        path: &str,
-        defined: &BTreeSet<String>,
-    ) -> Option<Expectation> {
-        let before = self.errors.len();
-        if !(100..=599).contains(&raw.status) {
-            self.error(
-                &format!("{path}.status"),
-                format!("{} is not an HTTP status", raw.status),
-            );
-        }
-        if let Some(schema) = &raw.schema {
-            if !self.schema_names.contains(schema) {
-                let known: Vec<_> = self.schema_names.iter().map(String::as_str).collect();
-                self.error(
-                    &format!("{path}.schema"),
-                    format!(
-                        "unknown schema `{schema}`; schemas/ has: {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-        let mut headers = Vec::new();
-        let should = raw.should.as_ref();
-        let header_sets = [(&raw.headers, Level::Must, "headers")];
-        let should_headers = should.map(|s| (&s.headers, Level::Should, "should.headers"));
-        for (map, level, key) in header_sets.into_iter().chain(should_headers) {
-            for (name, expected) in map {
-                let hpath = format!("{path}.{key}.{name}");
-                if !(expected.is_string()
-                    || matches!(matcher::Matcher::parse(expected), Ok(Some(_))))
-                {
-                    self.error(&hpath, "a header expectation is a string or a matcher");
-                }
-                if let Err(e) = matcher::validate(expected, "$") {
-                    self.error(&hpath, e);
-                }
-                self.templates(expected, &hpath, defined);
-                headers.push(HeaderCheck {
-                    name: name.to_ascii_lowercase(),
-                    expected: expected.clone(),
-                    level,
-                });
-            }
-        }
-        let mut body = Vec::new();
-        let bodies = [(raw.body.as_ref(), Level::Must, "body", raw.exact)];
-        let should_body = should.map(|s| (s.body.as_ref(), Level::Should, "should.body", false));
-        for (expected, level, key, exact) in bodies.into_iter().chain(should_body) {
-            if let Some(expected) = expected {
-                let bpath = format!("{path}.{key}");
-                if let Err(e) = matcher::validate(expected, "$") {
-                    self.error(&bpath, e);
-                }
-                self.templates(expected, &bpath, defined);
-                body.push(BodyCheck {
-                    expected: expected.clone(),
-                    exact,
-                    level,
-                });
-            }
-        }
-        (self.errors.len() == before).then(|| Expectation {
-            status: raw.status,
-            headers,
-            schema: raw.schema.clone(),
-            body,
-        })
-    }
-
-    /// Reports every `{{name}}` in `value` that is not defined at this point.
-    fn templates(&mut self, value: &Value, path: &str, defined: &BTreeSet<String>) {
-        for name in template::value_names(value) {
-            let known = defined.contains(&name)
-                || name
-                    .split_once('.')
-                    .is_some_and(|(fixture, _)| defined.contains(&format!("{fixture}.*")));
-            if !known {
-                self.error(path, format!("undefined variable `{{{{{name}}}}}`"));
-            }
-        }
-    }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(super) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn is_method(s: &str) -> bool {
+pub(super) fn is_method(s: &str) -> bool {
     matches!(
         s,
         "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
