@@ -1,0 +1,124 @@
+//! The mock's handle: its tables, accounts and faults, shared by every handler, and the one
+//! reader of request bodies.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use super::auth::Account;
+use super::awa;
+use super::envelope::{ApiError, Reply};
+use super::fault::{Fault, FaultSet};
+use super::store::Store;
+
+/// How a mock is set up: its accounts and the faults switched on.
+#[derive(Debug, Clone)]
+pub struct MockOptions {
+    pub accounts: Vec<Account>,
+    pub faults: FaultSet,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        Self {
+            accounts: Account::built_in(),
+            faults: FaultSet::default(),
+        }
+    }
+}
+
+/// Handle to one mock instance; clones share its tables.
+#[derive(Clone)]
+pub struct Mock {
+    store: Store,
+    options: Arc<MockOptions>,
+}
+
+impl Mock {
+    /// A mock with its built-in accounts as `sys_user` records and `glide.awa.enabled=true`.
+    pub fn new(options: MockOptions) -> Self {
+        let store = Store::default();
+        store.with(|tables| {
+            for account in &options.accounts {
+                let mut fields = Map::new();
+                fields.insert("user_name".into(), json!(account.user_name));
+                fields.insert("first_name".into(), json!(account.first_name));
+                fields.insert("last_name".into(), json!(account.last_name));
+                tables.insert("sys_user", &fields);
+            }
+            let mut property = Map::new();
+            property.insert("name".into(), json!(awa::AWA_ENABLED_PROPERTY));
+            property.insert("value".into(), json!("true"));
+            tables.insert("sys_properties", &property);
+        });
+        Self {
+            store,
+            options: Arc::new(options),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn faults(&self) -> &FaultSet {
+        &self.options.faults
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        &self.options.accounts
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.options.faults.has(fault)
+    }
+
+    /// Renders a handler's reply; errors pass through the faults that change every envelope.
+    pub fn respond(&self, reply: Reply) -> Response {
+        match reply {
+            Ok(success) => success.into_response(),
+            Err(error) => error.with_faults(self.faults()).into_response(),
+        }
+    }
+
+    /// A request body as an object of fields, from JSON or (with an XML `Content-Type`) from
+    /// XML. An empty body reads as `{}`; anything else that is not an object is the platform's
+    /// malformed-payload error.
+    pub fn body_fields(
+        &self,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Map<String, Value>, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Map::new());
+        }
+        let is_xml = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("xml"));
+        if is_xml {
+            let text = std::str::from_utf8(body).map_err(|_| ApiError::malformed_xml())?;
+            return crate::xml::parse(text).map_err(|_| ApiError::malformed_xml());
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ if self.has(Fault::MalformedJsonCrashes) => Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+                "unexpected character in request body",
+            )),
+            _ => Err(ApiError::malformed_body()),
+        }
+    }
+}
+
+/// A string field of a request body; absent, null and empty all count as missing.
+pub fn body_str<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    body.get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}

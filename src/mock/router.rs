@@ -1,0 +1,74 @@
+//! Every route of the mock: the seven operations (default and `/api/now/v1/` URLs, PUT and POST
+//! where documented), the Table API under its three prefixes, the OAuth token endpoint, and the
+//! platform's answer to anything else.
+
+use axum::response::Response;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+
+use super::envelope::{self, ApiError};
+use super::fault::Fault;
+use super::instance::Mock;
+use super::{awa, conversation_member, interaction, oauth, table_api};
+
+/// The router of the whole mock instance.
+pub fn app(mock: Mock) -> Router {
+    let mut router = Router::new();
+    let versioned = !mock.has(Fault::VersionedUrlMissing);
+    let mut operation = |path: &str, handler: MethodRouter<Mock>| {
+        router = std::mem::take(&mut router).route(&format!("/api/now{path}"), handler.clone());
+        if versioned {
+            router = std::mem::take(&mut router).route(&format!("/api/now/v1{path}"), handler);
+        }
+    };
+
+    let (drop, update) = if mock.has(Fault::PutNotRouted) {
+        (
+            post(conversation_member::drop),
+            post(conversation_member::update),
+        )
+    } else {
+        (
+            post(conversation_member::drop).put(conversation_member::drop),
+            post(conversation_member::update).put(conversation_member::update),
+        )
+    };
+    operation("/conversation/member/{user_id}/drop", drop);
+    operation("/conversation/member/{user_id}/update", update);
+    operation("/interaction", post(interaction::create));
+    operation(
+        "/interaction/{interaction_id}/close",
+        post(interaction::close),
+    );
+    operation(
+        "/awa/inbox/actions/reject_reasons/{channel_id}",
+        get(awa::reject_reasons),
+    );
+    operation("/awa/inbox/actions/accept", post(awa::accept));
+    operation("/awa/inbox/actions/reject", post(awa::reject));
+
+    let table = get(table_api::list).post(table_api::create);
+    let record = get(table_api::read)
+        .patch(table_api::update)
+        .put(table_api::update)
+        .delete(table_api::delete);
+    for prefix in ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"] {
+        router = router
+            .route(&format!("{prefix}/{{table}}"), table.clone())
+            .route(&format!("{prefix}/{{table}}/{{sys_id}}"), record.clone());
+    }
+
+    router
+        .route("/oauth_token.do", post(oauth::token))
+        .fallback(unknown_resource)
+        .method_not_allowed_fallback(unknown_resource)
+        .layer(axum::middleware::from_fn_with_state(
+            mock.clone(),
+            envelope::negotiate_format,
+        ))
+        .with_state(mock)
+}
+
+async fn unknown_resource(axum::extract::State(mock): axum::extract::State<Mock>) -> Response {
+    mock.respond(Err(ApiError::unknown_resource()))
+}

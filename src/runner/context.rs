@@ -1,0 +1,72 @@
+//! What every trial of a run shares: the target, one HTTP client, the compiled schemas, the
+//! runtime handle, the isolation lock, the results collector and the Ctrl-C switch.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::cancel::Cancel;
+use super::target::Target;
+use crate::report::TrialResult;
+use crate::schema_set::SchemaSet;
+use crate::spec::{Scenario, Variant};
+
+/// What every trial of a run shares.
+pub struct RunContext {
+    pub target: Target,
+    pub client: reqwest::Client,
+    pub schemas: SchemaSet,
+    pub runtime: tokio::runtime::Handle,
+    /// Read by every trial, written by the ones that change instance-wide settings.
+    pub isolation: RwLock<()>,
+    /// Every finished trial's result, for the reports.
+    pub results: Mutex<Vec<TrialResult>>,
+    /// Part of every fixture name, so runs never collide.
+    pub run_id: String,
+    /// Set by Ctrl-C: trials not yet started are ignored, running ones stop and clean up.
+    pub cancel: Arc<Cancel>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientError(#[from] reqwest::Error);
+
+impl RunContext {
+    pub fn new(
+        target: Target,
+        schemas: SchemaSet,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Self, ClientError> {
+        let client = reqwest::Client::builder()
+            .timeout(target.timeout)
+            .connect_timeout(target.timeout)
+            .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            target,
+            client,
+            schemas,
+            runtime,
+            isolation: RwLock::new(()),
+            results: Mutex::new(Vec::new()),
+            run_id: crate::sys_id::fresh()[..10].to_string(),
+            cancel: Arc::new(Cancel::default()),
+        })
+    }
+
+    /// Runs one trial and keeps its result.
+    pub fn run_trial(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
+        let result = self.execute(scenario, variant);
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(result.clone());
+        result
+    }
+
+    /// The collected results, sorted by trial name.
+    pub fn take_results(&self) -> Vec<TrialResult> {
+        let mut results =
+            std::mem::take(&mut *self.results.lock().unwrap_or_else(|p| p.into_inner()));
+        results.sort_by(|a, b| a.name.cmp(&b.name));
+        results
+    }
+}
