@@ -411,6 +411,15 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
         junit.contains("<failure") && !junit.contains("<error"),
         "{junit}"
     );
+    let html = std::fs::read_to_string(bad.join("report.html")).unwrap();
+    assert!(
+        html.contains("accepts a pending work item[v1 xml]</td><td class=\"failed\">failed</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("step &quot;accept the work item&quot;: status: expected 200, got 201"),
+        "{html}"
+    );
     let summary = std::fs::read_to_string(bad.join("summary.md")).unwrap();
     assert!(summary.contains("| accept::accepts a pending work item[v1 xml] | failed | specs/awa_inbox_actions/accept.yaml:"), "{summary}");
     let good_json = good.join("report.json");
