@@ -5,6 +5,7 @@ use std::time::Instant;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
+use super::redact;
 use crate::report::ExchangeRecord;
 use crate::spec::Format;
 
@@ -56,8 +57,19 @@ pub async fn send(
         during: outgoing.during.clone(),
         method: outgoing.method.clone(),
         url: outgoing.url.clone(),
-        request_headers: outgoing.headers.clone(),
-        request_body: outgoing.body.clone(),
+        request_headers: outgoing
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = if redact::is_secret_name(k) {
+                    redact::REDACTED
+                } else {
+                    v.as_str()
+                };
+                (k.clone(), v.to_string())
+            })
+            .collect(),
+        request_body: outgoing.body.as_deref().map(redact::body),
         status: None,
         response_headers: Vec::new(),
         response_body: None,
@@ -76,7 +88,7 @@ pub async fn send(
     if outgoing.authorization.is_some() {
         record
             .request_headers
-            .push(("authorization".into(), "[redacted]".into()));
+            .push(("authorization".into(), redact::REDACTED.into()));
     }
     let result = exchange(client, &outgoing).await;
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -87,15 +99,15 @@ pub async fn send(
                 .headers
                 .iter()
                 .map(|(k, v)| {
-                    let value = if is_secret_header(k.as_str()) {
-                        "[redacted]".to_string()
+                    let value = if redact::is_secret_name(k.as_str()) {
+                        redact::REDACTED.to_string()
                     } else {
                         v.to_str().unwrap_or("<not text>").to_string()
                     };
                     (k.to_string(), value)
                 })
                 .collect();
-            record.response_body = Some(answer.text.clone());
+            record.response_body = Some(redact::body(&answer.text));
         }
         Err(e) => record.error = Some(e.clone()),
     }
@@ -179,11 +191,4 @@ fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
         source = s.source();
     }
     format!("{method} {url} {what}: {cause}")
-}
-
-fn is_secret_header(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "authorization" | "set-cookie" | "cookie" | "proxy-authorization"
-    )
 }

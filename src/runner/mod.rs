@@ -7,6 +7,7 @@ mod context;
 mod execute;
 mod fixtures;
 mod http;
+mod redact;
 mod target;
 mod trials;
 
