@@ -265,7 +265,7 @@ fn against_the_mock_command_without_norole_those_trials_are_ignored_with_the_rea
         "{out}"
     );
     // The mock names itself, so its settings may change without --allow-config-changes.
-    assert!(out.contains("the target is an sn-conform mock"), "{out}");
+    assert!(err.contains("the target is an sn-conform mock"), "{err}");
     assert!(
         line("reject::AWA disabled[v1 xml]").ends_with("ok"),
         "{out}"

@@ -85,8 +85,16 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         args.libtest.test_threads = Some(DEFAULT_THREADS);
     }
     let listing = args.libtest.list;
+    // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
+    let json_events = matches!(
+        args.libtest.format,
+        Some(libtest_mimic::FormatSetting::Json)
+    );
     if !listing {
-        println!("sn-conform: running against {base_url} ({kind})");
+        say(
+            json_events,
+            format_args!("sn-conform: running against {base_url} ({kind})"),
+        );
     }
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -108,16 +116,19 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .with_coverage(coverage);
     let written = report::write_all(&report, &args.report_dir)?;
     let s = &report.summary;
-    println!(
-        "sn-conform: {} passed, {} failed, {} errors, {} ignored of {} trials",
-        s.passed.to_string().green(),
-        s.failed.to_string().red(),
-        s.error.to_string().yellow(),
-        s.ignored,
-        s.total
+    say(
+        json_events,
+        format_args!(
+            "sn-conform: {} passed, {} failed, {} errors, {} ignored of {} trials",
+            s.passed.to_string().green(),
+            s.failed.to_string().red(),
+            s.error.to_string().yellow(),
+            s.ignored,
+            s.total
+        ),
     );
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    println!("reports: {}", paths.join(", "));
+    say(json_events, format_args!("reports: {}", paths.join(", ")));
     runtime.shutdown_timeout(Duration::from_secs(1));
     if ctx.cancel.is_cancelled() {
         eprintln!("interrupted: the reports hold the trials that finished");
@@ -166,7 +177,7 @@ async fn preflight(target: &mut Target) {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if server.starts_with("sn-conform-mock/") && !target.allow_config_changes {
-                println!("sn-conform: the target is an sn-conform mock ({server}); running the scenarios that change its settings too");
+                eprintln!("sn-conform: the target is an sn-conform mock ({server}); running the scenarios that change its settings too");
                 target.allow_config_changes = true;
             }
         }
@@ -237,4 +248,14 @@ fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
         }
     }
     Ok(out)
+}
+
+/// One line of the harness's own output: on stdout, or on stderr when stdout carries
+/// libtest's JSON events.
+fn say(to_stderr: bool, line: std::fmt::Arguments<'_>) {
+    if to_stderr {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }
