@@ -551,3 +551,70 @@ fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
     );
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn ctrl_c_stops_the_run_writes_the_reports_and_exits_130() {
+    // An instance that accepts connections and never answers: every trial waits.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(16) {
+            held.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--base-url",
+            &url,
+            "--user",
+            "u",
+            "--password",
+            "p",
+            "--timeout",
+            "20",
+        ])
+        .args(["--report-dir", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("running against") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the run ended early"
+        );
+    }
+    // Trials are now waiting on the silent instance.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "Ctrl-C did not stop the waiting trials"
+    );
+    let json = report(dir.path());
+    let reasons: Vec<&str> = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["reason"].as_str())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("interrupted")),
+        "{reasons:?}"
+    );
+}

@@ -220,3 +220,62 @@ fn the_suite_passes_as_the_awa_integration_account() {
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+#[test]
+fn fixtures_and_created_records_are_deleted_whatever_happened() {
+    use sn_conform::mock::{Mock, MockOptions};
+    let tables = [
+        "sys_user",
+        "sys_properties",
+        "interaction",
+        "interaction_json_blob",
+        "live_group_profile",
+        "sys_cs_conversation_member",
+        "awa_service_channel",
+        "awa_queue",
+        "awa_reject_reason",
+        "awa_work_item",
+        "incident",
+    ];
+    // A faithful run, and one where steps fail half-way (fixtures made, later checks failing).
+    for faults in [
+        vec![],
+        vec![
+            Fault::AcceptWrongStatus,
+            Fault::DropKeepsActive,
+            Fault::InteractionIgnoresQueue,
+        ],
+    ] {
+        let mock = Mock::new(MockOptions {
+            faults: faults.iter().copied().collect(),
+            ..MockOptions::default()
+        });
+        let count = |mock: &Mock| -> Vec<(String, usize)> {
+            tables
+                .iter()
+                .map(|t| (t.to_string(), mock.store().with(|s| s.find(t, &[]).len())))
+                .collect()
+        };
+        let before = count(&mock);
+        let results = common::run_on(mock.clone(), |_| {});
+        assert_eq!(results.len(), 304);
+        assert_eq!(
+            count(&mock),
+            before,
+            "records were left behind (faults {faults:?})"
+        );
+        // The property the AWA-disabled scenarios changed is back to true.
+        let value = mock.store().with(|s| {
+            s.find(
+                "sys_properties",
+                &[("name".into(), "glide.awa.enabled".into())],
+            )[0]["value"]
+                .clone()
+        });
+        assert_eq!(value, "true");
+        assert!(
+            results.iter().all(|r| r.warnings.is_empty()),
+            "cleanup problems were reported"
+        );
+    }
+}

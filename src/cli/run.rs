@@ -18,6 +18,9 @@ use crate::runner::{self, Credentials, RunContext, Target};
 /// Exit status after Ctrl-C, as shells report a SIGINT death.
 const EXIT_INTERRUPTED: u8 = 130;
 
+/// The longest the preflight request waits.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
 const DEFAULT_THREADS: usize = 4;
 
@@ -149,7 +152,10 @@ async fn preflight(target: &mut Target) {
         "{}/api/now/table/sys_properties?sysparm_query=name%3Dglide.awa.enabled&sysparm_fields=name,value&sysparm_limit=1",
         target.base_url
     );
-    let client = reqwest::Client::builder().timeout(target.timeout).build();
+    // A warning is all the preflight gives, so it waits less than the trials do.
+    let client = reqwest::Client::builder()
+        .timeout(target.timeout.min(PREFLIGHT_TIMEOUT))
+        .build();
     let mut request = match client {
         Ok(client) => client.get(&url).header("accept", "application/json"),
         Err(_) => return,

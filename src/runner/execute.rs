@@ -184,18 +184,18 @@ impl RunContext {
                     Ok(f) => f,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
+                // Captures and cleanups run even after a failed check: an answer that deviates
+                // may still have created records, and those must not be left behind.
                 let must_failed = findings.iter().any(|f| f.level == Level::Must);
-                if !must_failed {
-                    self.capture(&at, captures, &answer, state);
-                    for (table, sys_id) in cleanup {
-                        match template::render(sys_id, &state.vars) {
-                            Ok(id) if !id.is_empty() => state.undo.push(Undo::Delete {
-                                table: table.clone(),
-                                sys_id: id,
-                                what: format!("record the step \"{}\" created", step.name),
-                            }),
-                            _ => {}
-                        }
+                self.capture(&at, captures, &answer, state, !must_failed);
+                for (table, sys_id) in cleanup {
+                    match template::render(sys_id, &state.vars) {
+                        Ok(id) if !id.is_empty() => state.undo.push(Undo::Delete {
+                            table: table.clone(),
+                            sys_id: id,
+                            what: format!("record the step \"{}\" created", step.name),
+                        }),
+                        _ => {}
                     }
                 }
                 findings
@@ -272,12 +272,15 @@ impl RunContext {
         Stop::Broken
     }
 
+    /// Binds each capture; a missing one is a failure only when `report_missing` (after a
+    /// failed check, the answer's shape is already known to be wrong).
     fn capture(
         &self,
         at: &str,
         captures: &[(String, String)],
         answer: &Answer,
         state: &mut TrialState,
+        report_missing: bool,
     ) {
         for (name, pointer) in captures {
             let value = answer.json.as_ref().and_then(|j| j.pointer(pointer));
@@ -292,9 +295,10 @@ impl RunContext {
                 Some(other) => {
                     state.vars.insert(name.clone(), other.to_string());
                 }
-                None => state.failures.push(format!(
+                None if report_missing => state.failures.push(format!(
                     "{at}: capture {name}: the body has nothing at {pointer}"
                 )),
+                None => {}
             }
         }
     }

@@ -53,15 +53,22 @@ pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult>
 /// Runs the whole suite against a fresh mock with `faults`, the target first changed by
 /// `adjust` (to drop an account, forbid config changes, turn on `--strict`, ...).
 pub fn run_with(faults: &[Fault], adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> {
+    run_on(
+        Mock::new(MockOptions {
+            faults: faults.iter().copied().collect(),
+            ..MockOptions::default()
+        }),
+        adjust,
+    )
+}
+
+/// Runs the whole suite against `mock` (a handle the caller keeps, to look at its tables).
+pub fn run_on(mock: Mock, adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let mock = Mock::new(MockOptions {
-        faults: faults.iter().copied().collect(),
-        ..MockOptions::default()
-    });
     let running = runtime
         .block_on(RunningMock::start(mock))
         .expect("the mock binds a loopback port");
