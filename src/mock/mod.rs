@@ -23,4 +23,4 @@ pub use fault::{Fault, FaultSet};
 pub use instance::{body_str, Mock, MockOptions};
 pub use router::app;
 pub use server::{serve, RunningMock};
-pub use store::Store;
+pub use store::{Store, TABLE_NAMES};

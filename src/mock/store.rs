@@ -44,6 +44,17 @@ pub const TABLES: &[(&str, &[(&str, &str)])] = &[
     ("incident", &[]),
 ];
 
+/// The names of the tables the mock knows.
+pub const TABLE_NAMES: [&str; TABLES.len()] = {
+    let mut names = [""; TABLES.len()];
+    let mut i = 0;
+    while i < TABLES.len() {
+        names[i] = TABLES[i].0;
+        i += 1;
+    }
+    names
+};
+
 /// Values a new record of a table starts with when the caller leaves them out.
 fn defaults(table: &str) -> &'static [(&'static str, &'static str)] {
     match table {

@@ -188,14 +188,18 @@ impl RunContext {
                 // may still have created records, and those must not be left behind.
                 let must_failed = findings.iter().any(|f| f.level == Level::Must);
                 self.capture(&at, captures, &answer, state, !must_failed);
-                for (table, sys_id) in cleanup {
-                    match template::render(sys_id, &state.vars) {
-                        Ok(id) if !id.is_empty() => state.undo.push(Undo::Delete {
+                for (table, pointer) in cleanup {
+                    let id = answer
+                        .json
+                        .as_ref()
+                        .and_then(|j| j.pointer(pointer))
+                        .and_then(Value::as_str);
+                    if let Some(id) = id.filter(|id| crate::spec::matcher::is_sys_id(id)) {
+                        state.undo.push(Undo::Delete {
                             table: table.clone(),
-                            sys_id: id,
+                            sys_id: id.to_string(),
                             what: format!("record the step \"{}\" created", step.name),
-                        }),
-                        _ => {}
+                        });
                     }
                 }
                 findings

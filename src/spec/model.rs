@@ -161,7 +161,8 @@ pub enum Action {
         request: Request,
         expect: Expectation,
         captures: Vec<(String, String)>,
-        /// (table, sys_id template) of records the operation created.
+        /// (table, JSON pointer to the sys_id in the answer) of records the operation may
+        /// have created.
         cleanup: Vec<(String, String)>,
     },
     Record(RecordCheck),

@@ -122,7 +122,8 @@ pub struct RawStep {
     /// Variable name to JSON pointer into the response body.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
-    /// Records the operation created, deleted with the fixtures.
+    /// Records the operation may have created, found by JSON pointer in its answer (whatever
+    /// its status) and deleted with the fixtures.
     #[serde(default)]
     pub cleanup: Vec<RawCleanup>,
     /// Read a record back through the Table API and check its fields.
@@ -187,7 +188,8 @@ pub struct RawShould {
 #[serde(deny_unknown_fields)]
 pub struct RawCleanup {
     pub table: String,
-    pub sys_id: String,
+    /// JSON pointer to the sys_id in the answer; nothing there, nothing to delete.
+    pub pointer: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,18 +48,19 @@ impl Checker<'_> {
                 let cleanup: Vec<(String, String)> = raw
                     .cleanup
                     .iter()
-                    .map(|c| (c.table.clone(), c.sys_id.clone()))
+                    .map(|c| (c.table.clone(), c.pointer.clone()))
                     .collect();
-                // Captures become visible to the cleanup of the same step and to later steps.
+                for (i, (_, pointer)) in cleanup.iter().enumerate() {
+                    if !pointer.starts_with('/') {
+                        self.error(
+                            &format!("{path}.cleanup[{i}].pointer"),
+                            format!("`{pointer}` is not a JSON pointer (it must start with `/`)"),
+                        );
+                    }
+                }
+                // Captures become visible to later steps.
                 for (name, _) in &captures {
                     defined.insert(name.clone());
-                }
-                for (i, (_, sys_id)) in cleanup.iter().enumerate() {
-                    self.templates(
-                        &Value::String(sys_id.clone()),
-                        &format!("{path}.cleanup[{i}].sys_id"),
-                        defined,
-                    );
                 }
                 Action::Request {
                     request: request?,

@@ -80,3 +80,11 @@ pub fn run_on(mock: Mock, adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> 
     runtime.block_on(running.stop());
     results
 }
+
+/// How many records each table of the mock holds, to see that a run left nothing behind.
+pub fn record_counts(mock: &Mock) -> Vec<(&'static str, usize)> {
+    sn_conform::mock::TABLE_NAMES
+        .iter()
+        .map(|t| (*t, mock.store().with(|s| s.find(t, &[]).len())))
+        .collect()
+}
