@@ -139,6 +139,14 @@ pub fn snippet(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(v) => short(&v),
         Err(_) if text.is_empty() => "<empty>".to_string(),
-        Err(_) => short(&Value::String(text.to_string())),
+        // XML or any other text, as it came, on one line and cut to a readable length.
+        Err(_) => {
+            let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if line.chars().count() > 200 {
+                format!("{}…", line.chars().take(200).collect::<String>())
+            } else {
+                line
+            }
+        }
     }
 }
