@@ -49,11 +49,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the tokio runtime")?;
 
     let (target, embedded) = match args.base_url.clone() {
+        // Listing sends nothing, so it needs no credentials and starts no mock.
+        _ if args.libtest.list => (embedded_target(&args, "http://127.0.0.1:0"), None),
         Some(url) => {
             let mut target = instance_target(&args, &url)?;
-            if !args.libtest.list {
-                runtime.block_on(preflight(&mut target));
-            }
+            runtime.block_on(preflight(&mut target));
             (target, None)
         }
         None => {
@@ -93,12 +93,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         args.libtest.format,
         Some(libtest_mimic::FormatSetting::Json)
     );
-    if !listing {
-        say(
-            json_events,
-            format_args!("sn-conform: running against {base_url} ({kind})"),
-        );
+    if listing {
+        return Ok(list(&args.libtest, runner::trials(&ctx, &suite)));
     }
+    say(
+        json_events,
+        format_args!("sn-conform: running against {base_url} ({kind})"),
+    );
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -109,9 +110,6 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 
     if let Some(mock) = embedded {
         runtime.block_on(mock.stop());
-    }
-    if listing {
-        return Ok(ExitCode::SUCCESS);
     }
     let results = ctx.take_results();
     let coverage = Matrix::build(&catalogue, &suite, Some(&results));
@@ -264,4 +262,21 @@ fn say(to_stderr: bool, line: std::fmt::Arguments<'_>) {
     } else {
         println!("{line}");
     }
+}
+
+/// `--list`: the trials libtest's filter options select, as `name: test` lines like libtest
+/// prints them. Written here rather than by libtest-mimic, whose printer panics when the
+/// reader goes away (`sn-conform --list | head`); a closed pipe simply ends the list.
+fn list(args: &libtest_mimic::Arguments, trials: Vec<libtest_mimic::Trial>) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for trial in trials.iter().filter(|t| !args.is_filtered_out(t)) {
+        if args.ignored && !trial.has_ignored_flag() {
+            continue;
+        }
+        if writeln!(out, "{}: test", trial.name()).is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
 }
