@@ -20,9 +20,11 @@ pub fn coverage(args: CoverageArgs) -> anyhow::Result<ExitCode> {
     };
     let matrix = Matrix::build(&loaded.catalogue, &loaded.suite, None);
     match args.format {
-        CoverageFormat::Text => print!("{}", matrix.text()),
-        CoverageFormat::Markdown => print!("{}", matrix.markdown()),
-        CoverageFormat::Json => println!("{}", serde_json::to_string_pretty(&matrix)?),
+        CoverageFormat::Text => super::emit(&matrix.text()),
+        CoverageFormat::Markdown => super::emit(&matrix.markdown()),
+        CoverageFormat::Json => {
+            super::emit(&format!("{}\n", serde_json::to_string_pretty(&matrix)?))
+        }
     }
     let gaps = matrix.gaps();
     if gaps.is_empty() {

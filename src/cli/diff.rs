@@ -46,7 +46,7 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         DiffFormat::Markdown => changes.markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&changes.json())?,
     };
-    println!("{text}");
+    super::emit(&format!("{text}\n"));
     Ok(if changes.regressions.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -11,7 +11,7 @@ use crate::mock::{self, Account, Fault, Mock, MockOptions};
 pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
     if args.faults.iter().any(|f| f == "list") {
         for fault in Fault::ALL {
-            println!("{:34} {}", fault.name(), fault.description());
+            super::emit(&format!("{:34} {}\n", fault.name(), fault.description()));
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -62,3 +62,10 @@ pub fn command() -> clap::Command {
             c.help_template(HELP_TEMPLATE).after_help(AFTER_HELP)
         })
 }
+
+/// Writes `text` to stdout. A reader that went away (`sn-conform coverage | head`) ends the
+/// output quietly instead of panicking as `print!` does.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -260,7 +260,7 @@ fn say(to_stderr: bool, line: std::fmt::Arguments<'_>) {
     if to_stderr {
         eprintln!("{line}");
     } else {
-        println!("{line}");
+        super::emit(&format!("{line}\n"));
     }
 }
 
