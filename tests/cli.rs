@@ -61,6 +61,19 @@ impl Drop for MockProcess {
     }
 }
 
+/// A loopback "instance" that accepts up to `connections` connections and never answers, for
+/// 30 seconds; its URL.
+fn silent_instance(connections: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(connections).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(held);
+    });
+    url
+}
+
 #[test]
 fn the_default_run_uses_the_built_in_specs_and_writes_four_reports() {
     // An empty directory: no specs/ or schemas/, so the copies in the binary are used.
@@ -328,16 +341,7 @@ fn a_refused_connection_is_an_error_not_a_panic() {
 
 #[test]
 fn an_instance_that_never_answers_times_out_as_an_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    // Accept connections and hold them open without answering, until the test ends.
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(8) {
-            held.push(stream);
-        }
-        std::thread::sleep(std::time::Duration::from_secs(30));
-    });
+    let url = silent_instance(8);
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(
         &[
@@ -554,16 +558,7 @@ fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
 
 #[test]
 fn ctrl_c_stops_the_run_writes_the_reports_and_exits_130() {
-    // An instance that accepts connections and never answers: every trial waits.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(16) {
-            held.push(stream);
-        }
-        std::thread::sleep(std::time::Duration::from_secs(30));
-    });
+    let url = silent_instance(16);
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .args([
