@@ -52,6 +52,41 @@ pub async fn send(
     outgoing: Outgoing,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
+    // An instance's rate limit (429) is not a deviation of the API under test: wait as it
+    // asks and try again, a few times, recording every attempt.
+    let mut attempt = 1;
+    loop {
+        let result = send_once(client, &outgoing, log).await;
+        let wait = match &result {
+            Ok(answer) if answer.status == 429 && attempt < RATE_LIMIT_ATTEMPTS => {
+                retry_after(answer)
+            }
+            _ => return result,
+        };
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// How many times a rate-limited request is sent at most.
+const RATE_LIMIT_ATTEMPTS: u32 = 4;
+
+/// The wait a 429 asks for (`Retry-After` in seconds), between 1 and 30 seconds.
+fn retry_after(answer: &Answer) -> std::time::Duration {
+    let seconds = answer
+        .headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    std::time::Duration::from_secs(seconds.clamp(1, 30))
+}
+
+async fn send_once(
+    client: &reqwest::Client,
+    outgoing: &Outgoing,
+    log: &mut Vec<ExchangeRecord>,
+) -> Result<Answer, String> {
     let started = Instant::now();
     let mut record = ExchangeRecord {
         during: outgoing.during.clone(),
@@ -90,7 +125,7 @@ pub async fn send(
             .request_headers
             .push(("authorization".into(), redact::REDACTED.into()));
     }
-    let result = exchange(client, &outgoing).await;
+    let result = exchange(client, outgoing).await;
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     match &result {
         Ok(answer) => {
@@ -191,4 +226,58 @@ fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
         source = s.source();
     }
     format!("{method} {url} {what}: {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A loopback server that answers each connection with the next canned response.
+    async fn canned(responses: Vec<&'static str>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            for response in responses {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_rate_limited_request_is_sent_again_after_the_wait() {
+        let url = canned(vec![
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{\"result\":1}",
+        ])
+        .await;
+        let outgoing = Outgoing {
+            during: "test".into(),
+            method: "GET".into(),
+            url,
+            accept: "application/json",
+            headers: Vec::new(),
+            authorization: Some("Basic c2VjcmV0".into()),
+            body: None,
+        };
+        let mut log = Vec::new();
+        let answer = send(&reqwest::Client::new(), outgoing, &mut log)
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.result(), Some(&serde_json::json!(1)));
+        assert_eq!(
+            log.iter().map(|r| r.status).collect::<Vec<_>>(),
+            vec![Some(429), Some(200)]
+        );
+        // The credential never reaches the record.
+        assert!(log[0]
+            .request_headers
+            .iter()
+            .all(|(_, v)| !v.contains("c2VjcmV0")));
+    }
 }
