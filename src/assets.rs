@@ -46,6 +46,16 @@ pub fn schemas(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
     load(dir, "schemas", &EMBEDDED_SCHEMAS, &["json"])
 }
 
+/// The OpenAPI description beside the schemas (`openapi.yaml`), from the same place as
+/// [`schemas`] would read; `None` when that directory has none.
+pub fn openapi(dir: Option<&Path>) -> Result<Option<AssetFile>, AssetError> {
+    let files = load(dir, "schemas", &EMBEDDED_SCHEMAS, &["yaml"])?;
+    Ok(files
+        .files
+        .into_iter()
+        .find(|f| f.relative == "openapi.yaml"))
+}
+
 fn load(
     dir: Option<&Path>,
     default: &str,

@@ -14,6 +14,7 @@
 //! - [`schema_set`]: the JSON Schemas, compiled once per run.
 //! - [`runner`]: trials, fixtures, HTTP exchanges and checks.
 //! - [`report`]: the result model and its JSON, JUnit, Markdown and HTML reporters.
+//! - [`openapi`]: checks of `schemas/openapi.yaml` against the catalogue and the schemas.
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
 //! - [`sys_id`]: fresh sys_ids.
 //! - [`xml`]: the platform's XML form of JSON bodies, both ways.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod coverage;
 pub mod inputs;
 pub mod mock;
+pub mod openapi;
 pub mod report;
 pub mod runner;
 pub mod schema_set;

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use serde_json::Value;
-use sn_conform::assets::read_dir_tree;
+use sn_conform::assets::{read_dir_tree, AssetFile};
 use sn_conform::catalogue::Catalogue;
+use sn_conform::openapi::check;
 
 fn openapi() -> Value {
     let text = std::fs::read_to_string("schemas/openapi.yaml").unwrap();
@@ -14,55 +15,16 @@ fn openapi() -> Value {
     serde_json::to_value(yaml).unwrap()
 }
 
-fn refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                out.push(r.clone());
-            }
-            map.values().for_each(|v| refs(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
-}
-
-/// The value a `$ref` of openapi.yaml names, if it resolves.
-fn resolve(doc: &Value, reference: &str) -> Option<Value> {
-    let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
-    let target = if file.is_empty() {
-        doc.clone()
-    } else {
-        let path = Path::new("schemas").join(file);
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?
-    };
-    target.pointer(fragment).cloned()
-}
-
-/// A path item, following its `$ref`.
-fn path_item(doc: &Value, url: &str) -> Option<Value> {
-    let item = doc["paths"].get(url)?;
-    match item.get("$ref").and_then(Value::as_str) {
-        Some(r) => resolve(doc, r),
-        None => Some(item.clone()),
-    }
-}
-
 #[test]
-fn it_is_openapi_3_1_and_every_ref_resolves() {
+fn it_is_openapi_3_1_with_basic_and_bearer_and_refers_to_every_response_schema() {
     let doc = openapi();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["basic"]["scheme"], "basic");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     let mut found = Vec::new();
-    refs(&doc, &mut found);
+    sn_conform::openapi::collect_refs(&doc, &mut found);
     assert!(found.len() > 50, "only {} $refs", found.len());
-    let broken: Vec<&String> = found
-        .iter()
-        .filter(|r| resolve(&doc, r).is_none())
-        .collect();
-    assert!(broken.is_empty(), "unresolved $refs: {broken:?}");
     // The response schemas are referenced, never copied: every JSON Schema file of a
     // response body is named by a $ref.
     for file in [
@@ -84,32 +46,36 @@ fn it_is_openapi_3_1_and_every_ref_resolves() {
     }
 }
 
-#[test]
-fn every_catalogue_operation_and_status_appears() {
-    let doc = openapi();
+fn inputs() -> (AssetFile, sn_conform::assets::AssetDir, Catalogue) {
+    let openapi = sn_conform::assets::openapi(Some(Path::new("schemas")))
+        .unwrap()
+        .expect("schemas/openapi.yaml");
+    let schemas = read_dir_tree(Path::new("schemas"), &["json"]).unwrap();
     let catalogue =
         Catalogue::from_dir(&read_dir_tree(Path::new("specs"), &["yaml"]).unwrap()).unwrap();
-    for op in &catalogue.operations {
-        for url in &op.urls {
-            let item = path_item(&doc, url).unwrap_or_else(|| panic!("{}: no path {url}", op.id()));
-            for method in &op.methods {
-                let operation = item
-                    .get(method.to_ascii_lowercase())
-                    .unwrap_or_else(|| panic!("{}: {url} has no {method}", op.id()));
-                assert_eq!(
-                    operation["x-sn-conform-operation"],
-                    op.id().as_str(),
-                    "{method} {url}"
-                );
-                for status in &op.statuses {
-                    let code = status.code.to_string();
-                    assert!(
-                        operation["responses"].get(&code).is_some(),
-                        "{}: {method} {url} lacks status {code}",
-                        op.id()
-                    );
-                }
-            }
-        }
-    }
+    (openapi, schemas, catalogue)
+}
+
+#[test]
+fn every_ref_resolves_and_every_catalogue_operation_and_status_appears() {
+    let (openapi, schemas, catalogue) = inputs();
+    let problems = check(&openapi, &schemas, &catalogue);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_broken_ref_or_a_missing_status_is_found() {
+    let (mut openapi, schemas, catalogue) = inputs();
+    openapi.text = openapi
+        .text
+        .replacen("./awa_inbox_actions/accept_result.schema.json", "./awa_inbox_actions/acept_result.schema.json", 1)
+        .replacen("\"404\": {$ref: \"#/components/responses/NotFound\"}\n          \"500\": {$ref: \"#/components/responses/ServerError\"}\n\n    Accept:", "\"500\": {$ref: \"#/components/responses/ServerError\"}\n\n    Accept:", 1);
+    let problems = check(&openapi, &schemas, &catalogue);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("acept_result.schema.json` does not resolve")),
+        "{problems:#?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("awa_inbox_actions/reject_reasons: GET /api/now/awa/inbox/actions/reject_reasons/{channel_id} lacks status 404")), "{problems:#?}");
 }

@@ -31,6 +31,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     };
     let mut scenarios = 0;
     let mut files = 0;
+    if let (Some(openapi), Some(catalogue)) =
+        (assets::openapi(args.schemas.as_deref())?, &catalogue)
+    {
+        problems.extend(crate::openapi::check(&openapi, &schema_dir, catalogue));
+    }
     if let (Some(schemas), Some(catalogue)) = (&schemas, &catalogue) {
         for dir in &spec_dirs {
             files += dir
