@@ -22,6 +22,7 @@ pub const EXIT_INVALID: u8 = 2;
 
 /// Parses the process arguments and runs the chosen subcommand.
 pub fn main() -> ExitCode {
+    quiet_broken_pipe_panics();
     let cli = match Cli::from_arg_matches(&command().get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -68,4 +69,22 @@ pub fn command() -> clap::Command {
 pub(crate) fn emit(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// A reader that goes away mid-run makes libtest-mimic's printer panic; that panic is caught
+/// (see `run`), so its message and backtrace would only be noise. Every other panic is
+/// reported as usual.
+fn quiet_broken_pipe_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if !payload.contains("BrokenPipe") && !payload.contains("Broken pipe") {
+            default(info);
+        }
+    }));
 }

@@ -18,6 +18,9 @@ use crate::runner::{self, Credentials, RunContext, Target};
 /// Exit status after Ctrl-C, as shells report a SIGINT death.
 const EXIT_INTERRUPTED: u8 = 130;
 
+/// Exit status when stdout closed before every trial ran, as a SIGPIPE death reports.
+const EXIT_OUTPUT_CLOSED: u8 = 141;
+
 /// The longest the preflight request waits.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -105,7 +108,16 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .map_or(0, |d| d.as_secs());
     let clock = Instant::now();
     let trials = runner::trials(&ctx, &suite);
-    let conclusion = libtest_mimic::run(&args.libtest, trials);
+    // libtest-mimic's printer panics when stdout goes away (`sn-conform | head`). Its worker
+    // threads are scoped, so every trial still finishes and cleans up before the panic reaches
+    // here; the reports are then written from the collected results as usual.
+    let selected = trials
+        .iter()
+        .filter(|t| !args.libtest.is_filtered_out(t))
+        .count();
+    let printed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        libtest_mimic::run(&args.libtest, trials)
+    }));
     let duration_ms = clock.elapsed().as_secs_f64() * 1000.0;
 
     if let Some(mock) = embedded {
@@ -135,7 +147,19 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("interrupted: the reports hold the trials that finished");
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
-    Ok(if conclusion.has_failed() {
+    let failed = match &printed {
+        Ok(conclusion) => conclusion.has_failed(),
+        // The output closed before every selected trial ran: say so, the Unix way.
+        Err(_) if s.total < selected => {
+            eprintln!(
+                "sn-conform: output closed after {} of {selected} trials; the reports hold those",
+                s.total
+            );
+            return Ok(ExitCode::from(EXIT_OUTPUT_CLOSED));
+        }
+        Err(_) => s.failed + s.error > 0,
+    };
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
