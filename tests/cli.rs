@@ -613,3 +613,22 @@ fn ctrl_c_stops_the_run_writes_the_reports_and_exits_130() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--report-dir", dir.path().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the run prints anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(err.contains("output closed after"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(dir.path().join("report.json").is_file());
+}
