@@ -271,3 +271,39 @@ fn fixtures_and_created_records_are_deleted_whatever_happened() {
         );
     }
 }
+
+#[test]
+fn a_trial_that_changes_instance_wide_settings_runs_alone() {
+    let results = common::run_against_mock(&[], true);
+    let window = |r: &sn_conform::report::TrialResult| {
+        let start = r
+            .exchanges
+            .iter()
+            .map(|x| x.started_at_ms)
+            .fold(f64::INFINITY, f64::min);
+        let end = r
+            .exchanges
+            .iter()
+            .map(|x| x.started_at_ms + x.duration_ms)
+            .fold(0.0, f64::max);
+        (start, end)
+    };
+    let alone: Vec<_> = results
+        .iter()
+        .filter(|r| r.name.contains("::AWA disabled["))
+        .collect();
+    assert_eq!(alone.len(), 12);
+    for trial in alone {
+        let (start, end) = window(trial);
+        for other in results.iter().filter(|r| r.name != trial.name) {
+            for x in &other.exchanges {
+                let overlaps = x.started_at_ms < end && x.started_at_ms + x.duration_ms > start;
+                assert!(
+                    !overlaps,
+                    "{} sent {} {} while {} ran",
+                    other.name, x.method, x.url, trial.name
+                );
+            }
+        }
+    }
+}

@@ -46,6 +46,9 @@ pub struct ExchangeRecord {
     pub response_body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the request left, in milliseconds since the Unix epoch: with `duration_ms`, enough
+    /// to see from a report which exchanges overlapped.
+    pub started_at_ms: f64,
     pub duration_ms: f64,
 }
 

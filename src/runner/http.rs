@@ -109,6 +109,9 @@ async fn send_once(
         response_headers: Vec::new(),
         response_body: None,
         error: None,
+        started_at_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         duration_ms: 0.0,
     };
     if !outgoing
