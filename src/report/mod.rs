@@ -5,10 +5,12 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod matrix;
 mod model;
 
 use std::path::{Path, PathBuf};
 
+pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use model::{ExchangeRecord, Outcome, RunReport, Summary, TrialResult};
 
 /// The files a run writes into its report directory.

@@ -116,7 +116,7 @@ pub struct RunReport {
     pub trials: Vec<TrialResult>,
     /// The documented cases and how their trials ended in this run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<crate::coverage::Matrix>,
+    pub coverage: Option<super::Matrix>,
 }
 
 impl RunReport {
@@ -147,7 +147,7 @@ impl RunReport {
     }
 
     /// The report with the coverage matrix of its run.
-    pub fn with_coverage(mut self, coverage: crate::coverage::Matrix) -> Self {
+    pub fn with_coverage(mut self, coverage: super::Matrix) -> Self {
         self.coverage = Some(coverage);
         self
     }
