@@ -3,30 +3,15 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::checks::{self, Finding};
-use super::fixtures::Undo;
-use super::http::{self, Answer, Outgoing};
+use super::http::{Answer, Outgoing};
+use super::state::{TrialState, Undo};
 use super::RunContext;
-use crate::report::{ExchangeRecord, Outcome, TrialResult};
+use crate::report::{Outcome, TrialResult};
 use crate::spec::template::{self, Vars};
-use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
-
-/// What a trial has done so far, and what it must undo.
-pub(super) struct TrialState {
-    pub(super) vars: Vars,
-    pub(super) exchanges: Vec<ExchangeRecord>,
-    pub(super) failures: Vec<String>,
-    pub(super) warnings: Vec<String>,
-    /// The first thing that kept the harness from asking: makes the trial an error.
-    pub(super) broken: Option<String>,
-    pub(super) undo: Vec<Undo>,
-    /// Teardown's requests are never abandoned on Ctrl-C: they put the instance back.
-    pub(super) tearing_down: bool,
-    /// The body format of the variant's request steps.
-    pub(super) format: Format,
-}
+use crate::spec::{Action, Body, Format, Level, Request, Scenario, Step, Variant};
 
 /// Why a step stopped the scenario.
 enum Stop {
@@ -358,50 +343,5 @@ impl RunContext {
             authorization: self.target.authorization(request.auth),
             body,
         })
-    }
-
-    /// Sends one request, abandoned on Ctrl-C unless it belongs to teardown.
-    pub(super) async fn send(
-        &self,
-        outgoing: Outgoing,
-        state: &mut TrialState,
-    ) -> Result<Answer, String> {
-        if state.tearing_down {
-            return http::send(&self.client, outgoing, &mut state.exchanges).await;
-        }
-        tokio::select! {
-            answer = http::send(&self.client, outgoing, &mut state.exchanges) => answer,
-            () = self.cancel.cancelled() => Err("interrupted (Ctrl-C) while waiting for an answer".into()),
-        }
-    }
-
-    /// A Table API request with the main account; references come back as bare sys_ids.
-    pub(super) async fn table_request(
-        &self,
-        method: &str,
-        table: &str,
-        sys_id: Option<&str>,
-        body: Option<&Map<String, Value>>,
-        during: &str,
-        state: &mut TrialState,
-    ) -> Result<Answer, String> {
-        let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
-        if let Some(id) = sys_id {
-            url.push('/');
-            url.push_str(id);
-        }
-        if method != "DELETE" {
-            url.push_str("?sysparm_exclude_reference_link=true");
-        }
-        let outgoing = Outgoing {
-            during: during.to_string(),
-            method: method.to_string(),
-            url,
-            accept: Format::Json.media_type(),
-            headers: Vec::new(),
-            authorization: self.target.authorization(Auth::Default),
-            body: body.map(|b| Value::Object(b.clone()).to_string()),
-        };
-        self.send(outgoing, state).await
     }
 }

@@ -5,25 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::checks;
-use super::execute::TrialState;
-use super::http::Outgoing;
+use super::state::{TrialState, Undo};
 use super::RunContext;
 use crate::spec::template::{self, Vars};
-use crate::spec::{Auth, Fixture, Format, Scenario};
-
-/// Something to put back after the steps, in reverse order.
-pub(super) enum Undo {
-    Delete {
-        table: String,
-        sys_id: String,
-        what: String,
-    },
-    Restore {
-        sys_id: String,
-        name: String,
-        value: String,
-    },
-}
+use crate::spec::{Fixture, Scenario};
 
 impl RunContext {
     pub(super) async fn set_up(
@@ -161,44 +146,6 @@ impl RunContext {
                 Ok(())
             }
         }
-    }
-
-    pub(super) async fn find_one(
-        &self,
-        table: &str,
-        query: &str,
-        during: &str,
-        state: &mut TrialState,
-    ) -> Result<Map<String, Value>, String> {
-        let encoded = serde_urlencoded::to_string([
-            ("sysparm_query", query),
-            ("sysparm_limit", "1"),
-            ("sysparm_exclude_reference_link", "true"),
-        ])
-        .map_err(|e| e.to_string())?;
-        let outgoing = Outgoing {
-            during: during.to_string(),
-            method: "GET".into(),
-            url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
-            accept: Format::Json.media_type(),
-            headers: Vec::new(),
-            authorization: self.target.authorization(Auth::Default),
-            body: None,
-        };
-        let answer = self.send(outgoing, state).await?;
-        answer
-            .result()
-            .and_then(Value::as_array)
-            .and_then(|list| list.first())
-            .and_then(Value::as_object)
-            .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "no {table} record matches `{query}` (answer {}: {})",
-                    answer.status,
-                    checks::snippet(&answer.text)
-                )
-            })
     }
 
     pub(super) async fn teardown(&self, state: &mut TrialState) {

@@ -8,6 +8,8 @@ mod execute;
 mod fixtures;
 mod http;
 mod redact;
+mod requests;
+mod state;
 mod target;
 mod trials;
 
