@@ -2,42 +2,36 @@
 //! spread of single exchanges. Run on demand with `cargo bench --bench suite`; the number of
 //! rounds comes from `SN_BENCH_ROUNDS` (default 5).
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use sn_conform::mock::{Mock, MockOptions, RunningMock};
+use sn_conform::mock::{Mock, MockOptions};
 use sn_conform::report::Outcome;
-use sn_conform::runner::{self, RunContext, Target};
+use sn_conform::runner::{Plan, Run, Target};
 
 fn main() {
     let rounds: usize = std::env::var("SN_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let inputs = sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
-        .expect("the repository's specs load");
     let mut exchange_ms: Vec<f64> = Vec::new();
     let mut trial_rates = Vec::new();
     for round in 0..rounds {
-        let running = runtime
-            .block_on(RunningMock::start(Mock::new(MockOptions::default())))
-            .expect("the mock binds a loopback port");
-        let target = Target::mock(&running.base_url, std::time::Duration::from_secs(10), false);
-        let schemas = sn_conform::schema_set::SchemaSet::compile(
-            &sn_conform::assets::schemas(Some("schemas".as_ref())).expect("schemas"),
+        let inputs = sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
+            .expect("the repository's specs load");
+        let target = Target::mock(
+            "http://127.0.0.1:0",
+            std::time::Duration::from_secs(10),
+            false,
+        );
+        let run = Run::prepare(
+            inputs,
+            Plan::embedded(target, Mock::new(MockOptions::default())),
         )
-        .expect("schemas compile");
-        let ctx =
-            Arc::new(RunContext::new(target, schemas, runtime.handle().clone()).expect("client"));
+        .expect("the run starts");
         let started = Instant::now();
-        let results = runner::run_all(&ctx, &inputs.suite, 4);
+        run.run_quietly(4);
         let seconds = started.elapsed().as_secs_f64();
-        runtime.block_on(running.stop());
+        let results = run.finish().trials;
         assert!(
             results.iter().all(|r| r.outcome == Outcome::Passed),
             "the suite must pass to be timed"

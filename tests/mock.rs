@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use serde_json::{json, Value};
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
 use sn_conform::report::Outcome;
-use sn_conform::runner::{self, Credentials, RunContext};
+use sn_conform::runner::Credentials;
 
 fn with_mock<F: std::future::Future<Output = ()>>(test: impl FnOnce(String, reqwest::Client) -> F) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -180,14 +178,14 @@ fn concurrent_creates_get_distinct_numbers_and_ids() {
 
 #[test]
 fn the_suite_runs_with_a_bearer_token() {
+    let mock = Mock::new(MockOptions::default());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let running = runtime
-        .block_on(RunningMock::start(Mock::new(MockOptions::default())))
-        .unwrap();
+    // The token is issued by the mock's own endpoint; the run then serves the same tables.
+    let running = runtime.block_on(RunningMock::start(mock.clone())).unwrap();
     let token = runtime.block_on(async {
         let response = reqwest::Client::new()
             .post(format!("{}/oauth_token.do", running.base_url))
@@ -201,12 +199,8 @@ fn the_suite_runs_with_a_bearer_token() {
         assert_eq!(body["token_type"], "Bearer");
         body["access_token"].as_str().unwrap().to_string()
     });
-    let (suite, schemas) = common::load();
-    let mut target = common::mock_target(&running.base_url, true);
-    target.main = Credentials::Bearer(token);
-    let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone()).unwrap());
-    let results = runner::run_all(&ctx, &suite, 8);
     runtime.block_on(running.stop());
+    let results = common::run_on(mock, |target| target.main = Credentials::Bearer(token));
     let not_passed: Vec<_> = results
         .iter()
         .filter(|r| r.outcome != Outcome::Passed)

@@ -1,19 +1,18 @@
-//! `sn-conform run`: load, check, run every trial through libtest-mimic, write the reports.
+//! `sn-conform run`: the arguments become a plan, the runner's [`Run`] does the rest, and this
+//! module prints its notices and summary and writes the reports.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use colored::Colorize;
 
 use super::RunArgs;
-use crate::coverage::Matrix;
 use crate::inputs;
-use crate::mock::{Mock, MockOptions, RunningMock};
-use crate::report::{self, RunReport};
-use crate::runner::{self, Credentials, RunContext, Target};
+use crate::mock::{Mock, MockOptions};
+use crate::report;
+use crate::runner::{Credentials, Notice, Plan, Run, Target};
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -21,18 +20,11 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// Exit status when stdout closed before every trial ran, as a SIGPIPE death reports.
 const EXIT_OUTPUT_CLOSED: u8 = 141;
 
-/// The longest the preflight request waits.
-const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
 const DEFAULT_THREADS: usize = 4;
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
-    let inputs::Inputs {
-        suite,
-        schemas,
-        catalogue,
-    } = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
+    let inputs = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
         Ok(loaded) => loaded,
         Err(errors) => {
             for line in &errors.0 {
@@ -45,88 +37,53 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_INVALID));
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
-
-    let (target, embedded) = match args.base_url.clone() {
-        // Listing sends nothing, so it needs no credentials and starts no mock.
-        _ if args.libtest.list => (embedded_target(&args, "http://127.0.0.1:0"), None),
-        Some(url) => {
-            let mut target = instance_target(&args, &url)?;
-            runtime.block_on(preflight(&mut target));
-            (target, None)
-        }
-        None => {
-            let mock = Mock::new(MockOptions {
-                faults: args.mock_faults.iter().copied().collect(),
-                ..MockOptions::default()
-            });
-            let running = runtime
-                .block_on(RunningMock::start(mock))
-                .context("cannot start the built-in mock on 127.0.0.1")?;
-            (embedded_target(&args, &running.base_url), Some(running))
-        }
-    };
-    let base_url = target.base_url.clone();
-    let kind = target.kind;
-    let strict = target.strict;
-    let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone())?);
-
-    let cancel = Arc::clone(&ctx.cancel);
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: stopping the running trials and cleaning up their fixtures (Ctrl-C again to quit at once)");
-            cancel.cancel();
-        }
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("interrupted twice: quitting without cleaning up");
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
-    });
-
     if args.libtest.test_threads.is_none() {
         args.libtest.test_threads = Some(DEFAULT_THREADS);
     }
-    let listing = args.libtest.list;
+    // Listing sends nothing, so it needs no credentials and starts no mock.
+    if args.libtest.list {
+        let run = Run::for_listing(inputs, embedded_target(&args, "http://127.0.0.1:0"))?;
+        return Ok(list(&args.libtest, run.trials()));
+    }
+    let plan = match args.base_url.clone() {
+        Some(url) => Plan::instance(instance_target(&args, &url)?),
+        None => Plan::embedded(
+            embedded_target(&args, "http://127.0.0.1:0"),
+            Mock::new(MockOptions {
+                faults: args.mock_faults.iter().copied().collect(),
+                ..MockOptions::default()
+            }),
+        ),
+    };
+    let run = Run::prepare(inputs, plan)?;
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let json_events = matches!(
         args.libtest.format,
         Some(libtest_mimic::FormatSetting::Json)
     );
-    if listing {
-        return Ok(list(&args.libtest, runner::trials(&ctx, &suite)));
+    for notice in run.notices() {
+        match notice {
+            Notice::Warning(text) => eprintln!("{} {text}", "warning:".yellow()),
+            Notice::Info(text) => eprintln!("sn-conform: {text}"),
+        }
     }
+    run.stop_on_signals(i32::from(EXIT_INTERRUPTED));
+    let target = run.target();
     say(
         json_events,
-        format_args!("sn-conform: running against {base_url} ({kind})"),
+        format_args!(
+            "sn-conform: running against {} ({})",
+            target.base_url, target.kind
+        ),
     );
-    let started_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let clock = Instant::now();
-    let trials = runner::trials(&ctx, &suite);
-    // libtest-mimic's printer panics when stdout goes away (`sn-conform | head`). Its worker
-    // threads are scoped, so every trial still finishes and cleans up before the panic reaches
-    // here; the reports are then written from the collected results as usual.
-    let selected = trials
+    let selected = run
+        .trials()
         .iter()
         .filter(|t| !args.libtest.is_filtered_out(t))
         .count();
-    let printed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        libtest_mimic::run(&args.libtest, trials)
-    }));
-    let duration_ms = clock.elapsed().as_secs_f64() * 1000.0;
-
-    if let Some(mock) = embedded {
-        runtime.block_on(mock.stop());
-    }
-    let results = ctx.take_results();
-    let coverage = Matrix::build(&catalogue, &suite, Some(&results));
-    let report = RunReport::new(base_url, kind, started_at, duration_ms, strict, results)
-        .with_coverage(coverage);
+    let printed = run.run_with_printer(&args.libtest);
+    let interrupted = run.interrupted();
+    let report = run.finish();
     let written = report::write_all(&report, &args.report_dir)?;
     let s = &report.summary;
     say(
@@ -142,74 +99,27 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     );
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say(json_events, format_args!("reports: {}", paths.join(", ")));
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    if ctx.cancel.is_cancelled() {
+    if interrupted {
         eprintln!("interrupted: the reports hold the trials that finished");
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     let failed = match &printed {
-        Ok(conclusion) => conclusion.has_failed(),
+        Some(conclusion) => conclusion.has_failed(),
         // The output closed before every selected trial ran: say so, the Unix way.
-        Err(_) if s.total < selected => {
+        None if s.total < selected => {
             eprintln!(
                 "sn-conform: output closed after {} of {selected} trials; the reports hold those",
                 s.total
             );
             return Ok(ExitCode::from(EXIT_OUTPUT_CLOSED));
         }
-        Err(_) => s.failed + s.error > 0,
+        None => s.failed + s.error > 0,
     };
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// One request before the trials: says early when the instance cannot be reached or refuses
-/// the credentials, and recognises an sn-conform mock (its `Server` header), whose
-/// instance-wide settings may change without `--allow-config-changes`.
-async fn preflight(target: &mut Target) {
-    let url = format!(
-        "{}/api/now/table/sys_properties?sysparm_query=name%3Dglide.awa.enabled&sysparm_fields=name,value&sysparm_limit=1",
-        target.base_url
-    );
-    // A warning is all the preflight gives, so it waits less than the trials do.
-    let client = reqwest::Client::builder()
-        .timeout(target.timeout.min(PREFLIGHT_TIMEOUT))
-        .build();
-    let mut request = match client {
-        Ok(client) => client.get(&url).header("accept", "application/json"),
-        Err(_) => return,
-    };
-    if let Some(auth) = target.authorization(crate::spec::Auth::Default) {
-        request = request.header("authorization", auth);
-    }
-    match request.send().await {
-        Err(e) => eprintln!(
-            "{} cannot reach {}: {e}; every trial will report the error",
-            "warning:".yellow(),
-            target.base_url
-        ),
-        Ok(answer) => {
-            if answer.status().as_u16() == 401 {
-                eprintln!(
-                    "{} {} refuses the main account's credentials (401)",
-                    "warning:".yellow(),
-                    target.base_url
-                );
-            }
-            let server = answer
-                .headers()
-                .get(reqwest::header::SERVER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if server.starts_with("sn-conform-mock/") && !target.allow_config_changes {
-                eprintln!("sn-conform: the target is an sn-conform mock ({server}); running the scenarios that change its settings too");
-                target.allow_config_changes = true;
-            }
-        }
-    }
 }
 
 fn embedded_target(args: &RunArgs, base_url: &str) -> Target {

@@ -9,11 +9,12 @@ mod fixtures;
 mod http;
 mod redact;
 mod requests;
+mod run;
 mod state;
 mod target;
 mod trials;
 
 pub use cancel::Cancel;
 pub use context::{ClientError, RunContext};
+pub use run::{Notice, Plan, PrepareError, Run};
 pub use target::{Credentials, Target};
-pub use trials::{run_all, trials};

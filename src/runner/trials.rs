@@ -55,9 +55,9 @@ fn completion(result: &TrialResult) -> Result<Completion, Failed> {
     }
 }
 
-/// Runs every trial of `suite` on `threads` threads without libtest's printing, for tests and
-/// embedding; results sorted by name.
-pub fn run_all(ctx: &Arc<RunContext>, suite: &Suite, threads: usize) -> Vec<TrialResult> {
+/// Runs every trial of `suite` on `threads` threads without libtest's printing; the results
+/// go to the run's collector.
+pub fn run_all(ctx: &Arc<RunContext>, suite: &Suite, threads: usize) {
     let work: Vec<(&Scenario, &Variant)> = suite
         .scenarios
         .iter()
@@ -75,5 +75,4 @@ pub fn run_all(ctx: &Arc<RunContext>, suite: &Suite, threads: usize) -> Vec<Tria
             });
         }
     });
-    ctx.take_results()
 }

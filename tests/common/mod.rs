@@ -2,12 +2,11 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use sn_conform::mock::{Fault, Mock, MockOptions, RunningMock};
-use sn_conform::report::TrialResult;
-use sn_conform::runner::{self, RunContext, Target};
+use sn_conform::mock::{Fault, Mock, MockOptions};
+use sn_conform::report::{RunReport, TrialResult};
+use sn_conform::runner::{Plan, Run, Target};
 use sn_conform::schema_set::SchemaSet;
 use sn_conform::spec::Suite;
 
@@ -62,23 +61,21 @@ pub fn run_with(faults: &[Fault], adjust: impl FnOnce(&mut Target)) -> Vec<Trial
     )
 }
 
-/// Runs the whole suite against `mock` (a handle the caller keeps, to look at its tables).
+/// Runs the whole suite against `mock` (a handle the caller keeps, to look at its tables),
+/// through the same run object `sn-conform run` uses.
 pub fn run_on(mock: Mock, adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let running = runtime
-        .block_on(RunningMock::start(mock))
-        .expect("the mock binds a loopback port");
-    let (suite, schemas) = load();
-    let mut target = mock_target(&running.base_url, true);
+    run_report(mock, adjust).trials
+}
+
+/// Like [`run_on`], the whole report.
+pub fn run_report(mock: Mock, adjust: impl FnOnce(&mut Target)) -> RunReport {
+    let inputs = sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
+        .unwrap_or_else(|e| panic!("the repository's specs must load:\n{e}"));
+    let mut target = mock_target("http://127.0.0.1:0", true);
     adjust(&mut target);
-    let ctx = Arc::new(RunContext::new(target, schemas, runtime.handle().clone()).expect("client"));
-    let results = runner::run_all(&ctx, &suite, 8);
-    runtime.block_on(running.stop());
-    results
+    let run = Run::prepare(inputs, Plan::embedded(target, mock)).expect("the run starts");
+    run.run_quietly(8);
+    run.finish()
 }
 
 /// How many records each table of the mock holds, to see that a run left nothing behind.

@@ -1,0 +1,282 @@
+//! A run as one object: prepared against a target (an instance, or the embedded mock it
+//! starts), then its trials run with or without libtest's printer, then finished into the one
+//! result model. `sn-conform run`, the tests and any later driver (a differential run against
+//! two targets) use this object; none of them reaches into the runner's parts.
+//!
+//! ```no_run
+//! # use sn_conform::runner::{Plan, Run, Target};
+//! # fn demo(inputs: sn_conform::inputs::Inputs, target: Target) -> anyhow::Result<()> {
+//! let run = Run::prepare(inputs, Plan::instance(target))?;
+//! run.run_quietly(4);
+//! let report = run.finish();
+//! println!("{} passed", report.summary.passed);
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::context::{ClientError, RunContext};
+use super::target::Target;
+use super::trials;
+use crate::catalogue::Catalogue;
+use crate::inputs::Inputs;
+use crate::mock::{Mock, RunningMock};
+use crate::report::{Matrix, RunReport};
+use crate::spec::Suite;
+
+/// The longest the preflight request waits.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to run against and how.
+pub struct Plan {
+    /// The target; with `embedded`, its base URL and accounts are those of the mock started.
+    pub target: Target,
+    /// Serve this mock in-process on a loopback port and run against it (the caller may keep
+    /// a clone of the handle to look at its tables).
+    pub embedded: Option<Mock>,
+}
+
+impl Plan {
+    /// A run against an instance that is already there.
+    pub fn instance(target: Target) -> Self {
+        Self {
+            target,
+            embedded: None,
+        }
+    }
+
+    /// A run against `mock`, served for the run; `target` (usually [`Target::mock`]) gives the
+    /// accounts and settings and is pointed at the mock's address.
+    pub fn embedded(target: Target, mock: Mock) -> Self {
+        Self {
+            target,
+            embedded: Some(mock),
+        }
+    }
+}
+
+/// Why a run could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("cannot start the tokio runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot start the built-in mock on 127.0.0.1: {0}")]
+    Mock(std::io::Error),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Something the preparation found that the user should read before the trials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Warning(String),
+    Info(String),
+}
+
+/// One prepared run. Dropping it stops the embedded mock.
+pub struct Run {
+    runtime: tokio::runtime::Runtime,
+    ctx: Arc<RunContext>,
+    suite: Suite,
+    catalogue: Catalogue,
+    embedded: Option<RunningMock>,
+    started_at: u64,
+    clock: Instant,
+    notices: Vec<Notice>,
+}
+
+impl Run {
+    /// Starts the runtime (and the embedded mock), checks the target with one request, and
+    /// builds the shared context of the trials. Nothing is created on the target.
+    pub fn prepare(inputs: Inputs, plan: Plan) -> Result<Self, PrepareError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(PrepareError::Runtime)?;
+        let mut target = plan.target;
+        let mut notices = Vec::new();
+        let embedded = match plan.embedded {
+            Some(mock) => {
+                let running = runtime
+                    .block_on(RunningMock::start(mock))
+                    .map_err(PrepareError::Mock)?;
+                target.base_url = running.base_url.clone();
+                Some(running)
+            }
+            None => {
+                notices = runtime.block_on(preflight(&mut target));
+                None
+            }
+        };
+        let ctx = Arc::new(RunContext::new(
+            target,
+            inputs.schemas,
+            runtime.handle().clone(),
+        )?);
+        Ok(Self {
+            runtime,
+            ctx,
+            suite: inputs.suite,
+            catalogue: inputs.catalogue,
+            embedded,
+            started_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            clock: Instant::now(),
+            notices,
+        })
+    }
+
+    /// A run prepared without contacting the target, to list its trials.
+    pub fn for_listing(inputs: Inputs, target: Target) -> Result<Self, PrepareError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(PrepareError::Runtime)?;
+        let ctx = Arc::new(RunContext::new(
+            target,
+            inputs.schemas,
+            runtime.handle().clone(),
+        )?);
+        Ok(Self {
+            runtime,
+            ctx,
+            suite: inputs.suite,
+            catalogue: inputs.catalogue,
+            embedded: None,
+            started_at: 0,
+            clock: Instant::now(),
+            notices: Vec::new(),
+        })
+    }
+
+    /// What preparing the run found, for the caller to print.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.ctx.target
+    }
+
+    pub fn suite(&self) -> &Suite {
+        &self.suite
+    }
+
+    /// One libtest-mimic trial per scenario and variant, sorted by name.
+    pub fn trials(&self) -> Vec<libtest_mimic::Trial> {
+        trials::trials(&self.ctx, &self.suite)
+    }
+
+    /// Runs the trials `args` select with libtest's printer on stdout. `None` when the printer
+    /// gave up because stdout closed (`sn-conform | head`): its worker threads are scoped, so
+    /// every trial still finished and cleaned up, and the results are collected as usual.
+    pub fn run_with_printer(
+        &self,
+        args: &libtest_mimic::Arguments,
+    ) -> Option<libtest_mimic::Conclusion> {
+        let trials = self.trials();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            libtest_mimic::run(args, trials)
+        }))
+        .ok()
+    }
+
+    /// Runs every trial on `threads` threads without printing.
+    pub fn run_quietly(&self, threads: usize) {
+        trials::run_all(&self.ctx, &self.suite, threads);
+    }
+
+    /// Stops the trials (those not started are ignored, running ones clean up) when the
+    /// process gets Ctrl-C; a second Ctrl-C exits at once with `exit_code`.
+    pub fn stop_on_signals(&self, exit_code: i32) {
+        let cancel = Arc::clone(&self.ctx.cancel);
+        self.runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: stopping the running trials and cleaning up their fixtures (Ctrl-C again to quit at once)");
+                cancel.cancel();
+            }
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted twice: quitting without cleaning up");
+                std::process::exit(exit_code);
+            }
+        });
+    }
+
+    /// Whether the run was interrupted.
+    pub fn interrupted(&self) -> bool {
+        self.ctx.cancel.is_cancelled()
+    }
+
+    /// Stops the embedded mock and turns the collected results into the one result model,
+    /// with the coverage matrix of the run.
+    pub fn finish(mut self) -> RunReport {
+        let duration_ms = self.clock.elapsed().as_secs_f64() * 1000.0;
+        if let Some(mock) = self.embedded.take() {
+            self.runtime.block_on(mock.stop());
+        }
+        let results = self.ctx.take_results();
+        let coverage = Matrix::build(&self.catalogue, &self.suite, Some(&results));
+        let target = &self.ctx.target;
+        let report = RunReport::new(
+            target.base_url.clone(),
+            target.kind,
+            self.started_at,
+            duration_ms,
+            target.strict,
+            results,
+        )
+        .with_coverage(coverage);
+        let runtime = self.runtime;
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        report
+    }
+}
+
+/// One request before the trials: says early when the instance cannot be reached or refuses
+/// the credentials, and recognises an sn-conform mock (its `Server` header), whose
+/// instance-wide settings may change without `--allow-config-changes`.
+async fn preflight(target: &mut Target) -> Vec<Notice> {
+    let url = format!(
+        "{}/api/now/table/sys_properties?sysparm_query=name%3Dglide.awa.enabled&sysparm_fields=name,value&sysparm_limit=1",
+        target.base_url
+    );
+    // A warning is all the preflight gives, so it waits less than the trials do.
+    let client = reqwest::Client::builder()
+        .timeout(target.timeout.min(PREFLIGHT_TIMEOUT))
+        .build();
+    let mut request = match client {
+        Ok(client) => client.get(&url).header("accept", "application/json"),
+        Err(_) => return Vec::new(),
+    };
+    if let Some(auth) = target.authorization(crate::spec::Auth::Default) {
+        request = request.header("authorization", auth);
+    }
+    let mut notices = Vec::new();
+    match request.send().await {
+        Err(e) => notices.push(Notice::Warning(format!(
+            "cannot reach {}: {e}; every trial will report the error",
+            target.base_url
+        ))),
+        Ok(answer) => {
+            if answer.status().as_u16() == 401 {
+                notices.push(Notice::Warning(format!(
+                    "{} refuses the main account's credentials (401)",
+                    target.base_url
+                )));
+            }
+            let server = answer
+                .headers()
+                .get(reqwest::header::SERVER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if server.starts_with("sn-conform-mock/") && !target.allow_config_changes {
+                notices.push(Notice::Info(format!("the target is an sn-conform mock ({server}); running the scenarios that change its settings too")));
+                target.allow_config_changes = true;
+            }
+        }
+    }
+    notices
+}
