@@ -14,6 +14,8 @@
 //! - [`schema_set`]: the JSON Schemas, compiled once per run.
 //! - [`runner`]: trials, fixtures, HTTP exchanges and checks.
 //! - [`report`]: the result model and its JSON, JUnit, Markdown and HTML reporters.
+//! - [`profile`]: target profiles (`--target FILE`): an instance, its credential variables,
+//!   pins, skips and settings.
 //! - [`openapi`]: checks of `schemas/openapi.yaml` against the catalogue and the schemas.
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
 //! - [`sys_id`]: fresh sys_ids.
@@ -26,6 +28,7 @@ pub mod coverage;
 pub mod inputs;
 pub mod mock;
 pub mod openapi;
+pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod schema_set;

@@ -35,7 +35,8 @@ struct MockProcess {
 impl MockProcess {
     fn start(extra: &[&str]) -> Self {
         let mut child = Command::new(BIN)
-            .args(["mock", "--port", "0"])
+            // Short-lived tokens, so that the expired-token scenario runs.
+            .args(["mock", "--port", "0", "--token-lifetime", "1"])
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::target::TargetArgs;
 use crate::mock::Fault;
 
 /// Conformance harness for ServiceNow's Conversation Member, Interaction Management and AWA
@@ -42,53 +43,8 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Instance to test, e.g. https://dev12345.service-now.com. Absent: the built-in mock,
-    /// started in-process on 127.0.0.1 with a free port.
-    #[arg(long, env = "SN_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
-
-    /// User of the main account (Basic auth). It must hold awa_integration_user and may
-    /// write the fixture tables.
-    #[arg(long, env = "SN_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Password of the main account. Never printed or stored in reports.
-    #[arg(
-        long,
-        env = "SN_PASSWORD",
-        value_name = "PASSWORD",
-        hide_env_values = true
-    )]
-    pub password: Option<String>,
-
-    /// Bearer token for the main account, instead of --user/--password.
-    #[arg(long, env = "SN_TOKEN", value_name = "TOKEN", hide_env_values = true, conflicts_with_all = ["user", "password"])]
-    pub token: Option<String>,
-
-    /// An account without awa_integration_user, for the 403 cases. Absent: those scenarios are
-    /// ignored with that reason.
-    #[arg(
-        long,
-        env = "SN_NOROLE_USER",
-        value_name = "USER",
-        requires = "norole_password"
-    )]
-    pub norole_user: Option<String>,
-
-    /// Password of the no-role account.
-    #[arg(
-        long,
-        env = "SN_NOROLE_PASSWORD",
-        value_name = "PASSWORD",
-        hide_env_values = true,
-        requires = "norole_user"
-    )]
-    pub norole_password: Option<String>,
-
-    /// Run scenarios that change instance-wide settings (glide.awa.enabled) and restore them
-    /// after. Always on for the built-in mock.
-    #[arg(long, env = "SN_ALLOW_CONFIG_CHANGES")]
-    pub allow_config_changes: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Where report.json, junit.xml, summary.md and report.html are written.
     #[arg(
@@ -98,10 +54,6 @@ pub struct RunArgs {
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
-
-    /// Seconds to wait for each request before it counts as an error.
-    #[arg(long, env = "SN_TIMEOUT", value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
 
     /// Scenario directory. Default: ./specs when present, else the copy built into the binary.
     #[arg(long, env = "SN_SPECS", value_name = "DIR")]
@@ -114,17 +66,6 @@ pub struct RunArgs {
     /// Treat `should` checks (message wording, header details) as failures, not warnings.
     #[arg(long, env = "SN_STRICT")]
     pub strict: bool,
-
-    /// Use an existing record instead of creating one for every fixture of TABLE (repeatable,
-    /// or comma-separated in SN_PIN), for tables the main account may read but not write.
-    /// Pinned records are never changed or deleted by the fixtures.
-    #[arg(
-        long = "pin",
-        env = "SN_PIN",
-        value_name = "TABLE=SYS_ID",
-        value_delimiter = ','
-    )]
-    pub pins: Vec<String>,
 
     /// Faults to switch on in the built-in mock (testing the harness itself).
     #[arg(long = "mock-fault", value_name = "NAME", hide = true)]
@@ -153,6 +94,16 @@ pub struct MockArgs {
     /// Password of the built-in `no.role` account (default: no.role).
     #[arg(long, env = "SN_MOCK_NOROLE_PASSWORD", hide_env_values = true)]
     pub norole_password: Option<String>,
+    /// Seconds an OAuth access token is accepted after it is issued.
+    #[arg(long, value_name = "SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_lifetime: u64,
+    /// Secret of the mock's OAuth client `sn-conform` (default: sn-conform).
+    #[arg(long, env = "SN_MOCK_OAUTH_CLIENT_SECRET", hide_env_values = true)]
+    pub oauth_client_secret: Option<String>,
+    /// Delay added to every answer, like a remote instance: `MS` or `MS±JITTER`
+    /// (e.g. 100±20; `+-` works too).
+    #[arg(long, value_name = "MS[±JITTER]", value_parser = crate::mock::parse_latency)]
+    pub latency: Option<crate::mock::Latency>,
     /// Break one documented behaviour on purpose (repeatable), to check that the suite
     /// notices. `--fault list` names them all.
     #[arg(long = "fault", value_name = "NAME")]

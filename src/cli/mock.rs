@@ -41,7 +41,17 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
-        let mock = Mock::new(MockOptions { accounts, faults });
+        let defaults = MockOptions::default();
+        let mock = Mock::new(MockOptions {
+            accounts,
+            faults,
+            token_lifetime: std::time::Duration::from_secs(args.token_lifetime),
+            oauth_client_secret: args
+                .oauth_client_secret
+                .clone()
+                .unwrap_or(defaults.oauth_client_secret),
+            latency: args.latency,
+        });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {
             let _ = writeln!(std::io::stdout(), "{line}");
@@ -51,12 +61,34 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         if !args.faults.is_empty() {
             say(format!("faults switched on: {}", args.faults.join(", ")));
         }
+        say(format!("OAuth client: {} (tokens live {} s)", mock::BUILT_IN_OAUTH_CLIENT, args.token_lifetime));
         say("press Ctrl-C to stop".into());
-        mock::serve(listener, mock, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        mock::serve(listener, mock, shutdown_signal())
         .await
         .context("the mock server failed")
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM where there is one (a service manager or a test stopping the mock).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -8,6 +8,7 @@ mod diff;
 mod lint;
 mod mock;
 mod run;
+mod target;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,7 @@ use clap::{CommandFactory, FromArgMatches};
 pub use args::{
     Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, LintArgs, MockArgs, RunArgs,
 };
+pub use target::TargetArgs;
 
 /// Exit status for invalid input: specs, schemas or options.
 pub const EXIT_INVALID: u8 = 2;

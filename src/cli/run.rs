@@ -1,18 +1,17 @@
 //! `sn-conform run`: the arguments become a plan, the runner's [`Run`] does the rest, and this
 //! module prints its notices and summary and writes the reports.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use colored::Colorize;
 
 use super::RunArgs;
 use crate::inputs;
 use crate::mock::{Mock, MockOptions};
 use crate::report;
-use crate::runner::{Credentials, Notice, Plan, Run, Target};
+use crate::runner::{Notice, Plan, Run, Target};
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -22,6 +21,10 @@ const EXIT_OUTPUT_CLOSED: u8 = 141;
 
 /// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
 const DEFAULT_THREADS: usize = 4;
+
+/// Token lifetime of the embedded mock: short, so that the expired-token scenarios wait
+/// little and the run's own tokens are refreshed on the way.
+const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let inputs = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
@@ -37,23 +40,32 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_INVALID));
         }
     };
-    if args.libtest.test_threads.is_none() {
-        args.libtest.test_threads = Some(DEFAULT_THREADS);
-    }
     // Listing sends nothing, so it needs no credentials and starts no mock.
     if args.libtest.list {
-        let run = Run::for_listing(inputs, embedded_target(&args, "http://127.0.0.1:0"))?;
+        let target = Target::mock("http://127.0.0.1:0", Duration::from_secs(1), false);
+        let run = Run::for_listing(inputs, target)?;
         return Ok(list(&args.libtest, run.trials()));
     }
-    let plan = match args.base_url.clone() {
-        Some(url) => Plan::instance(instance_target(&args, &url)?),
-        None => Plan::embedded(
-            embedded_target(&args, "http://127.0.0.1:0"),
+    let resolved = args
+        .target
+        .resolve(&inputs.schemas, &inputs.suite, args.strict)?;
+    if args.libtest.test_threads.is_none() {
+        args.libtest.test_threads = Some(resolved.test_threads.unwrap_or(DEFAULT_THREADS));
+    }
+    let plan = if resolved.embedded {
+        Plan::embedded(
+            resolved.target,
             Mock::new(MockOptions {
                 faults: args.mock_faults.iter().copied().collect(),
+                token_lifetime: EMBEDDED_TOKEN_LIFETIME,
                 ..MockOptions::default()
             }),
-        ),
+        )
+    } else {
+        if !args.mock_faults.is_empty() {
+            bail!("--mock-fault applies only to the built-in mock, not to an instance");
+        }
+        Plan::instance(resolved.target)
     };
     let run = Run::prepare(inputs, plan)?;
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
@@ -120,72 +132,6 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn embedded_target(args: &RunArgs, base_url: &str) -> Target {
-    Target::mock(
-        base_url,
-        Duration::from_secs(args.timeout.max(1)),
-        args.strict,
-    )
-}
-
-fn instance_target(args: &RunArgs, url: &str) -> anyhow::Result<Target> {
-    let parsed =
-        reqwest::Url::parse(url).with_context(|| format!("--base-url `{url}` is not a URL"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        bail!("--base-url `{url}` must be an http:// or https:// URL with a host");
-    }
-    if !args.mock_faults.is_empty() {
-        bail!("--mock-fault applies only to the built-in mock, not to --base-url");
-    }
-    let main = match (&args.token, &args.user, &args.password) {
-        (Some(token), _, _) => Credentials::Bearer(token.clone()),
-        (None, Some(user), Some(password)) => Credentials::Basic {
-            user: user.clone(),
-            password: password.clone(),
-        },
-        (None, Some(_), None) => bail!("--user needs --password (or SN_PASSWORD)"),
-        _ => bail!("--base-url needs credentials: --user and --password, or --token"),
-    };
-    let norole = match (&args.norole_user, &args.norole_password) {
-        (Some(user), Some(password)) => Some(Credentials::Basic {
-            user: user.clone(),
-            password: password.clone(),
-        }),
-        _ => None,
-    };
-    Ok(Target {
-        base_url: url.trim_end_matches('/').to_string(),
-        main,
-        norole,
-        allow_config_changes: args.allow_config_changes,
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        strict: args.strict,
-        kind: "instance",
-        pins: parse_pins(&args.pins)?,
-    })
-}
-
-/// `TABLE=SYS_ID` pairs, each a table name and a sys_id.
-fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for pin in pins {
-        let Some((table, sys_id)) = pin.split_once('=') else {
-            bail!("--pin `{pin}` must be TABLE=SYS_ID");
-        };
-        let table_ok = !table.is_empty()
-            && table
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !table_ok || !crate::spec::matcher::is_sys_id(sys_id) {
-            bail!("--pin `{pin}`: expected a table name and a 32-character lowercase hex sys_id");
-        }
-        if out.insert(table.to_string(), sys_id.to_string()).is_some() {
-            bail!("--pin names table `{table}` twice");
-        }
-    }
-    Ok(out)
 }
 
 /// One line of the harness's own output: on stdout, or on stderr when stdout carries

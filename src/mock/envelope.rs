@@ -226,6 +226,10 @@ pub async fn negotiate_format(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     ) && !mock.has(Fault::XmlIgnored);
+    mock.count_request(request.method().as_str());
+    if let Some(latency) = mock.options().latency {
+        tokio::time::sleep(latency.sample()).await;
+    }
     let mut response = next.run(request).await;
     response
         .headers_mut()

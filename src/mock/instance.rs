@@ -14,11 +14,58 @@ use super::envelope::{ApiError, Reply};
 use super::fault::{Fault, FaultSet};
 use super::store::Store;
 
-/// How a mock is set up: its accounts and the faults switched on.
+/// How a mock is set up: its accounts, its OAuth client and token lifetime, and the faults
+/// switched on.
 #[derive(Debug, Clone)]
 pub struct MockOptions {
     pub accounts: Vec<Account>,
     pub faults: FaultSet,
+    /// How long an access token is accepted after it is issued.
+    pub token_lifetime: std::time::Duration,
+    /// The secret of the OAuth client `sn-conform`.
+    pub oauth_client_secret: String,
+    /// Delay added to every answer.
+    pub latency: Option<Latency>,
+}
+
+/// A delay and its jitter (the delay varies by up to that much either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    pub delay: std::time::Duration,
+    pub jitter: std::time::Duration,
+}
+
+impl Latency {
+    /// One delay: `delay` plus or minus up to `jitter`, never below zero.
+    pub fn sample(&self) -> std::time::Duration {
+        let jitter = self.jitter.as_millis() as i64;
+        if jitter == 0 {
+            return self.delay;
+        }
+        // The low bits of a fresh sys_id are random enough for jitter.
+        let random = u64::from_str_radix(&crate::sys_id::fresh()[..8], 16).unwrap_or(0) as i64;
+        let offset = random % (2 * jitter + 1) - jitter;
+        let ms = (self.delay.as_millis() as i64 + offset).max(0) as u64;
+        std::time::Duration::from_millis(ms)
+    }
+}
+
+/// `MS` or `MS±JITTER` (also `MS+-JITTER`), in milliseconds.
+pub fn parse_latency(text: &str) -> Result<Latency, String> {
+    let (delay, jitter) = match text.split_once('±').or_else(|| text.split_once("+-")) {
+        Some((d, j)) => (d, j),
+        None => (text, "0"),
+    };
+    let ms = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| format!("`{text}` is not MS or MS±JITTER (milliseconds)"))
+    };
+    Ok(Latency {
+        delay: ms(delay)?,
+        jitter: ms(jitter)?,
+    })
 }
 
 impl Default for MockOptions {
@@ -26,6 +73,9 @@ impl Default for MockOptions {
         Self {
             accounts: Account::built_in(),
             faults: FaultSet::default(),
+            token_lifetime: std::time::Duration::from_secs(1800),
+            oauth_client_secret: super::oauth::BUILT_IN_OAUTH_CLIENT.to_string(),
+            latency: None,
         }
     }
 }
@@ -35,6 +85,8 @@ impl Default for MockOptions {
 pub struct Mock {
     store: Store,
     options: Arc<MockOptions>,
+    /// Requests served, per HTTP method (a std Mutex: held only to add one).
+    requests: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
 }
 
 impl Mock {
@@ -57,11 +109,30 @@ impl Mock {
         Self {
             store,
             options: Arc::new(options),
+            requests: Arc::default(),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Counts one request of `method`.
+    pub fn count_request(&self, method: &str) {
+        let mut counts = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        *counts.entry(method.to_string()).or_default() += 1;
+    }
+
+    /// How many requests of each method the mock has served.
+    pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn options(&self) -> &MockOptions {
+        &self.options
     }
 
     pub fn faults(&self) -> &FaultSet {

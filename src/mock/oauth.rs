@@ -1,5 +1,12 @@
 //! `POST /oauth_token.do`: the password grant that issues bearer tokens for the built-in
-//! accounts.
+//! accounts, and the refresh grant that renews them. Tokens live `--token-lifetime` seconds
+//! (1800 by default, as on the platform); an expired token is refused with the platform's 401.
+//!
+//! The mock knows one OAuth client, `sn-conform` with secret `sn-conform` (settable with
+//! `--oauth-client-secret`); a request naming another client, or the wrong secret, is
+//! refused as the platform refuses it.
+
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,6 +17,9 @@ use serde_json::json;
 use super::envelope::bare_json;
 use super::Mock;
 
+/// The mock's OAuth client id (its default secret is the same word).
+pub const BUILT_IN_OAUTH_CLIENT: &str = "sn-conform";
+
 pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
     let form = parse_form(&body);
     let field = |name: &str| {
@@ -18,18 +28,36 @@ pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    if field("grant_type") != "password"
-        || !mock.check_password(field("username"), field("password"))
-    {
+    let client_ok = field("client_id") == BUILT_IN_OAUTH_CLIENT
+        && field("client_secret") == mock.options().oauth_client_secret;
+    let user = match field("grant_type") {
+        "password" if client_ok && mock.check_password(field("username"), field("password")) => {
+            Some(field("username").to_string())
+        }
+        "refresh_token" if client_ok => mock
+            .store()
+            .with(|t| t.refresh_user(field("refresh_token"))),
+        _ => None,
+    };
+    let Some(user) = user else {
         return bare_json(
             StatusCode::UNAUTHORIZED,
             &json!({"error_description": "access_denied", "error": "server_error"}),
         );
-    }
+    };
+    let lifetime = mock.options().token_lifetime;
+    let kept_refresh = (field("grant_type") == "refresh_token").then(|| field("refresh_token"));
     let (access, refresh) = mock.store().with(|t| {
         let access = format!("{}{}", t.new_sys_id(), t.new_sys_id());
-        let refresh = format!("{}{}", t.new_sys_id(), t.new_sys_id());
-        t.add_token(access.clone(), field("username").to_string());
+        let refresh = match kept_refresh {
+            Some(r) => r.to_string(),
+            None => {
+                let r = format!("{}{}", t.new_sys_id(), t.new_sys_id());
+                t.add_refresh(r.clone(), user.clone());
+                r
+            }
+        };
+        t.add_token(access.clone(), user.clone(), Instant::now() + lifetime);
         (access, refresh)
     });
     bare_json(
@@ -39,7 +67,7 @@ pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
             "refresh_token": refresh,
             "scope": "useraccount",
             "token_type": "Bearer",
-            "expires_in": 1799,
+            "expires_in": lifetime.as_secs(),
         }),
     )
 }

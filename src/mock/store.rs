@@ -96,7 +96,10 @@ pub struct Tables {
     /// Insertion order per table, so lists come back in creation order as on the platform.
     order: HashMap<String, Vec<String>>,
     next_interaction: u64,
-    tokens: HashMap<String, String>,
+    /// Access token to (user name, expiry).
+    tokens: HashMap<String, (String, std::time::Instant)>,
+    /// Refresh token to user name.
+    refresh_tokens: HashMap<String, String>,
 }
 
 impl Store {
@@ -211,12 +214,32 @@ impl Tables {
         format!("IMS{:07}", self.next_interaction)
     }
 
-    pub fn add_token(&mut self, token: String, user_name: String) {
-        self.tokens.insert(token, user_name);
+    pub fn add_token(&mut self, token: String, user_name: String, expires: std::time::Instant) {
+        // Expired tokens go, so that a long-lived mock does not grow without bound.
+        let now = std::time::Instant::now();
+        self.tokens.retain(|_, (_, until)| *until > now);
+        self.tokens.insert(token, (user_name, expires));
     }
 
+    /// The user an access token was issued to, while it has not expired.
     pub fn token_user(&self, token: &str) -> Option<String> {
-        self.tokens.get(token).cloned()
+        self.tokens
+            .get(token)
+            .filter(|(_, until)| *until > std::time::Instant::now())
+            .map(|(user, _)| user.clone())
+    }
+
+    /// Forgets every access token, as a restart or a revocation would.
+    pub fn revoke_tokens(&mut self) {
+        self.tokens.clear();
+    }
+
+    pub fn add_refresh(&mut self, token: String, user_name: String) {
+        self.refresh_tokens.insert(token, user_name);
+    }
+
+    pub fn refresh_user(&self, token: &str) -> Option<String> {
+        self.refresh_tokens.get(token).cloned()
     }
 }
 

@@ -4,6 +4,8 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::cancel::Cancel;
+use super::oauth::TokenSource;
+use super::secrets::Secrets;
 use super::target::Target;
 use crate::report::TrialResult;
 use crate::schema_set::SchemaSet;
@@ -23,6 +25,10 @@ pub struct RunContext {
     pub run_id: String,
     /// Set by Ctrl-C: trials not yet started are ignored, running ones stop and clean up.
     pub cancel: Arc<Cancel>,
+    /// Every secret of the run, redacted by value in everything recorded.
+    pub secrets: Arc<Secrets>,
+    /// Tokens of the run's own, when it has OAuth client credentials.
+    pub tokens: Option<TokenSource>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +46,14 @@ impl RunContext {
             .connect_timeout(target.timeout)
             .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let secrets = Arc::new(Secrets::default());
+        target.register_secrets(&secrets);
+        let tokens = target
+            .oauth_login()
+            .map(|login| TokenSource::new(&target.base_url, login));
         Ok(Self {
+            secrets,
+            tokens,
             target,
             client,
             schemas,
@@ -54,11 +67,25 @@ impl RunContext {
 
     /// Runs one trial and keeps its result.
     pub fn run_trial(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
-        let result = self.execute(scenario, variant);
+        let result = self.redact(self.execute(scenario, variant));
         self.results
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(result.clone());
+        result
+    }
+
+    /// The result with every known secret replaced, wherever it appears.
+    fn redact(&self, mut result: TrialResult) -> TrialResult {
+        let text = |t: &mut String| *t = self.secrets.redact(t);
+        result
+            .failures
+            .iter_mut()
+            .chain(result.warnings.iter_mut())
+            .for_each(text);
+        if let Some(reason) = &mut result.reason {
+            text(reason);
+        }
         result
     }
 

@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use super::checks::{self, Finding};
 use super::http::{Answer, Outgoing};
+use super::oauth::NoExpiredToken;
 use super::state::{TrialState, Undo};
 use super::RunContext;
 use crate::report::{Outcome, TrialResult};
 use crate::spec::template::{self, Vars};
-use crate::spec::{Action, Body, Format, Level, Request, Scenario, Step, Variant};
+use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
 /// Why a step stopped the scenario.
 enum Stop {
@@ -38,6 +39,11 @@ impl RunContext {
             warnings: Vec::new(),
             exchanges: Vec::new(),
         };
+        if let Some(reason) = self.target.skip_reason(scenario) {
+            result.outcome = Outcome::Ignored;
+            result.reason = Some(reason);
+            return result;
+        }
         if let Some(missing) = scenario
             .requirements
             .iter()
@@ -48,6 +54,20 @@ impl RunContext {
             return result;
         }
 
+        // The expired token is awaited before the trial starts (and before it
+        // takes the isolation lock, so that the wait holds nobody up): an instance whose tokens live
+        // too long to wait for makes it an ignored trial, not a broken one.
+        if let (true, Some(tokens)) = (scenario.uses_auth(Auth::ExpiredToken), &self.tokens) {
+            let mut log = Vec::new();
+            let got = self
+                .runtime
+                .block_on(tokens.expired(&self.client, &self.secrets, &mut log));
+            if let Err(NoExpiredToken::TooLong(reason)) = got {
+                result.outcome = Outcome::Ignored;
+                result.reason = Some(reason);
+                return result;
+            }
+        }
         // A scenario that changes instance-wide settings runs alone: it takes the write side
         // of the run-wide lock, every other trial the read side. A poisoned lock only means a
         // trial panicked; the lock guards no data, so it stays usable.
@@ -341,6 +361,7 @@ impl RunContext {
             accept: format.media_type(),
             headers,
             authorization: self.target.authorization(request.auth),
+            auth: request.auth,
             body,
         })
     }

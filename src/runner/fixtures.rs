@@ -21,8 +21,8 @@ impl RunContext {
         match fixture {
             Fixture::Create {
                 id, table, line, ..
-            } if self.target.pins.contains_key(table) => {
-                let sys_id = &self.target.pins[table];
+            } if self.target.pin_for(id, table).is_some() => {
+                let sys_id = self.target.pin_for(id, table).unwrap_or_default();
                 let answer = self
                     .table_request(
                         "GET",

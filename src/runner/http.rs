@@ -6,8 +6,9 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
 use super::redact;
+use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
-use crate::spec::Format;
+use crate::spec::{Auth, Format};
 
 /// A request ready to send: everything rendered, credentials resolved.
 #[derive(Debug, Clone)]
@@ -18,7 +19,11 @@ pub struct Outgoing {
     /// The `Accept` header, unless `headers` sets one.
     pub accept: &'static str,
     pub headers: Vec<(String, String)>,
+    /// The `Authorization` value, when it is known before sending.
     pub authorization: Option<String>,
+    /// Which credentials the request carries; the main account's OAuth token and the expired
+    /// token are filled in just before sending.
+    pub auth: Auth,
     pub body: Option<String>,
 }
 
@@ -50,13 +55,14 @@ impl Answer {
 pub async fn send(
     client: &reqwest::Client,
     outgoing: Outgoing,
+    secrets: &Secrets,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
     // An instance's rate limit (429) is not a deviation of the API under test: wait as it
     // asks and try again, a few times, recording every attempt.
     let mut attempt = 1;
     loop {
-        let result = send_once(client, &outgoing, log).await;
+        let result = send_once(client, &outgoing, secrets, log).await;
         let wait = match &result {
             Ok(answer) if answer.status == 429 && attempt < RATE_LIMIT_ATTEMPTS => {
                 retry_after(answer)
@@ -85,6 +91,7 @@ fn retry_after(answer: &Answer) -> std::time::Duration {
 async fn send_once(
     client: &reqwest::Client,
     outgoing: &Outgoing,
+    secrets: &Secrets,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
     let started = Instant::now();
@@ -149,8 +156,35 @@ async fn send_once(
         }
         Err(e) => record.error = Some(e.clone()),
     }
-    log.push(record);
-    result
+    log.push(redact_record(record, secrets));
+    result.map_err(|e| secrets.redact(&e))
+}
+
+/// The record with every known secret replaced, wherever it appears.
+fn redact_record(mut record: ExchangeRecord, secrets: &Secrets) -> ExchangeRecord {
+    if secrets.is_empty() {
+        return record;
+    }
+    let text = |t: &mut String| *t = secrets.redact(t);
+    text(&mut record.url);
+    for (_, value) in record
+        .request_headers
+        .iter_mut()
+        .chain(record.response_headers.iter_mut())
+    {
+        text(value);
+    }
+    for body in [
+        &mut record.request_body,
+        &mut record.response_body,
+        &mut record.error,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text(body);
+    }
+    record
 }
 
 async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answer, String> {
@@ -265,12 +299,18 @@ mod tests {
             accept: "application/json",
             headers: Vec::new(),
             authorization: Some("Basic c2VjcmV0".into()),
+            auth: Auth::Default,
             body: None,
         };
         let mut log = Vec::new();
-        let answer = send(&reqwest::Client::new(), outgoing, &mut log)
-            .await
-            .unwrap();
+        let answer = send(
+            &reqwest::Client::new(),
+            outgoing,
+            &Secrets::default(),
+            &mut log,
+        )
+        .await
+        .unwrap();
         assert_eq!(answer.status, 200);
         assert_eq!(answer.result(), Some(&serde_json::json!(1)));
         assert_eq!(

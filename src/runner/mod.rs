@@ -7,14 +7,18 @@ mod context;
 mod execute;
 mod fixtures;
 mod http;
+mod oauth;
 mod redact;
 mod requests;
 mod run;
+mod secrets;
 mod state;
 mod target;
 mod trials;
 
 pub use cancel::Cancel;
 pub use context::{ClientError, RunContext};
+pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{Notice, Plan, PrepareError, Run};
+pub use secrets::Secrets;
 pub use target::{Credentials, Target};

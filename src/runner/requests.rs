@@ -6,24 +6,64 @@ use serde_json::{Map, Value};
 
 use super::checks;
 use super::http::{self, Answer, Outgoing};
+use super::oauth::NoExpiredToken;
 use super::state::TrialState;
 use super::RunContext;
 use crate::spec::{Auth, Format};
 
 impl RunContext {
-    /// Sends one request, abandoned on Ctrl-C unless it belongs to teardown.
+    /// Sends one request, abandoned on Ctrl-C unless it belongs to teardown. The main
+    /// account's OAuth token (and the expired token) is filled in here; a 401 to the main
+    /// account's OAuth token gets one new token and one more try, then it stands.
     pub(super) async fn send(
         &self,
         outgoing: Outgoing,
         state: &mut TrialState,
     ) -> Result<Answer, String> {
         if state.tearing_down {
-            return http::send(&self.client, outgoing, &mut state.exchanges).await;
+            return self.send_with_token(outgoing, state).await;
         }
+        let cancel = std::sync::Arc::clone(&self.cancel);
         tokio::select! {
-            answer = http::send(&self.client, outgoing, &mut state.exchanges) => answer,
-            () = self.cancel.cancelled() => Err("interrupted (Ctrl-C) while waiting for an answer".into()),
+            answer = self.send_with_token(outgoing, state) => answer,
+            () = cancel.cancelled() => Err("interrupted (Ctrl-C) while waiting for an answer".into()),
         }
+    }
+
+    async fn send_with_token(
+        &self,
+        mut outgoing: Outgoing,
+        state: &mut TrialState,
+    ) -> Result<Answer, String> {
+        let log = &mut state.exchanges;
+        let oauth = match (&self.tokens, outgoing.auth) {
+            (Some(tokens), Auth::Default) if self.target.main_uses_oauth() => Some(tokens),
+            (Some(tokens), Auth::ExpiredToken) => {
+                let token = match tokens.expired(&self.client, &self.secrets, log).await {
+                    Ok(token) => token,
+                    Err(NoExpiredToken::TooLong(why) | NoExpiredToken::Failed(why)) => {
+                        return Err(why)
+                    }
+                };
+                outgoing.authorization = Some(format!("Bearer {token}"));
+                None
+            }
+            _ => None,
+        };
+        let Some(tokens) = oauth else {
+            return http::send(&self.client, outgoing, &self.secrets, log).await;
+        };
+        let token = tokens.bearer(&self.client, &self.secrets, log).await?;
+        outgoing.authorization = Some(format!("Bearer {token}"));
+        let answer = http::send(&self.client, outgoing.clone(), &self.secrets, log).await?;
+        if answer.status != 401 {
+            return Ok(answer);
+        }
+        let token = tokens
+            .after_rejection(&token, &self.client, &self.secrets, log)
+            .await?;
+        outgoing.authorization = Some(format!("Bearer {token}"));
+        http::send(&self.client, outgoing, &self.secrets, log).await
     }
 
     /// A Table API request with the main account; references come back as bare sys_ids.
@@ -51,6 +91,7 @@ impl RunContext {
             accept: Format::Json.media_type(),
             headers: Vec::new(),
             authorization: self.target.authorization(Auth::Default),
+            auth: Auth::Default,
             body: body.map(|b| Value::Object(b.clone()).to_string()),
         };
         self.send(outgoing, state).await
@@ -76,6 +117,7 @@ impl RunContext {
             accept: Format::Json.media_type(),
             headers: Vec::new(),
             authorization: self.target.authorization(Auth::Default),
+            auth: Auth::Default,
             body: None,
         };
         let answer = self.send(outgoing, state).await?;

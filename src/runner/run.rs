@@ -272,9 +272,18 @@ async fn preflight(target: &mut Target) -> Vec<Notice> {
                 .get(reqwest::header::SERVER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if server.starts_with("sn-conform-mock/") && !target.allow_config_changes {
-                notices.push(Notice::Info(format!("the target is an sn-conform mock ({server}); running the scenarios that change its settings too")));
-                target.allow_config_changes = true;
+            if server.starts_with("sn-conform-mock/") {
+                if !target.allow_config_changes {
+                    notices.push(Notice::Info(format!("the target is an sn-conform mock ({server}); running the scenarios that change its settings too")));
+                    target.allow_config_changes = true;
+                }
+                // Its OAuth client is documented, so the bearer-token scenarios can use it.
+                if target.oauth_client.is_none() {
+                    target.oauth_client = Some((
+                        crate::mock::BUILT_IN_OAUTH_CLIENT.to_string(),
+                        crate::mock::BUILT_IN_OAUTH_CLIENT.to_string(),
+                    ));
+                }
             }
         }
     }

@@ -3,13 +3,27 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::oauth::OAuthLogin;
+use super::secrets::Secrets;
+use crate::profile::Skip;
 use crate::spec::{Auth, Requirement};
 
 /// How the main account proves who it is.
 #[derive(Clone)]
 pub enum Credentials {
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Bearer(String),
+    /// The main account's user and password exchanged for bearer tokens at
+    /// `/oauth_token.do` (password grant), refreshed when they expire.
+    OAuth {
+        user: String,
+        password: String,
+        client_id: String,
+        client_secret: String,
+    },
 }
 
 // Hand-written so that no `{:?}` anywhere can print a password or token.
@@ -18,6 +32,9 @@ impl std::fmt::Debug for Credentials {
         match self {
             Credentials::Basic { user, .. } => write!(f, "Basic({user}, [redacted])"),
             Credentials::Bearer(_) => f.write_str("Bearer([redacted])"),
+            Credentials::OAuth {
+                user, client_id, ..
+            } => write!(f, "OAuth({user}, client {client_id}, [redacted])"),
         }
     }
 }
@@ -37,6 +54,18 @@ pub struct Target {
     pub kind: &'static str,
     /// Table name to the sys_id of an existing record used instead of creating fixtures.
     pub pins: BTreeMap<String, String>,
+    /// Fixture id to the sys_id of an existing record; wins over a table pin.
+    pub fixture_pins: BTreeMap<String, String>,
+    /// Scenarios not to run here, each with its reason (from the target profile).
+    pub skips: Vec<Skip>,
+    /// Send nothing but GET: scenarios that would write are ignored.
+    pub read_only: bool,
+    /// An OAuth client (id, secret) for tokens of the run's own when the main account uses
+    /// Basic auth (the built-in mock's client); with OAuth credentials, theirs is used.
+    pub oauth_client: Option<(String, String)>,
+    /// The credentials are the built-in mock's documented defaults, not secrets (tokens it
+    /// issues still are).
+    pub public_credentials: bool,
 }
 
 impl Target {
@@ -56,7 +85,96 @@ impl Target {
             strict,
             kind: "embedded mock",
             pins: BTreeMap::new(),
+            fixture_pins: BTreeMap::new(),
+            skips: Vec::new(),
+            read_only: false,
+            oauth_client: Some((
+                crate::mock::BUILT_IN_OAUTH_CLIENT.to_string(),
+                crate::mock::BUILT_IN_OAUTH_CLIENT.to_string(),
+            )),
+            public_credentials: true,
         }
+    }
+
+    /// Whether the main account's requests carry OAuth tokens.
+    pub fn main_uses_oauth(&self) -> bool {
+        matches!(self.main, Credentials::OAuth { .. })
+    }
+
+    /// The password grant's inputs, when the run can get tokens of its own.
+    pub fn oauth_login(&self) -> Option<OAuthLogin> {
+        match (&self.main, &self.oauth_client) {
+            (
+                Credentials::OAuth {
+                    user,
+                    password,
+                    client_id,
+                    client_secret,
+                },
+                _,
+            ) => Some(OAuthLogin {
+                user: user.clone(),
+                password: password.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            }),
+            (Credentials::Basic { user, password }, Some((client_id, client_secret))) => {
+                Some(OAuthLogin {
+                    user: user.clone(),
+                    password: password.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Every secret the target's credentials hold, registered for redaction by value.
+    pub fn register_secrets(&self, secrets: &Secrets) {
+        if self.public_credentials {
+            return;
+        }
+        let add = |c: &Credentials| match c {
+            Credentials::Basic { user, password } => {
+                secrets.add_basic(user, password);
+                secrets.add_basic(user, &wrong(password));
+            }
+            Credentials::Bearer(token) => secrets.add(token),
+            Credentials::OAuth {
+                user,
+                password,
+                client_secret,
+                ..
+            } => {
+                secrets.add_basic(user, password);
+                secrets.add_basic(user, &wrong(password));
+                secrets.add(client_secret);
+            }
+        };
+        add(&self.main);
+        if let Some(norole) = &self.norole {
+            add(norole);
+        }
+        if let Some((_, secret)) = &self.oauth_client {
+            secrets.add(secret);
+        }
+    }
+
+    /// The existing record a fixture uses instead of creating one, if it is pinned.
+    pub fn pin_for(&self, fixture_id: &str, table: &str) -> Option<&str> {
+        self.fixture_pins
+            .get(fixture_id)
+            .or_else(|| self.pins.get(table))
+            .map(String::as_str)
+    }
+
+    /// Why the target profile says not to run `scenario`, if it does.
+    pub fn skip_reason(&self, scenario: &crate::spec::Scenario) -> Option<String> {
+        self.skips
+            .iter()
+            .find(|s| s.selector.matches(scenario))
+            .map(|s| format!("skipped by the target profile ({}): {}", s.at, s.reason))
     }
 
     /// Whether the target can meet `requirement`.
@@ -65,34 +183,46 @@ impl Target {
             Requirement::NoroleAccount => self.norole.is_some(),
             Requirement::ConfigChanges => self.allow_config_changes,
             Requirement::UserName => self.user_name().is_some(),
+            Requirement::OAuth => self.oauth_login().is_some(),
         }
     }
 
     pub fn user_name(&self) -> Option<&str> {
         match &self.main {
-            Credentials::Basic { user, .. } => Some(user),
+            Credentials::Basic { user, .. } | Credentials::OAuth { user, .. } => Some(user),
             Credentials::Bearer(_) => None,
         }
     }
 
     /// The `Authorization` header value for `auth`, or none.
     pub fn authorization(&self, auth: Auth) -> Option<String> {
+        // An OAuth token is filled in when the request is sent.
         let header = |c: &Credentials| match c {
-            Credentials::Basic { user, password } => basic(user, password),
-            Credentials::Bearer(token) => format!("Bearer {token}"),
+            Credentials::Basic { user, password } => Some(basic(user, password)),
+            Credentials::Bearer(token) => Some(format!("Bearer {token}")),
+            Credentials::OAuth { .. } => None,
         };
         match auth {
-            Auth::Default => Some(header(&self.main)),
-            Auth::None => None,
+            Auth::Default => header(&self.main),
+            Auth::None | Auth::ExpiredToken => None,
             Auth::WrongPassword => Some(match &self.main {
-                Credentials::Basic { user, password } => {
-                    basic(user, &format!("{password}-wrong-sn-conform"))
-                }
+                Credentials::Basic { user, password }
+                | Credentials::OAuth { user, password, .. } => basic(user, &wrong(password)),
                 Credentials::Bearer(_) => "Bearer sn-conform-invalid-token".to_string(),
             }),
-            Auth::Norole => self.norole.as_ref().map(header),
+            Auth::WrongToken => Some(format!(
+                "Bearer {}{}",
+                crate::sys_id::fresh(),
+                crate::sys_id::fresh()
+            )),
+            Auth::Norole => self.norole.as_ref().and_then(header),
         }
     }
+}
+
+/// The wrong password of the `wrong_password` scenarios: the right one changed.
+fn wrong(password: &str) -> String {
+    format!("{password}-wrong-sn-conform")
 }
 
 fn basic(user: &str, password: &str) -> String {

@@ -194,6 +194,7 @@ impl Checker<'_> {
                 RawRequirement::NoroleAccount => Requirement::NoroleAccount,
                 RawRequirement::ConfigChanges => Requirement::ConfigChanges,
                 RawRequirement::UserName => Requirement::UserName,
+                RawRequirement::Oauth => Requirement::OAuth,
             })
             .collect();
 
@@ -252,6 +253,7 @@ impl Checker<'_> {
             name: raw.name.clone(),
             covers: raw.covers.clone(),
             description: raw.description.clone(),
+            tags: raw.tags.clone(),
             level: match raw.level {
                 Some(RawLevel::Should) => Level::Should,
                 _ => Level::Must,

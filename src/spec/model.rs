@@ -18,6 +18,7 @@ pub enum Requirement {
     NoroleAccount,
     ConfigChanges,
     UserName,
+    OAuth,
 }
 
 impl Requirement {
@@ -32,6 +33,9 @@ impl Requirement {
             }
             Requirement::UserName => {
                 "needs the main account's user name: pass --user and --password instead of --token"
+            }
+            Requirement::OAuth => {
+                "needs OAuth client credentials to get tokens of its own: pass --oauth-client-id and --oauth-client-secret with --user and --password"
             }
         }
     }
@@ -48,6 +52,10 @@ pub enum Auth {
     WrongPassword,
     /// The account without `awa_integration_user`.
     Norole,
+    /// A bearer token the instance never issued.
+    WrongToken,
+    /// An OAuth token of the run's own, issued by the instance and expired.
+    ExpiredToken,
 }
 
 /// All scenarios of the suite, sorted by trial name.
@@ -68,6 +76,7 @@ pub struct Scenario {
     /// Catalogue case ids of this operation that the scenario exercises.
     pub covers: Vec<String>,
     pub description: Option<String>,
+    pub tags: Vec<String>,
     pub level: Level,
     pub requirements: BTreeSet<Requirement>,
     /// Changes instance-wide state: no other trial may run at the same time.
@@ -78,6 +87,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether any request step sends `auth`.
+    pub fn uses_auth(&self, auth: Auth) -> bool {
+        self.steps.iter().any(|s| match &s.action {
+            Action::Request { request, .. } => request.auth == auth,
+            Action::Record(_) => false,
+        })
+    }
+
     /// `<api>/<operation>::<scenario>[<variant>]`, the variant part only when there is one.
     pub fn trial_name(&self, variant: &Variant) -> String {
         let base = format!("{}/{}::{}", self.api, self.operation, self.name);
@@ -144,6 +161,24 @@ pub enum Fixture {
         value: String,
         line: usize,
     },
+}
+
+impl Fixture {
+    /// The id of a fixture that creates a record (or uses a pinned one).
+    pub fn created_id(&self) -> Option<&str> {
+        match self {
+            Fixture::Create { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The table a fixture creates a record in.
+    pub fn created_table(&self) -> Option<&str> {
+        match self {
+            Fixture::Create { table, .. } => Some(table),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -58,6 +58,9 @@ pub struct RawScenario {
     pub covers: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Free labels a target profile can skip by (`skip: [{tag: auth, reason: ...}]`).
+    #[serde(default)]
+    pub tags: Vec<String>,
     #[serde(default)]
     pub level: Option<RawLevel>,
     #[serde(default)]
@@ -85,6 +88,8 @@ pub enum RawRequirement {
     ConfigChanges,
     /// The main account's user name (Basic auth rather than a bare token).
     UserName,
+    /// OAuth client credentials, for tokens of the run's own (`--oauth-client-id`).
+    Oauth,
 }
 
 /// A record the scenario needs: created, looked up, or a property set for its duration.
@@ -155,6 +160,8 @@ pub enum RawAuth {
     None,
     WrongPassword,
     Norole,
+    WrongToken,
+    ExpiredToken,
 }
 
 #[derive(Debug, Deserialize)]

@@ -165,11 +165,19 @@ impl Checker<'_> {
             Some(RawAuth::None) => Auth::None,
             Some(RawAuth::WrongPassword) => Auth::WrongPassword,
             Some(RawAuth::Norole) => Auth::Norole,
+            Some(RawAuth::WrongToken) => Auth::WrongToken,
+            Some(RawAuth::ExpiredToken) => Auth::ExpiredToken,
         };
         if auth == Auth::Norole && !requirements.contains(&Requirement::NoroleAccount) {
             self.error(
                 &format!("{path}.auth"),
                 "`auth: norole` needs `requires: [norole_account]` on the scenario",
+            );
+        }
+        if auth == Auth::ExpiredToken && !requirements.contains(&Requirement::OAuth) {
+            self.error(
+                &format!("{path}.auth"),
+                "`auth: expired_token` needs `requires: [oauth]` on the scenario",
             );
         }
         (self.errors.len() == before).then(|| Request {

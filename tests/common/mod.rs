@@ -52,13 +52,17 @@ pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult>
 /// Runs the whole suite against a fresh mock with `faults`, the target first changed by
 /// `adjust` (to drop an account, forbid config changes, turn on `--strict`, ...).
 pub fn run_with(faults: &[Fault], adjust: impl FnOnce(&mut Target)) -> Vec<TrialResult> {
-    run_on(
-        Mock::new(MockOptions {
-            faults: faults.iter().copied().collect(),
-            ..MockOptions::default()
-        }),
-        adjust,
-    )
+    run_on(mock_with(faults), adjust)
+}
+
+/// A mock with `faults`, whose OAuth tokens live one second (so that the expired-token
+/// scenario runs without a long wait).
+pub fn mock_with(faults: &[Fault]) -> Mock {
+    Mock::new(MockOptions {
+        faults: faults.iter().copied().collect(),
+        token_lifetime: Duration::from_secs(1),
+        ..MockOptions::default()
+    })
 }
 
 /// Runs the whole suite against `mock` (a handle the caller keeps, to look at its tables),

@@ -1,0 +1,102 @@
+//! Every secret a run knows, redacted by value wherever it would be written or printed:
+//! passwords, the Basic credentials in their encoded form, tokens as they are issued, client
+//! secrets. Names-based redaction ([`super::redact`]) catches fields called `password`; this
+//! catches the same secret echoed anywhere else (a body, a header, an error message).
+//!
+//! Each secret is kept in the forms it can take in text: as is, JSON-escaped, URL-encoded
+//! and XML-escaped; a Basic credential also as its base64 form.
+
+use std::sync::RwLock;
+
+use super::redact::REDACTED;
+
+/// Secrets shorter than this are redacted only where they are named (the `Authorization`
+/// header, fields called `password`): replacing every `p` of a report would wreck it, and a
+/// three-letter password protects nothing anyway.
+pub const MIN_SECRET_LEN: usize = 4;
+
+/// The secrets of one run; new ones (tokens) are added as they arrive.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    forms: RwLock<Vec<String>>,
+}
+
+impl Secrets {
+    /// Adds `secret` in every form it can take in text (see [`MIN_SECRET_LEN`]).
+    pub fn add(&self, secret: &str) {
+        if secret.chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let url: String = serde_urlencoded::to_string([("", secret)])
+            .unwrap_or_default()
+            .trim_start_matches('=')
+            .to_string();
+        let xml = secret
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        let mut forms = self.forms.write().unwrap_or_else(|p| p.into_inner());
+        for form in [secret.to_string(), json, url, xml] {
+            if form.len() >= MIN_SECRET_LEN && !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        // Longest first, so that a secret containing another is replaced whole.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    /// Adds a user's password and the Basic credential built from both.
+    pub fn add_basic(&self, user: &str, password: &str) {
+        use base64::Engine;
+        self.add(password);
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.add(&encoded);
+    }
+
+    /// `text` with every known secret replaced by `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        let forms = self.forms.read().unwrap_or_else(|p| p.into_inner());
+        let mut out = text.to_string();
+        for form in forms.iter() {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// Whether any secret is known (nothing to do otherwise).
+    pub fn is_empty(&self) -> bool {
+        self.forms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_redacted_in_every_form() {
+        let secrets = Secrets::default();
+        secrets.add_basic("svc", "pa\"ss&w<rd 1");
+        let text = format!(
+            "plain pa\"ss&w<rd 1, json {}, form {}, xml pa\"ss&amp;w&lt;rd 1, basic {}",
+            serde_json::to_string("pa\"ss&w<rd 1").unwrap(),
+            serde_urlencoded::to_string([("p", "pa\"ss&w<rd 1")]).unwrap(),
+            {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode("svc:pa\"ss&w<rd 1")
+            }
+        );
+        let out = secrets.redact(&text);
+        assert!(!out.contains("w<rd") && !out.contains("w&lt;rd") && !out.contains("w%3Crd"));
+        assert!(!out.contains("c3Zj"), "{out}");
+        assert_eq!(out.matches(REDACTED).count(), 5, "{out}");
+    }
+}
