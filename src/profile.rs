@@ -327,7 +327,7 @@ fn secrets_in(value: &serde_yaml::Value, path: &str, found: &mut Vec<(String, St
         if is_secret_key(key) && path != "skip" {
             found.push((
                 here.clone(),
-                format!("`{key}` would hold a secret, which a profile never does: name the environment variable that holds it with `{}_env` under `credentials`", key.trim_end_matches('_')),
+                format!("`{key}` would hold a secret, which a profile never does: name the environment variable that holds it with `credentials.{}`", env_key_for(key)),
             ));
             continue;
         }
@@ -342,6 +342,17 @@ fn secrets_in(value: &serde_yaml::Value, path: &str, found: &mut Vec<(String, St
             continue;
         }
         secrets_in(child, &here, found);
+    }
+}
+
+/// The `*_env` key that names the variable for a secret given under `key`.
+fn env_key_for(key: &str) -> &'static str {
+    let key = key.to_ascii_lowercase();
+    match () {
+        _ if key.contains("norole") => "norole_password_env",
+        _ if key.contains("secret") => "oauth_client_secret_env",
+        _ if key.contains("token") => "token_env",
+        _ => "password_env",
     }
 }
 

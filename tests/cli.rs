@@ -9,8 +9,18 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_sn-conform");
 
 fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(BIN)
+    run_env(args, dir, &[])
+}
+
+/// Like [`run`], with extra environment variables (and none of the caller's SN_*).
+fn run_env(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("SN_")) {
+        command.env_remove(name);
+    }
+    let out = command
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .output()
         .unwrap();
@@ -632,4 +642,108 @@ fn a_closed_stdout_ends_the_run_without_a_panic() {
     assert!(err.contains("output closed after"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(dir.path().join("report.json").is_file());
+}
+
+#[test]
+fn a_profile_with_a_literal_secret_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("prod.yaml");
+    // The instance counts connections: none may arrive.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::fs::write(
+        &profile,
+        format!(
+            "base_url: {url}\ncredentials:\n  user_env: SN_TEST_USER\n  password: Hunter2-secret\n"
+        ),
+    )
+    .unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    for sub in ["run", "lint"] {
+        let (code, out, err) = run(&[sub, "--target", profile.to_str().unwrap()], &cwd);
+        assert_eq!(code, 2, "{sub}: {out}{err}");
+        assert!(err.contains("prod.yaml:4:"), "{sub}: {err}");
+        assert!(err.contains("password_env"), "{sub}: {err}");
+        assert!(
+            !format!("{out}{err}").contains("Hunter2"),
+            "{sub} repeated the secret"
+        );
+    }
+    assert!(listener.accept().is_err(), "a request was sent");
+}
+
+#[test]
+fn a_profile_names_the_target_its_variables_and_skips_and_options_override_it() {
+    let mock = MockProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("mock.yaml");
+    std::fs::write(
+        &profile,
+        "base_url: http://127.0.0.1:9\ncredentials:\n  user_env: SN_TEST_USER\n  password_env: SN_TEST_PASSWORD\nskip:\n  - operation: conversation_member/update\n    reason: member types are managed by a workflow here\n  - tag: config\n    reason: shared setting\ntimeout: 5\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let cwd = std::env::current_dir().unwrap();
+    // A variable the profile names must be set.
+    let (code, _, err) = run_env(
+        &["run", "--target", profile.to_str().unwrap()],
+        &cwd,
+        &[("SN_TEST_USER", "admin")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("mock.yaml:4:") && err.contains("SN_TEST_PASSWORD"),
+        "{err}"
+    );
+    // --base-url overrides the profile's (port 9 answers nothing); the rest comes from it.
+    let (code, out, err) = run_env(
+        &[
+            "run",
+            "--target",
+            profile.to_str().unwrap(),
+            "--base-url",
+            &mock.url,
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ],
+        &cwd,
+        &[("SN_TEST_USER", "admin"), ("SN_TEST_PASSWORD", "admin")],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("update::drops nothing") || l.contains("conversation_member/update::"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("ignored (skipped by the target profile (")
+            && line.contains("managed by a workflow here"),
+        "{line}"
+    );
+    assert!(out.contains("left out: "), "{out}");
+    let json = report(&reports);
+    let skipped = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("skipped by the target profile"))
+        })
+        .count();
+    let updates = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["operation"] == "update")
+        .count();
+    let config = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"].as_str().unwrap().contains("AWA disabled"))
+        .count();
+    assert_eq!(skipped, updates + config, "{skipped} {updates} {config}");
+    assert_eq!(json["summary"]["failed"], 0);
 }

@@ -114,6 +114,10 @@ pub struct MockArgs {
 pub struct LintArgs {
     /// Spec files or directories to check (default: the spec directory).
     pub paths: Vec<PathBuf>,
+    /// Target profiles to check too (repeatable). Default: every targets/*.yaml of the
+    /// current directory, when linting the default specs.
+    #[arg(long = "target", value_name = "FILE")]
+    pub targets: Vec<PathBuf>,
     /// Scenario directory. Default: ./specs when present, else the built-in copy.
     #[arg(long, env = "SN_SPECS", value_name = "DIR")]
     pub specs: Option<PathBuf>,

@@ -1,6 +1,6 @@
-//! `sn-conform lint`: validate spec and schema files without sending anything.
+//! `sn-conform lint`: validate spec, schema and target profile files without sending anything.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use colored::Colorize;
@@ -8,6 +8,7 @@ use colored::Colorize;
 use super::LintArgs;
 use crate::assets::{self, AssetDir};
 use crate::catalogue::{Catalogue, CATALOGUE_FILE};
+use crate::profile;
 use crate::schema_set::SchemaSet;
 use crate::spec;
 
@@ -31,6 +32,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     };
     let mut scenarios = 0;
     let mut files = 0;
+    let mut suites = Vec::new();
     if let (Some(openapi), Some(catalogue)) =
         (assets::openapi(args.schemas.as_deref())?, &catalogue)
     {
@@ -44,17 +46,37 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
                 .filter(|f| f.relative != CATALOGUE_FILE)
                 .count();
             match spec::load_suite(dir, schemas, catalogue) {
-                Ok(suite) => scenarios += suite.scenarios.len(),
+                Ok(suite) => {
+                    scenarios += suite.scenarios.len();
+                    suites.push(suite);
+                }
                 Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
+            }
+        }
+    }
+    let profiles = if args.targets.is_empty() && args.paths.is_empty() {
+        default_profiles()
+    } else {
+        args.targets.clone()
+    };
+    if let Some(schemas) = &schemas {
+        for path in &profiles {
+            if let Err(errors) = profile::load(path, schemas, suites.first()) {
+                problems.extend(errors.iter().map(ToString::to_string));
             }
         }
     }
     if problems.is_empty() {
         println!(
-            "{} {scenarios} scenarios in {files} spec file(s), {} schema(s) from {}",
+            "{} {scenarios} scenarios in {files} spec file(s), {} schema(s) from {}{}",
             "ok:".green(),
             schemas.map_or(0, |s| s.names().len()),
-            schema_dir.origin
+            schema_dir.origin,
+            if profiles.is_empty() {
+                String::new()
+            } else {
+                format!(", {} target profile(s)", profiles.len())
+            }
         );
         Ok(ExitCode::SUCCESS)
     } else {
@@ -64,6 +86,19 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{} mistake(s) found", problems.len());
         Ok(ExitCode::from(super::EXIT_INVALID))
     }
+}
+
+/// `targets/*.yaml` of the current directory, sorted.
+fn default_profiles() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("targets")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    found.sort();
+    found
 }
 
 /// A directory of specs, or one spec file as a directory of one.

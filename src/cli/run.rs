@@ -109,6 +109,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             s.total
         ),
     );
+    for (reason, count) in report.left_out() {
+        say(
+            json_events,
+            format_args!("  left out: {count} trial(s): {reason}"),
+        );
+    }
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say(json_events, format_args!("reports: {}", paths.join(", ")));
     if interrupted {

@@ -28,6 +28,14 @@ pub fn render(report: &RunReport) -> String {
         "Target: {} ({})\n",
         report.base_url, report.target_kind
     );
+    let left_out = report.left_out();
+    if !left_out.is_empty() {
+        let _ = writeln!(out, "Left out:\n");
+        for (reason, count) in &left_out {
+            let _ = writeln!(out, "- {count} trial(s): {}", cell(reason));
+        }
+        out.push('\n');
+    }
     for (api, trials) in report.by_api() {
         let _ = writeln!(out, "## {api}\n");
         let _ = writeln!(out, "| trial | outcome | detail |");

@@ -152,6 +152,24 @@ impl RunReport {
         self
     }
 
+    /// Why trials were left out (ignored), most common first: each reason and its count.
+    pub fn left_out(&self) -> Vec<(String, usize)> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for t in &self.trials {
+            if t.outcome == Outcome::Ignored {
+                *counts
+                    .entry(t.reason.as_deref().unwrap_or("no reason given"))
+                    .or_default() += 1;
+            }
+        }
+        let mut out: Vec<(String, usize)> = counts
+            .into_iter()
+            .map(|(r, n)| (r.to_string(), n))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
     /// Trials grouped by API, in order.
     pub fn by_api(&self) -> Vec<(&str, Vec<&TrialResult>)> {
         let mut out: Vec<(&str, Vec<&TrialResult>)> = Vec::new();

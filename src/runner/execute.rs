@@ -14,6 +14,9 @@ use crate::report::{Outcome, TrialResult};
 use crate::spec::template::{self, Vars};
 use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
+/// Why a trial that would write is left out of a read-only run.
+pub const READ_ONLY_REASON: &str = "writes to the instance (read-only run)";
+
 /// Why a step stopped the scenario.
 enum Stop {
     Failed,
@@ -42,6 +45,17 @@ impl RunContext {
         if let Some(reason) = self.target.skip_reason(scenario) {
             result.outcome = Outcome::Ignored;
             result.reason = Some(reason);
+            return result;
+        }
+        if self.target.read_only
+            && scenario
+                .first_write(variant, |id, table| {
+                    self.target.pin_for(id, table).is_some()
+                })
+                .is_some()
+        {
+            result.outcome = Outcome::Ignored;
+            result.reason = Some(READ_ONLY_REASON.into());
             return result;
         }
         if let Some(missing) = scenario

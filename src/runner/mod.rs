@@ -18,6 +18,7 @@ mod trials;
 
 pub use cancel::Cancel;
 pub use context::{ClientError, RunContext};
+pub use execute::READ_ONLY_REASON;
 pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{Notice, Plan, PrepareError, Run};
 pub use secrets::Secrets;

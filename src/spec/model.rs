@@ -87,6 +87,35 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The first thing the scenario would write to the instance in `variant`, or `None` when
+    /// it only reads: a fixture created (unless `pinned(fixture id, table)` says an existing
+    /// record stands in), a property set, a request step whose method is not GET or HEAD.
+    pub fn first_write(
+        &self,
+        variant: &Variant,
+        pinned: impl Fn(&str, &str) -> bool,
+    ) -> Option<String> {
+        for fixture in &self.fixtures {
+            match fixture {
+                Fixture::Create { id, table, .. } if !pinned(id, table) => {
+                    return Some(format!("fixture `{id}` creates a {table} record"));
+                }
+                Fixture::Property { name, .. } => return Some(format!("sets {name}")),
+                _ => {}
+            }
+        }
+        for step in &self.steps {
+            if let Action::Request { request, .. } = &step.action {
+                let method = crate::spec::template::render(&request.method, &variant.vars)
+                    .unwrap_or_else(|_| request.method.clone());
+                if !matches!(method.as_str(), "GET" | "HEAD") {
+                    return Some(format!("step \"{}\" sends {method}", step.name));
+                }
+            }
+        }
+        None
+    }
+
     /// Whether any request step sends `auth`.
     pub fn uses_auth(&self, auth: Auth) -> bool {
         self.steps.iter().any(|s| match &s.action {
