@@ -1,12 +1,14 @@
 //! The binary end to end: the default run, `--list`, a run against `sn-conform mock` over
 //! loopback, and runs against instances that refuse connections or never answer.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sn-conform");
+use common::process::{MockProcess, BIN};
 
 fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
     run_env(args, dir, &[])
@@ -34,42 +36,6 @@ fn run_env(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, 
 fn report(dir: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-/// `sn-conform mock --port 0 ...`, killed on drop; its URL read from its first line.
-struct MockProcess {
-    child: Child,
-    url: String,
-}
-
-impl MockProcess {
-    fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            // Short-lived tokens, so that the expired-token scenario runs.
-            .args(["mock", "--port", "0", "--token-lifetime", "1"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        stdout.read_line(&mut line).unwrap();
-        // Keep draining what the mock prints after its first line.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let url = line.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "unexpected first line: {line}"
-        );
-        Self { child, url }
-    }
-}
-
-impl Drop for MockProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A loopback "instance" that accepts up to `connections` connections and never answers, for

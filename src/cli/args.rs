@@ -39,6 +39,27 @@ pub enum Command {
     /// Compare two report.json files: regressions, fixes, new and removed trials. Exits 1
     /// when a trial that passed in the baseline no longer does.
     Diff(DiffArgs),
+    /// Delete what a killed run left behind, from its ledger (reports/ledger.jsonl), and
+    /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
+    /// put back.
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CleanupArgs {
+    /// The ledger of the run to clean up after.
+    #[arg(value_name = "LEDGER")]
+    pub ledger: PathBuf,
+    /// The instance and credentials (the base URL defaults to the one the ledger names).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Schema directory. Default: ./schemas when present, else the built-in copy.
+    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Scenario directory (to check a profile's pins and skips). Default: ./specs when
+    /// present, else the built-in copy.
+    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
+    pub specs: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

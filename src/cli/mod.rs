@@ -3,6 +3,7 @@
 //! options (nothing was sent).
 
 mod args;
+mod cleanup;
 mod coverage;
 mod diff;
 mod lint;
@@ -15,7 +16,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
-    Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, LintArgs, MockArgs, RunArgs,
+    CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, LintArgs,
+    MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 
@@ -36,6 +38,7 @@ pub fn main() -> ExitCode {
         Some(Command::Lint(args)) => lint::lint(args),
         Some(Command::Diff(args)) => diff::diff(args),
         Some(Command::Coverage(args)) => coverage::coverage(args),
+        Some(Command::Cleanup(args)) => cleanup::cleanup(args),
     };
     match outcome {
         Ok(code) => code,

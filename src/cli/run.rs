@@ -13,7 +13,7 @@ use crate::mock::{Mock, MockOptions};
 use crate::report;
 use crate::runner::{Notice, Plan, Run, Target};
 
-/// Exit status after Ctrl-C, as shells report a SIGINT death.
+/// Exit status after Ctrl-C, as shells report a SIGINT death (143 after SIGTERM).
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Exit status when stdout closed before every trial ran, as a SIGPIPE death reports.
@@ -66,7 +66,8 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             bail!("--mock-fault applies only to the built-in mock, not to an instance");
         }
         Plan::instance(resolved.target)
-    };
+    }
+    .with_ledger(args.report_dir.join("ledger.jsonl"));
     let run = Run::prepare(inputs, plan)?;
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let json_events = matches!(
@@ -94,7 +95,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .filter(|t| !args.libtest.is_filtered_out(t))
         .count();
     let printed = run.run_with_printer(&args.libtest);
-    let interrupted = run.interrupted();
+    let stopped_by = run.stopped_by();
     let report = run.finish();
     let written = report::write_all(&report, &args.report_dir)?;
     let s = &report.summary;
@@ -109,6 +110,22 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             s.total
         ),
     );
+    let r = &report.records;
+    say(
+        json_events,
+        format_args!(
+            "records: {} created, {} left{}",
+            r.created,
+            r.left,
+            match (&r.ledger, r.left + r.settings_left) {
+                (Some(ledger), 1..) => format!(
+                    "; settings left: {}; run `sn-conform cleanup {ledger}`",
+                    r.settings_left
+                ),
+                _ => String::new(),
+            }
+        ),
+    );
     for (reason, count) in report.left_out() {
         say(
             json_events,
@@ -117,9 +134,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say(json_events, format_args!("reports: {}", paths.join(", ")));
-    if interrupted {
+    if let Some(signal) = stopped_by {
         eprintln!("interrupted: the reports hold the trials that finished");
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(ExitCode::from(128 + signal));
     }
     let failed = match &printed {
         Some(conclusion) => conclusion.has_failed(),

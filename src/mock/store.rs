@@ -122,9 +122,18 @@ impl Tables {
         crate::sys_id::fresh()
     }
 
-    /// Inserts a record built from `fields` (values turned into strings) and returns it.
+    /// Inserts a record built from `fields` (values turned into strings) and returns it. A
+    /// `sys_id` given as 32 lowercase hex characters, and not taken, is kept, as the platform
+    /// keeps it; any other is replaced by a fresh one.
     pub fn insert(&mut self, table: &str, fields: &Map<String, Value>) -> Record {
-        let sys_id = self.new_sys_id();
+        let given = fields
+            .get("sys_id")
+            .and_then(Value::as_str)
+            .filter(|id| crate::spec::matcher::is_sys_id(id) && self.get(table, id).is_none());
+        let sys_id = match given {
+            Some(id) => id.to_string(),
+            None => self.new_sys_id(),
+        };
         let mut record = Record::new();
         record.insert("sys_id".into(), Value::String(sys_id.clone()));
         for (name, value) in defaults(table) {

@@ -101,6 +101,22 @@ impl Summary {
     }
 }
 
+/// What the run created on the instance and what it left there (0 on a normal run).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Records {
+    /// Records created (fixtures, and records the operations created).
+    pub created: usize,
+    /// Records still there when the run ended: `sn-conform cleanup` on the ledger deletes them.
+    pub left: usize,
+    /// Settings changed (and restored after).
+    pub settings_changed: usize,
+    /// Settings not restored.
+    pub settings_left: usize,
+    /// The ledger file that lists them, when the run kept one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<String>,
+}
+
 /// A whole run: the target and every trial that ran, in trial-name order.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -117,6 +133,8 @@ pub struct RunReport {
     /// The documented cases and how their trials ended in this run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<super::Matrix>,
+    /// What the run created and left on the instance.
+    pub records: Records,
 }
 
 impl RunReport {
@@ -143,6 +161,7 @@ impl RunReport {
             summary,
             trials,
             coverage: None,
+            records: Records::default(),
         }
     }
 

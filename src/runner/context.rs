@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::cancel::Cancel;
+use super::ledger::Ledger;
 use super::oauth::TokenSource;
 use super::secrets::Secrets;
 use super::target::Target;
@@ -29,6 +30,11 @@ pub struct RunContext {
     pub secrets: Arc<Secrets>,
     /// Tokens of the run's own, when it has OAuth client credentials.
     pub tokens: Option<TokenSource>,
+    /// Every record created and setting changed, written through as it happens.
+    pub ledger: Ledger,
+    /// Records whose insert was sent but never answered: they may or may not exist. After a
+    /// stop signal nobody waits on them; the ledger keeps them for `cleanup`.
+    pub uncertain: Mutex<std::collections::HashSet<(String, String)>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,10 +42,14 @@ pub struct RunContext {
 pub struct ClientError(#[from] reqwest::Error);
 
 impl RunContext {
+    /// The context of a run on `target`; `ledger` is where it records what it creates (see
+    /// [`Ledger::in_memory`] for a run that keeps no file).
     pub fn new(
         target: Target,
         schemas: SchemaSet,
         runtime: tokio::runtime::Handle,
+        run_id: String,
+        ledger: Ledger,
     ) -> Result<Self, ClientError> {
         let client = reqwest::Client::builder()
             .timeout(target.timeout)
@@ -60,7 +70,9 @@ impl RunContext {
             runtime,
             isolation: RwLock::new(()),
             results: Mutex::new(Vec::new()),
-            run_id: crate::sys_id::fresh()[..10].to_string(),
+            run_id,
+            ledger,
+            uncertain: Mutex::default(),
             cancel: Arc::new(Cancel::default()),
         })
     }
@@ -73,6 +85,25 @@ impl RunContext {
             .unwrap_or_else(|p| p.into_inner())
             .push(result.clone());
         result
+    }
+
+    /// Marks a record whose insert is about to be sent (`true`) or was answered (`false`).
+    pub(super) fn set_uncertain(&self, table: &str, sys_id: &str, uncertain: bool) {
+        let mut set = self.uncertain.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (table.to_string(), sys_id.to_string());
+        if uncertain {
+            set.insert(key);
+        } else {
+            set.remove(&key);
+        }
+    }
+
+    /// Whether a record's insert was sent and never answered.
+    pub(super) fn is_uncertain(&self, table: &str, sys_id: &str) -> bool {
+        self.uncertain
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&(table.to_string(), sys_id.to_string()))
     }
 
     /// The result with every known secret replaced, wherever it appears.

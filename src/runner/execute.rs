@@ -107,6 +107,7 @@ impl RunContext {
             undo: Vec::new(),
             tearing_down: false,
             format: variant.format,
+            trial: result.name.clone(),
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.runtime
@@ -214,6 +215,11 @@ impl RunContext {
                         .and_then(|j| j.pointer(pointer))
                         .and_then(Value::as_str);
                     if let Some(id) = id.filter(|id| crate::spec::matcher::is_sys_id(id)) {
+                        // Into the ledger before the next request, so a run killed now can
+                        // still be cleaned up.
+                        if let Err(e) = self.ledger.created(table, id, &state.trial) {
+                            state.broken.get_or_insert(format!("{at}: {e}"));
+                        }
                         state.undo.push(Undo::Delete {
                             table: table.clone(),
                             sys_id: id.to_string(),

@@ -56,7 +56,20 @@ impl RunContext {
             } => {
                 let rendered = template::render_value(&Value::Object(fields.clone()), &state.vars)
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let body = rendered.as_object().cloned().unwrap_or_default();
+                let mut body = rendered.as_object().cloned().unwrap_or_default();
+                // The run chooses the sys_id (the Table API honours one given on insert) and
+                // writes it to the ledger first: no record can exist that the ledger misses.
+                let chosen = crate::sys_id::fresh();
+                body.insert("sys_id".into(), Value::String(chosen.clone()));
+                self.ledger
+                    .created(table, &chosen, &state.trial)
+                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                state.undo.push(Undo::Delete {
+                    table: table.clone(),
+                    sys_id: chosen.clone(),
+                    what: format!("fixture `{id}`"),
+                });
+                self.set_uncertain(table, &chosen, true);
                 let answer = self
                     .table_request(
                         "POST",
@@ -68,6 +81,7 @@ impl RunContext {
                     )
                     .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                self.set_uncertain(table, &chosen, false);
                 let record = answer.result().and_then(Value::as_object);
                 let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
                 let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
@@ -79,11 +93,17 @@ impl RunContext {
                         checks::snippet(&answer.text)
                     ));
                 };
-                state.undo.push(Undo::Delete {
-                    table: table.clone(),
-                    sys_id: sys_id.to_string(),
-                    what: format!("fixture `{id}`"),
-                });
+                // An instance that chose its own sys_id: that record is the one to delete.
+                if sys_id != chosen {
+                    self.ledger
+                        .created(table, sys_id, &state.trial)
+                        .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
+                    state.undo.push(Undo::Delete {
+                        table: table.clone(),
+                        sys_id: sys_id.to_string(),
+                        what: format!("fixture `{id}`"),
+                    });
+                }
                 bind_record(&mut state.vars, id, record);
                 Ok(())
             }
@@ -120,6 +140,16 @@ impl RunContext {
                     .to_string();
                 let mut body = Map::new();
                 body.insert("value".into(), Value::String(value.clone()));
+                // Ledger and undo list first: whatever happens to the request, the old value
+                // is known and put back.
+                self.ledger
+                    .changed(&sys_id, name, &old, value, &state.trial)
+                    .map_err(|e| format!("{} {name}: {e}", at(*line)))?;
+                state.undo.push(Undo::Restore {
+                    sys_id: sys_id.clone(),
+                    name: name.clone(),
+                    value: old,
+                });
                 let answer = self
                     .table_request(
                         "PATCH",
@@ -138,11 +168,6 @@ impl RunContext {
                         answer.status
                     ));
                 }
-                state.undo.push(Undo::Restore {
-                    sys_id,
-                    name: name.clone(),
-                    value: old,
-                });
                 Ok(())
             }
         }
@@ -152,6 +177,13 @@ impl RunContext {
         state.tearing_down = true;
         while let Some(undo) = state.undo.pop() {
             let problem = match &undo {
+                Undo::Delete {
+                    table,
+                    sys_id,
+                    what,
+                } if self.cancel.is_cancelled() && self.is_uncertain(table, sys_id) => Some(format!(
+                    "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
+                )),
                 Undo::Delete {
                     table,
                     sys_id,
@@ -168,7 +200,11 @@ impl RunContext {
                         )
                         .await
                     {
-                        Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => None,
+                        Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => self
+                            .ledger
+                            .deleted(table, sys_id)
+                            .err()
+                            .map(|e| e.to_string()),
                         Ok(a) => Some(format!(
                             "cleanup: deleting {what} ({table}/{sys_id}) answered {}",
                             a.status
@@ -194,7 +230,11 @@ impl RunContext {
                         )
                         .await
                     {
-                        Ok(a) if a.status == 200 => None,
+                        Ok(a) if a.status == 200 => self
+                            .ledger
+                            .restored(sys_id, name)
+                            .err()
+                            .map(|e| e.to_string()),
                         Ok(a) => Some(format!(
                             "cleanup: restoring {name}={value} answered {}: restore it by hand",
                             a.status

@@ -11,6 +11,9 @@ use super::state::TrialState;
 use super::RunContext;
 use crate::spec::{Auth, Format};
 
+/// How long a request in flight may still take after a stop signal.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl RunContext {
     /// Sends one request, abandoned on Ctrl-C unless it belongs to teardown. The main
     /// account's OAuth token (and the expired token) is filled in here; a 401 to the main
@@ -24,9 +27,18 @@ impl RunContext {
             return self.send_with_token(outgoing, state).await;
         }
         let cancel = std::sync::Arc::clone(&self.cancel);
+        let exchange = self.send_with_token(outgoing, state);
+        tokio::pin!(exchange);
         tokio::select! {
-            answer = self.send_with_token(outgoing, state) => answer,
-            () = cancel.cancelled() => Err("interrupted (Ctrl-C) while waiting for an answer".into()),
+            answer = &mut exchange => answer,
+            () = cancel.cancelled() => {
+                // A request already sent may be creating a record: give its answer a moment,
+                // so that the record is known and deleted rather than left uncertain.
+                match tokio::time::timeout(STOP_GRACE, &mut exchange).await {
+                    Ok(answer) => answer,
+                    Err(_) => Err("interrupted (stop signal) while waiting for an answer".into()),
+                }
+            }
         }
     }
 

@@ -13,10 +13,12 @@
 //! # Ok(()) }
 //! ```
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::context::{ClientError, RunContext};
+use super::ledger::{Ledger, LedgerError};
 use super::target::Target;
 use super::trials;
 use crate::catalogue::Catalogue;
@@ -35,6 +37,8 @@ pub struct Plan {
     /// Serve this mock in-process on a loopback port and run against it (the caller may keep
     /// a clone of the handle to look at its tables).
     pub embedded: Option<Mock>,
+    /// Where the clean-up ledger is written; `None` keeps it in memory only.
+    pub ledger: Option<PathBuf>,
 }
 
 impl Plan {
@@ -43,7 +47,14 @@ impl Plan {
         Self {
             target,
             embedded: None,
+            ledger: None,
         }
+    }
+
+    /// The plan with its ledger written to `path`.
+    pub fn with_ledger(mut self, path: PathBuf) -> Self {
+        self.ledger = Some(path);
+        self
     }
 
     /// A run against `mock`, served for the run; `target` (usually [`Target::mock`]) gives the
@@ -52,6 +63,7 @@ impl Plan {
         Self {
             target,
             embedded: Some(mock),
+            ledger: None,
         }
     }
 }
@@ -65,6 +77,8 @@ pub enum PrepareError {
     Mock(std::io::Error),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
 /// Something the preparation found that the user should read before the trials.
@@ -84,6 +98,8 @@ pub struct Run {
     started_at: u64,
     clock: Instant,
     notices: Vec<Notice>,
+    /// The signal that stopped the run, 0 for none.
+    signal: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl Run {
@@ -110,10 +126,30 @@ impl Run {
                 None
             }
         };
+        let run_id = crate::sys_id::fresh()[..10].to_string();
+        let ledger = match &plan.ledger {
+            Some(path) => {
+                // A mock's records die with it; a real instance's ledger is written through
+                // to the disk, so that it survives a power loss too.
+                let sync = embedded.is_none();
+                let (ledger, kept) = Ledger::create(path, &target.base_url, &run_id, sync)?;
+                if let Some(kept) = kept {
+                    notices.push(Notice::Warning(format!(
+                        "the previous ledger still lists records an earlier run left behind; it is kept as {}: run `sn-conform cleanup {}`",
+                        kept.display(),
+                        kept.display()
+                    )));
+                }
+                ledger
+            }
+            None => Ledger::in_memory(&target.base_url, &run_id),
+        };
         let ctx = Arc::new(RunContext::new(
             target,
             inputs.schemas,
             runtime.handle().clone(),
+            run_id,
+            ledger,
         )?);
         Ok(Self {
             runtime,
@@ -126,6 +162,7 @@ impl Run {
                 .map_or(0, |d| d.as_secs()),
             clock: Instant::now(),
             notices,
+            signal: Arc::default(),
         })
     }
 
@@ -135,10 +172,13 @@ impl Run {
             .enable_all()
             .build()
             .map_err(PrepareError::Runtime)?;
+        let ledger = Ledger::in_memory(&target.base_url, "list");
         let ctx = Arc::new(RunContext::new(
             target,
             inputs.schemas,
             runtime.handle().clone(),
+            "list".into(),
+            ledger,
         )?);
         Ok(Self {
             runtime,
@@ -149,6 +189,7 @@ impl Run {
             started_at: 0,
             clock: Instant::now(),
             notices: Vec::new(),
+            signal: Arc::default(),
         })
     }
 
@@ -189,20 +230,29 @@ impl Run {
         trials::run_all(&self.ctx, &self.suite, threads);
     }
 
-    /// Stops the trials (those not started are ignored, running ones clean up) when the
-    /// process gets Ctrl-C; a second Ctrl-C exits at once with `exit_code`.
+    /// Stops the trials when the process gets Ctrl-C or SIGTERM: those not started are
+    /// ignored, running ones stop sending and clean up, and [`Run::finish`] deletes what the
+    /// ledger still holds. A second signal exits at once with `exit_code` (for Ctrl-C).
     pub fn stop_on_signals(&self, exit_code: i32) {
         let cancel = Arc::clone(&self.ctx.cancel);
+        let signal = Arc::clone(&self.signal);
         self.runtime.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: stopping the running trials and cleaning up their fixtures (Ctrl-C again to quit at once)");
-                cancel.cancel();
-            }
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("interrupted twice: quitting without cleaning up");
-                std::process::exit(exit_code);
-            }
+            let first = next_signal().await;
+            signal.store(first, std::sync::atomic::Ordering::SeqCst);
+            eprintln!("\ninterrupted: stopping the running trials and deleting what they created (again to quit at once)");
+            cancel.cancel();
+            next_signal().await;
+            eprintln!("interrupted twice: quitting without cleaning up; the ledger lists what is left");
+            std::process::exit(exit_code);
         });
+    }
+
+    /// The signal that stopped the run (2 for Ctrl-C, 15 for SIGTERM), if one did.
+    pub fn stopped_by(&self) -> Option<u8> {
+        match self.signal.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            n => Some(n),
+        }
     }
 
     /// Whether the run was interrupted.
@@ -213,6 +263,23 @@ impl Run {
     /// Stops the embedded mock and turns the collected results into the one result model,
     /// with the coverage matrix of the run.
     pub fn finish(mut self) -> RunReport {
+        // Whatever the trials' teardowns could not delete (or never reached, when a signal
+        // stopped them) is deleted now, from the ledger.
+        let mut outstanding = self.ctx.ledger.outstanding();
+        // After a stop signal nobody waits on records whose insert never got an answer: the
+        // ledger keeps them for `sn-conform cleanup`.
+        if self.ctx.cancel.is_cancelled() {
+            outstanding
+                .records
+                .retain(|(table, sys_id, _)| !self.ctx.is_uncertain(table, sys_id));
+        }
+        if !outstanding.is_empty() {
+            let sweep = self.runtime.block_on(self.ctx.sweep(&outstanding));
+            for problem in &sweep.problems {
+                eprintln!("warning: cleanup: {problem}");
+            }
+        }
+        let records = self.ctx.ledger.counts();
         let duration_ms = self.clock.elapsed().as_secs_f64() * 1000.0;
         if let Some(mock) = self.embedded.take() {
             self.runtime.block_on(mock.stop());
@@ -229,10 +296,27 @@ impl Run {
             results,
         )
         .with_coverage(coverage);
+        let report = RunReport { records, ..report };
         let runtime = self.runtime;
         runtime.shutdown_timeout(Duration::from_secs(1));
         report
     }
+}
+
+/// The next Ctrl-C (2) or SIGTERM (15).
+async fn next_signal() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => 2,
+                _ = term.recv() => 15,
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    2
 }
 
 /// One request before the trials: says early when the instance cannot be reached or refuses

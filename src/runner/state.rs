@@ -18,6 +18,8 @@ pub(super) struct TrialState {
     pub(super) tearing_down: bool,
     /// The body format of the variant's request steps.
     pub(super) format: Format,
+    /// The trial's name, for the ledger.
+    pub(super) trial: String,
 }
 
 /// Something to put back after the steps, in reverse order.

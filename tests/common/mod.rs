@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::Duration;
 
 use sn_conform::mock::{Fault, Mock, MockOptions};

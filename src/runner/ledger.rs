@@ -1,0 +1,442 @@
+//! The clean-up ledger: every record a run creates and every setting it changes, appended to
+//! `<report-dir>/ledger.jsonl` as it happens and written through to the file before the next
+//! request, so that a run killed at any point (SIGKILL, power loss) can be cleaned up
+//! afterwards by `sn-conform cleanup LEDGER`.
+//!
+//! A fixture's entry is written *before* its insert, with the sys_id the run chose for it
+//! (the Table API honours a given `sys_id`), so no record can exist that the ledger does not
+//! name. Records an operation creates are written the moment their answer names them.
+//!
+//! ```text
+//! {"event":"run","base_url":"https://dev1.service-now.com","run_id":"4f0c2d9a1b","tool":"sn-conform 0.1.0","at":"1764000000.125"}
+//! {"event":"created","table":"awa_service_channel","sys_id":"…","trial":"awa_inbox_actions/accept::…","at":"…"}
+//! {"event":"changed","table":"sys_properties","sys_id":"…","name":"glide.awa.enabled","old_value":"true","new_value":"false","trial":"…","at":"…"}
+//! {"event":"deleted","table":"awa_service_channel","sys_id":"…","at":"…"}
+//! {"event":"restored","sys_id":"…","name":"glide.awa.enabled","at":"…"}
+//! ```
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::Records;
+
+/// One line of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Entry {
+    /// The first line: which instance the records are on.
+    Run {
+        base_url: String,
+        run_id: String,
+        tool: String,
+        at: String,
+    },
+    /// A record that exists (or is about to) because of the run.
+    Created {
+        table: String,
+        sys_id: String,
+        trial: String,
+        at: String,
+    },
+    /// A record the run deleted (or found already gone).
+    Deleted {
+        table: String,
+        sys_id: String,
+        at: String,
+    },
+    /// A `sys_properties` value the run changed (or is about to).
+    Changed {
+        table: String,
+        sys_id: String,
+        name: String,
+        old_value: String,
+        new_value: String,
+        trial: String,
+        at: String,
+    },
+    /// A setting put back.
+    Restored {
+        sys_id: String,
+        name: String,
+        at: String,
+    },
+}
+
+/// What a ledger still holds: records to delete and settings to restore.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outstanding {
+    /// (table, sys_id, trial), in creation order.
+    pub records: Vec<(String, String, String)>,
+    /// (sys_id, name, value to restore), in change order.
+    pub settings: Vec<(String, String, String)>,
+}
+
+impl Outstanding {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.settings.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("cannot write the ledger {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the ledger {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: not a ledger entry: {message}")]
+    Entry {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path} is empty: it names no instance")]
+    Empty { path: PathBuf },
+}
+
+/// An open ledger, appended to by every trial of a run.
+pub struct Ledger {
+    path: PathBuf,
+    /// The file (none for a ledger kept in memory only) and every entry so far (for the
+    /// run's own end-of-run sweep and counts).
+    inner: Mutex<(Option<File>, Vec<Entry>)>,
+    /// Write through to the disk (not only to the OS) after every entry.
+    sync: bool,
+}
+
+impl Ledger {
+    /// Starts a new ledger at `path` for a run on `base_url`. A ledger already there that
+    /// still lists records is kept (renamed beside it, and the new name returned) rather than
+    /// overwritten: it is the only list of what an earlier run left behind.
+    pub fn create(
+        path: &Path,
+        base_url: &str,
+        run_id: &str,
+        sync: bool,
+    ) -> Result<(Self, Option<PathBuf>), LedgerError> {
+        let mut kept = None;
+        if path.exists() {
+            if let Ok((_, entries)) = read(path) {
+                if !outstanding(&entries).is_empty() {
+                    let aside =
+                        path.with_file_name(format!("ledger-{}.jsonl", now().replace('.', "-")));
+                    std::fs::rename(path, &aside).map_err(|source| LedgerError::Write {
+                        path: aside.clone(),
+                        source,
+                    })?;
+                    kept = Some(aside);
+                }
+            }
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let file = File::create(path).map_err(|source| LedgerError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let ledger = Self {
+            path: path.to_path_buf(),
+            inner: Mutex::new((Some(file), Vec::new())),
+            sync,
+        };
+        ledger.append(Entry::Run {
+            base_url: base_url.to_string(),
+            run_id: run_id.to_string(),
+            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            at: now(),
+        })?;
+        Ok((ledger, kept))
+    }
+
+    /// Opens an existing ledger to append to (for `cleanup`), with its entries.
+    pub fn open(path: &Path) -> Result<(Self, Vec<Entry>), LedgerError> {
+        let (_, entries) = read(path)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| LedgerError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok((
+            Self {
+                path: path.to_path_buf(),
+                inner: Mutex::new((Some(file), entries.clone())),
+                sync: true,
+            },
+            entries,
+        ))
+    }
+
+    /// A ledger kept in memory only: the run still sweeps what its trials left and counts
+    /// what they created, but nothing survives the process (tests, embedding).
+    pub fn in_memory(base_url: &str, run_id: &str) -> Self {
+        let ledger = Self {
+            path: PathBuf::new(),
+            inner: Mutex::new((None, Vec::new())),
+            sync: false,
+        };
+        let _ = ledger.append(Entry::Run {
+            base_url: base_url.to_string(),
+            run_id: run_id.to_string(),
+            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            at: now(),
+        });
+        ledger
+    }
+
+    /// The file, unless the ledger is kept in memory.
+    pub fn file(&self) -> Option<&Path> {
+        (!self.path.as_os_str().is_empty()).then_some(self.path.as_path())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `entry` and writes it through before returning.
+    pub fn append(&self, entry: Entry) -> Result<(), LedgerError> {
+        let mut line = serde_json::to_string(&entry).unwrap_or_default();
+        line.push('\n');
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (file, entries) = &mut *inner;
+        if let Some(file) = file {
+            let written = file.write_all(line.as_bytes()).and_then(|()| {
+                if self.sync {
+                    file.sync_data()
+                } else {
+                    Ok(())
+                }
+            });
+            written.map_err(|source| LedgerError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+        entries.push(entry);
+        Ok(())
+    }
+
+    pub fn created(&self, table: &str, sys_id: &str, trial: &str) -> Result<(), LedgerError> {
+        self.append(Entry::Created {
+            table: table.into(),
+            sys_id: sys_id.into(),
+            trial: trial.into(),
+            at: now(),
+        })
+    }
+
+    pub fn deleted(&self, table: &str, sys_id: &str) -> Result<(), LedgerError> {
+        self.append(Entry::Deleted {
+            table: table.into(),
+            sys_id: sys_id.into(),
+            at: now(),
+        })
+    }
+
+    pub fn changed(
+        &self,
+        sys_id: &str,
+        name: &str,
+        old_value: &str,
+        new_value: &str,
+        trial: &str,
+    ) -> Result<(), LedgerError> {
+        self.append(Entry::Changed {
+            table: "sys_properties".into(),
+            sys_id: sys_id.into(),
+            name: name.into(),
+            old_value: old_value.into(),
+            new_value: new_value.into(),
+            trial: trial.into(),
+            at: now(),
+        })
+    }
+
+    pub fn restored(&self, sys_id: &str, name: &str) -> Result<(), LedgerError> {
+        self.append(Entry::Restored {
+            sys_id: sys_id.into(),
+            name: name.into(),
+            at: now(),
+        })
+    }
+
+    /// What the ledger still holds.
+    pub fn outstanding(&self) -> Outstanding {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        outstanding(&inner.1)
+    }
+
+    /// Records created and left, settings changed and left.
+    pub fn counts(&self) -> Records {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = &inner.1;
+        let left = outstanding(entries);
+        let mut created: Vec<(&str, &str)> = Vec::new();
+        let mut changed = 0;
+        for e in entries {
+            match e {
+                Entry::Created { table, sys_id, .. }
+                    if !created.contains(&(table.as_str(), sys_id.as_str())) =>
+                {
+                    created.push((table, sys_id));
+                }
+                Entry::Changed { .. } => changed += 1,
+                _ => {}
+            }
+        }
+        Records {
+            created: created.len(),
+            left: left.records.len(),
+            settings_changed: changed,
+            settings_left: left.settings.len(),
+            ledger: self.file().map(|p| p.display().to_string()),
+        }
+    }
+}
+
+/// The base URL a ledger names, and its entries. Lines are read in order; a line that is not
+/// an entry is an error naming it (a ledger is never guessed at).
+pub fn read(path: &Path) -> Result<(String, Vec<Entry>), LedgerError> {
+    let file = File::open(path).map_err(|source| LedgerError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut entries = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| LedgerError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Entry>(&line) {
+            Ok(entry) => entries.push(entry),
+            // A run killed mid-write leaves at most its last line cut short: nothing it names
+            // was sent yet, so it is skipped.
+            Err(_) if !line.ends_with('}') => {}
+            Err(e) => {
+                return Err(LedgerError::Entry {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    let base_url = entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Run { base_url, .. } => Some(base_url.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| LedgerError::Empty {
+            path: path.to_path_buf(),
+        })?;
+    Ok((base_url, entries))
+}
+
+/// Records created and not deleted; settings changed and not restored (each restored to the
+/// value it had before the run's first change).
+pub fn outstanding(entries: &[Entry]) -> Outstanding {
+    let mut out = Outstanding::default();
+    for entry in entries {
+        match entry {
+            Entry::Created {
+                table,
+                sys_id,
+                trial,
+                ..
+            } => {
+                if !out
+                    .records
+                    .iter()
+                    .any(|(t, s, _)| t == table && s == sys_id)
+                {
+                    out.records
+                        .push((table.clone(), sys_id.clone(), trial.clone()));
+                }
+            }
+            Entry::Deleted { table, sys_id, .. } => {
+                out.records.retain(|(t, s, _)| !(t == table && s == sys_id));
+            }
+            Entry::Changed {
+                sys_id,
+                name,
+                old_value,
+                ..
+            } => {
+                if !out.settings.iter().any(|(s, _, _)| s == sys_id) {
+                    out.settings
+                        .push((sys_id.clone(), name.clone(), old_value.clone()));
+                }
+            }
+            Entry::Restored { sys_id, .. } => {
+                out.settings.retain(|(s, _, _)| s != sys_id);
+            }
+            Entry::Run { .. } => {}
+        }
+    }
+    out
+}
+
+/// Seconds since the Unix epoch, with milliseconds.
+fn now() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:03}", since.as_secs(), since.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_created_and_not_deleted_is_outstanding_and_survives_a_cut_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let (ledger, kept) = Ledger::create(&path, "http://x", "r1", false).unwrap();
+        assert!(kept.is_none());
+        ledger.created("t", "a", "trial 1").unwrap();
+        ledger.created("t", "b", "trial 1").unwrap();
+        ledger
+            .changed("p", "glide.awa.enabled", "true", "false", "trial 2")
+            .unwrap();
+        ledger.deleted("t", "a").unwrap();
+        drop(ledger);
+        // A run killed while writing leaves half a line.
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"event\":\"deleted\",\"tab");
+        std::fs::write(&path, text).unwrap();
+        let (base, entries) = read(&path).unwrap();
+        assert_eq!(base, "http://x");
+        let left = outstanding(&entries);
+        assert_eq!(
+            left.records,
+            vec![("t".into(), "b".into(), "trial 1".into())]
+        );
+        assert_eq!(
+            left.settings,
+            vec![("p".into(), "glide.awa.enabled".into(), "true".into())]
+        );
+        // A new run does not overwrite a ledger that still lists records.
+        let (_, kept) = Ledger::create(&path, "http://x", "r2", false).unwrap();
+        let kept = kept.expect("kept aside");
+        assert_eq!(outstanding(&read(&kept).unwrap().1), left);
+    }
+}
