@@ -9,6 +9,7 @@
 //! - [`assets`]: where spec and schema files come from (a directory or the built-in copies).
 //! - [`inputs`]: loading and checking specs and schemas before anything is sent.
 //! - [`catalogue`]: the documented cases of every operation, as data.
+//! - [`doctor`]: what the pre-flight checks of an instance found, and their reports.
 //! - [`coverage`]: the catalogue against the scenarios (and a run's outcomes).
 //! - [`spec`]: the scenario format: raw YAML, the validated model, templates, matchers.
 //! - [`schema_set`]: the JSON Schemas, compiled once per run.
@@ -25,6 +26,7 @@ pub mod assets;
 pub mod catalogue;
 pub mod cli;
 pub mod coverage;
+pub mod doctor;
 pub mod inputs;
 pub mod mock;
 pub mod openapi;

@@ -299,6 +299,8 @@ fn a_refused_connection_is_an_error_not_a_panic() {
             "p",
             "--report-dir",
             dir.path().to_str().unwrap(),
+            // The trials' own error path; the doctor would stop the run first (exit 3).
+            "--no-doctor",
             "reject_reasons::unknown channel",
         ],
         std::path::Path::new("."),
@@ -333,6 +335,7 @@ fn an_instance_that_never_answers_times_out_as_an_error() {
             "1",
             "--report-dir",
             dir.path().to_str().unwrap(),
+            "--no-doctor",
             "--exact",
             "awa_inbox_actions/reject_reasons::unknown channel[v1 xml]",
         ],
@@ -548,6 +551,7 @@ fn ctrl_c_stops_the_run_writes_the_reports_and_exits_130() {
             "p",
             "--timeout",
             "20",
+            "--no-doctor",
         ])
         .args(["--report-dir", dir.path().to_str().unwrap()])
         .stdout(Stdio::piped())

@@ -57,7 +57,12 @@ fn start_run(url: &str, reports: &Path, filter: Option<&str>) -> Child {
             "admin",
         ])
         .args(["--norole-user", "no.role", "--norole-password", "no.role"])
-        .args(["--report-dir", reports.to_str().unwrap(), "-q"])
+        .args([
+            "--report-dir",
+            reports.to_str().unwrap(),
+            "-q",
+            "--no-doctor",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(filter) = filter {

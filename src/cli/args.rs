@@ -39,10 +39,29 @@ pub enum Command {
     /// Compare two report.json files: regressions, fixes, new and removed trials. Exits 1
     /// when a trial that passed in the baseline no longer does.
     Diff(DiffArgs),
+    /// Check, before a run, every assumption the scenarios make about the instance: accounts
+    /// and roles, plugins, tables, fields, choice values, glide.awa.enabled, permission to
+    /// create and delete. Exits 0 when no check fails, 1 otherwise.
+    Doctor(DoctorArgs),
     /// Delete what a killed run left behind, from its ledger (reports/ledger.jsonl), and
     /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
     /// put back.
     Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Scenario directory. Default: ./specs when present, else the built-in copy.
+    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Schema directory. Default: ./schemas when present, else the built-in copy.
+    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -87,6 +106,10 @@ pub struct RunArgs {
     /// Treat `should` checks (message wording, header details) as failures, not warnings.
     #[arg(long, env = "SN_STRICT")]
     pub strict: bool,
+
+    /// Skip the doctor's checks before the trials (see `sn-conform doctor`).
+    #[arg(long, env = "SN_NO_DOCTOR")]
+    pub no_doctor: bool,
 
     /// Faults to switch on in the built-in mock (testing the harness itself).
     #[arg(long = "mock-fault", value_name = "NAME", hide = true)]

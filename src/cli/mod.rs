@@ -6,6 +6,7 @@ mod args;
 mod cleanup;
 mod coverage;
 mod diff;
+mod doctor;
 mod lint;
 mod mock;
 mod run;
@@ -16,13 +17,17 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
-    CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, LintArgs,
-    MockArgs, RunArgs,
+    CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, DoctorArgs,
+    LintArgs, MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 
 /// Exit status for invalid input: specs, schemas or options.
 pub const EXIT_INVALID: u8 = 2;
+
+/// Exit status when the target cannot be used at all (unreachable, credentials refused):
+/// the run stopped before creating anything.
+pub const EXIT_UNUSABLE: u8 = 3;
 
 /// Parses the process arguments and runs the chosen subcommand.
 pub fn main() -> ExitCode {
@@ -39,6 +44,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff(args)) => diff::diff(args),
         Some(Command::Coverage(args)) => coverage::coverage(args),
         Some(Command::Cleanup(args)) => cleanup::cleanup(args),
+        Some(Command::Doctor(args)) => doctor::doctor(args),
     };
     match outcome {
         Ok(code) => code,

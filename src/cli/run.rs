@@ -67,8 +67,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         Plan::instance(resolved.target)
     }
-    .with_ledger(args.report_dir.join("ledger.jsonl"));
+    .with_ledger(args.report_dir.join("ledger.jsonl"))
+    .with_doctor(!args.no_doctor);
     let run = Run::prepare(inputs, plan)?;
+    let doctor_failed = run
+        .diagnosis()
+        .map_or(0, |d| d.count(crate::doctor::CheckStatus::Failed));
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let json_events = matches!(
         args.libtest.format,
@@ -79,6 +83,17 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             Notice::Warning(text) => eprintln!("{} {text}", "warning:".yellow()),
             Notice::Info(text) => eprintln!("sn-conform: {text}"),
         }
+    }
+    if let Some(diagnosis) = run.diagnosis() {
+        if let Some(blocking) = diagnosis.blocking() {
+            eprintln!("{} {}: {}", "error:".red(), blocking.title, blocking.detail);
+            if let Some(advice) = &blocking.advice {
+                eprintln!("  what to do: {advice}");
+            }
+            eprintln!("the target is unusable; nothing was sent after this check and nothing was changed on it");
+            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
+        }
+        eprint!("doctor: {}", diagnosis.text(false));
     }
     run.stop_on_signals(i32::from(EXIT_INTERRUPTED));
     let target = run.target();
@@ -150,7 +165,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => s.failed + s.error > 0,
     };
-    Ok(if failed {
+    if doctor_failed > 0 {
+        eprintln!(
+            "{} the doctor found {doctor_failed} failed check(s); the trials that depend on them were left out (see above, or run `sn-conform doctor`)",
+            "error:".red()
+        );
+    }
+    Ok(if failed || doctor_failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

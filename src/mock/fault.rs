@@ -56,6 +56,7 @@ faults! {
     XmlIgnored => "xml-ignored": "Accept: application/xml is answered in JSON",
     MessagesReworded => "messages-reworded": "error messages and details are worded differently from the documents (a should-level deviation)",
     MalformedJsonCrashes => "malformed-json-crashes": "a body that is not JSON answers 500 instead of 400",
+    DictionaryMissingField => "dictionary-missing-field": "sys_dictionary lacks awa_work_item.rejected (the APIs still work; sn-conform doctor must name it)",
 }
 
 impl Fault {
@@ -63,6 +64,12 @@ impl Fault {
     /// `--strict` run fails on it.
     pub fn is_wording_only(self) -> bool {
         matches!(self, Fault::MessagesReworded)
+    }
+
+    /// Whether the fault breaks only what the instance says about itself (its dictionary), not
+    /// an API: `doctor` catches it, and a run ignores the trials it affects.
+    pub fn is_metadata_only(self) -> bool {
+        matches!(self, Fault::DictionaryMissingField)
     }
 }
 

@@ -105,6 +105,7 @@ impl Mock {
             property.insert("name".into(), json!(awa::AWA_ENABLED_PROPERTY));
             property.insert("value".into(), json!("true"));
             tables.insert("sys_properties", &property);
+            super::schema::describe(tables, &options.accounts, &options.faults);
         });
         Self {
             store,

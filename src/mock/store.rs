@@ -42,6 +42,16 @@ pub const TABLES: &[(&str, &[(&str, &str)])] = &[
         &[("member", "sys_user"), ("conversation", "interaction")],
     ),
     ("incident", &[]),
+    ("task", &[("assigned_to", "sys_user")]),
+    ("sys_db_object", &[("super_class", "sys_db_object")]),
+    ("sys_dictionary", &[]),
+    ("sys_choice", &[]),
+    ("sys_user_role", &[]),
+    (
+        "sys_user_has_role",
+        &[("user", "sys_user"), ("role", "sys_user_role")],
+    ),
+    ("v_plugin", &[]),
 ];
 
 /// The names of the tables the mock knows.

@@ -135,6 +135,9 @@ pub struct RunReport {
     pub coverage: Option<super::Matrix>,
     /// What the run created and left on the instance.
     pub records: Records,
+    /// What the doctor found before the trials, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<crate::doctor::Diagnosis>,
 }
 
 impl RunReport {
@@ -162,6 +165,7 @@ impl RunReport {
             trials,
             coverage: None,
             records: Records::default(),
+            doctor: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct RunContext {
     /// Records whose insert was sent but never answered: they may or may not exist. After a
     /// stop signal nobody waits on them; the ledger keeps them for `cleanup`.
     pub uncertain: Mutex<std::collections::HashSet<(String, String)>>,
+    /// What the doctor found before the trials, when it ran: failed checks make the trials
+    /// that depend on them ignored, with the doctor's reason.
+    pub diagnosis: std::sync::OnceLock<crate::doctor::Diagnosis>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,7 @@ impl RunContext {
             run_id,
             ledger,
             uncertain: Mutex::default(),
+            diagnosis: std::sync::OnceLock::new(),
             cancel: Arc::new(Cancel::default()),
         })
     }

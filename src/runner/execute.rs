@@ -42,6 +42,15 @@ impl RunContext {
             warnings: Vec::new(),
             exchanges: Vec::new(),
         };
+        if let Some(reason) = self
+            .diagnosis
+            .get()
+            .and_then(|d| d.ignore_reason(&scenario.key()))
+        {
+            result.outcome = Outcome::Ignored;
+            result.reason = Some(reason);
+            return result;
+        }
         if let Some(reason) = self.target.skip_reason(scenario) {
             result.outcome = Outcome::Ignored;
             result.reason = Some(reason);

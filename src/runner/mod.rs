@@ -4,6 +4,7 @@
 mod cancel;
 mod checks;
 mod context;
+mod diagnose;
 mod execute;
 mod fixtures;
 mod http;

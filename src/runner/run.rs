@@ -39,6 +39,9 @@ pub struct Plan {
     pub embedded: Option<Mock>,
     /// Where the clean-up ledger is written; `None` keeps it in memory only.
     pub ledger: Option<PathBuf>,
+    /// Check the instance's assumptions first (`sn-conform doctor`); failed checks make
+    /// the trials that depend on them ignored.
+    pub doctor: bool,
 }
 
 impl Plan {
@@ -48,7 +51,14 @@ impl Plan {
             target,
             embedded: None,
             ledger: None,
+            doctor: false,
         }
+    }
+
+    /// The plan with the doctor's checks before the trials (or without them).
+    pub fn with_doctor(mut self, doctor: bool) -> Self {
+        self.doctor = doctor;
+        self
     }
 
     /// The plan with its ledger written to `path`.
@@ -64,6 +74,7 @@ impl Plan {
             target,
             embedded: Some(mock),
             ledger: None,
+            doctor: false,
         }
     }
 }
@@ -151,6 +162,10 @@ impl Run {
             run_id,
             ledger,
         )?);
+        if plan.doctor {
+            let diagnosis = runtime.block_on(ctx.diagnose(&inputs.suite));
+            let _ = ctx.diagnosis.set(diagnosis);
+        }
         Ok(Self {
             runtime,
             ctx,
@@ -191,6 +206,11 @@ impl Run {
             notices: Vec::new(),
             signal: Arc::default(),
         })
+    }
+
+    /// What the doctor found, when the plan asked for it.
+    pub fn diagnosis(&self) -> Option<&crate::doctor::Diagnosis> {
+        self.ctx.diagnosis.get()
     }
 
     /// What preparing the run found, for the caller to print.
@@ -296,7 +316,11 @@ impl Run {
             results,
         )
         .with_coverage(coverage);
-        let report = RunReport { records, ..report };
+        let report = RunReport {
+            records,
+            doctor: self.ctx.diagnosis.get().cloned(),
+            ..report
+        };
         let runtime = self.runtime;
         runtime.shutdown_timeout(Duration::from_secs(1));
         report

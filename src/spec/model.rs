@@ -116,6 +116,83 @@ impl Scenario {
         None
     }
 
+    /// `api/operation::name`: how a scenario is named across operations.
+    pub fn key(&self) -> String {
+        format!("{}/{}::{}", self.api, self.operation, self.name)
+    }
+
+    /// The tables the scenario writes or reads through the Table API, each with the fields it
+    /// names (fixture fields, lookup conditions, record checks; `sys_id` left out).
+    pub fn table_fields(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut add = |table: &str, fields: &mut dyn Iterator<Item = &str>| {
+            let entry = out.entry(table.to_string()).or_default();
+            for field in fields.filter(|f| *f != "sys_id" && !f.is_empty()) {
+                entry.insert(field.to_string());
+            }
+        };
+        for fixture in &self.fixtures {
+            match fixture {
+                Fixture::Create { table, fields, .. } => {
+                    add(table, &mut fields.keys().map(String::as_str))
+                }
+                Fixture::Lookup { table, query, .. } => add(
+                    table,
+                    &mut query
+                        .split('^')
+                        .map(|c| c.split(['=', '!', '<', '>']).next().unwrap_or("")),
+                ),
+                Fixture::Property { .. } => {
+                    add("sys_properties", &mut ["name", "value"].into_iter())
+                }
+            }
+        }
+        for step in &self.steps {
+            match &step.action {
+                Action::Record(check) => {
+                    add(&check.table, &mut check.fields.keys().map(String::as_str))
+                }
+                Action::Request { cleanup, .. } => {
+                    for (table, _) in cleanup {
+                        add(table, &mut std::iter::empty());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The literal values the scenario writes to or expects in `table`.`field` (templates
+    /// and matchers left out): what a choice list must offer.
+    pub fn field_values(&self, table: &str, field: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut take = |value: Option<&Value>| {
+            if let Some(Value::String(v)) = value {
+                if !v.contains("{{") {
+                    out.insert(v.clone());
+                }
+            }
+        };
+        for fixture in &self.fixtures {
+            if let Fixture::Create {
+                table: t, fields, ..
+            } = fixture
+            {
+                if t == table {
+                    take(fields.get(field));
+                }
+            }
+        }
+        for step in &self.steps {
+            if let Action::Record(check) = &step.action {
+                if check.table == table {
+                    take(check.fields.get(field));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether any request step sends `auth`.
     pub fn uses_auth(&self, auth: Auth) -> bool {
         self.steps.iter().any(|s| match &s.action {

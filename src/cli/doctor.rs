@@ -1,0 +1,47 @@
+//! `sn-conform doctor`: the instance's assumptions checked before a run, as a table on the
+//! terminal or JSON (`--format json`). Exit 0 when no check fails, 1 otherwise (a check that
+//! could not be made is not a failure). With no target, it checks the built-in mock.
+
+use std::process::ExitCode;
+
+use super::{DiffFormat, DoctorArgs};
+use crate::inputs;
+use crate::mock::{Mock, MockOptions};
+use crate::runner::{Notice, Plan, Run};
+
+pub fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    let inputs = inputs::load(args.specs.as_deref(), args.schemas.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let resolved = args.target.resolve(&inputs.schemas, &inputs.suite, false)?;
+    let plan = if resolved.embedded {
+        Plan::embedded(resolved.target, Mock::new(MockOptions::default()))
+    } else {
+        Plan::instance(resolved.target)
+    }
+    .with_doctor(true);
+    let run = Run::prepare(inputs, plan)?;
+    for notice in run.notices() {
+        if let Notice::Warning(text) = notice {
+            eprintln!("warning: {text}");
+        }
+    }
+    let diagnosis = run.diagnosis().cloned().unwrap_or_default();
+    // The doctor's own test records are swept (normally there are none left).
+    let _ = run.finish();
+    match args.format {
+        DiffFormat::Json => super::emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&diagnosis).unwrap_or_default()
+        )),
+        DiffFormat::Text | DiffFormat::Markdown => super::emit(&format!(
+            "sn-conform doctor: {}\n{}",
+            diagnosis.base_url,
+            diagnosis.text(true)
+        )),
+    }
+    Ok(if diagnosis.has_failures() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

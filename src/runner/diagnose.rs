@@ -1,0 +1,763 @@
+//! The doctor's checks, made through the Table API with the run's own accounts: each
+//! assumption of the scenarios (see [`crate::doctor`]) read back from the instance's own
+//! metadata tables. Nothing is written except, outside read-only runs, one record per fixture
+//! table, created and deleted again (and written to the ledger like any other).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use super::http::Outgoing;
+use super::state::TrialState;
+use super::target::Credentials;
+use super::RunContext;
+use crate::doctor::{Check, Diagnosis};
+use crate::spec::{Auth, Format, Requirement, Suite};
+
+/// Fields whose values come from a choice list, and so must be offered by `sys_choice`.
+const CHOICE_FIELDS: &[(&str, &str)] = &[
+    ("awa_work_item", "state"),
+    ("sys_cs_conversation_member", "member_type"),
+    ("interaction", "state"),
+];
+
+/// The plugins each API needs.
+const PLUGINS: &[(&str, &[&str])] = &[
+    ("com.glide.awa", &["awa_inbox_actions"]),
+    (
+        "com.glide.interaction",
+        &["interaction", "conversation_member"],
+    ),
+];
+
+/// APIs whose operations need `awa_integration_user`.
+const ROLE_APIS: &[&str] = &["awa_inbox_actions", "conversation_member"];
+
+const ROLE: &str = "awa_integration_user";
+const AWA_PROPERTY: &str = "glide.awa.enabled";
+
+/// One Table API read: the status and the records (empty when the answer has none).
+struct Listing {
+    status: Option<u16>,
+    records: Vec<Map<String, Value>>,
+    error: Option<String>,
+}
+
+impl Listing {
+    fn first(&self) -> Option<&Map<String, Value>> {
+        self.records.first()
+    }
+}
+
+fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {
+    match record.get(field) {
+        Some(Value::String(s)) => s,
+        Some(Value::Object(o)) => o.get("value").and_then(Value::as_str).unwrap_or(""),
+        _ => "",
+    }
+}
+
+impl RunContext {
+    /// Every check, in a fixed order. When the connection check fails, the rest is skipped.
+    pub async fn diagnose(&self, suite: &Suite) -> Diagnosis {
+        let mut state = TrialState {
+            vars: Default::default(),
+            exchanges: Vec::new(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            broken: None,
+            undo: Vec::new(),
+            tearing_down: false,
+            format: Format::Json,
+            trial: "doctor".into(),
+        };
+        let everyone: Vec<String> = suite.scenarios.iter().map(|s| s.key()).collect();
+        let of_apis = |apis: &[&str]| -> Vec<String> {
+            suite
+                .scenarios
+                .iter()
+                .filter(|s| apis.contains(&s.api.as_str()))
+                .map(|s| s.key())
+                .collect()
+        };
+        let mut diagnosis = Diagnosis {
+            base_url: self.target.base_url.clone(),
+            checks: Vec::new(),
+        };
+
+        // Reachable and authenticated.
+        let user = self.target.user_name().map(str::to_string);
+        let probe = match &user {
+            Some(name) => {
+                self.list(
+                    "sys_user",
+                    &format!("user_name={name}"),
+                    "sys_id,user_name",
+                    Auth::Default,
+                    &mut state,
+                )
+                .await
+            }
+            None => {
+                self.list(
+                    "sys_properties",
+                    &format!("name={AWA_PROPERTY}"),
+                    "name,value",
+                    Auth::Default,
+                    &mut state,
+                )
+                .await
+            }
+        };
+        let connection = match (&probe.status, &probe.error) {
+            (_, Some(error)) => Check {
+                blocks_run: true,
+                ..Check::failed(
+                    "connection".into(),
+                    "connection".into(),
+                    format!("cannot reach {}: {error}", self.target.base_url),
+                    "check the base URL (the instance's root, without /api/now) and the network"
+                        .into(),
+                    everyone.clone(),
+                )
+            },
+            (Some(401), _) => Check {
+                blocks_run: true,
+                ..Check::failed(
+                    "connection".into(),
+                    "connection".into(),
+                    "the instance refuses the main account's credentials (401)".into(),
+                    "check the user and password (or token) of the main account".into(),
+                    everyone.clone(),
+                )
+            },
+            (Some(200), _) => Check::passed(
+                "connection".into(),
+                "connection".into(),
+                "reachable; the main account is authenticated".into(),
+                Vec::new(),
+            ),
+            (Some(status), _) => Check {
+                blocks_run: *status == 404 || *status == 400,
+                ..Check::failed(
+                    "connection".into(),
+                    "connection".into(),
+                    format!(
+                        "the Table API answered {status} at {}/api/now/table/",
+                        self.target.base_url
+                    ),
+                    "give the instance's root URL (drop any /api/now from it)".into(),
+                    everyone.clone(),
+                )
+            },
+            (None, None) => Check::unknown(
+                "connection".into(),
+                "connection".into(),
+                "no answer".into(),
+                "run again".into(),
+                Vec::new(),
+            ),
+        };
+        let blocked =
+            connection.blocks_run && connection.status == crate::doctor::CheckStatus::Failed;
+        diagnosis.checks.push(connection);
+        if blocked {
+            return diagnosis;
+        }
+
+        // Roles of the two accounts.
+        let role_ids = self.role_ids(&mut state).await;
+        let main_roles = match (&user, probe.first()) {
+            (Some(_), Some(record)) => {
+                Some(self.roles_of(text(record, "sys_id"), &mut state).await)
+            }
+            _ => None,
+        };
+        diagnosis.checks.push(role_check(
+            "role:main",
+            &format!("role of {}", user.as_deref().unwrap_or("the main account")),
+            true,
+            main_roles.as_ref(),
+            &role_ids,
+            true,
+            of_apis(ROLE_APIS),
+        ));
+        if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
+            let listed = self
+                .list(
+                    "sys_user",
+                    &format!("user_name={norole}"),
+                    "sys_id",
+                    Auth::Default,
+                    &mut state,
+                )
+                .await;
+            let roles = match listed.first() {
+                Some(record) => Some(self.roles_of(text(record, "sys_id"), &mut state).await),
+                None => None,
+            };
+            let readable = main_roles.as_ref().is_some_and(|r| !r.is_empty());
+            let needs: Vec<String> = suite
+                .scenarios
+                .iter()
+                .filter(|s| s.requirements.contains(&Requirement::NoroleAccount))
+                .map(|s| s.key())
+                .collect();
+            diagnosis.checks.push(role_check(
+                "role:norole",
+                &format!("no role for {norole}"),
+                false,
+                roles.as_ref(),
+                &role_ids,
+                readable,
+                needs,
+            ));
+        }
+
+        // Plugins.
+        for (plugin, apis) in PLUGINS {
+            let check = self.plugin_check(plugin, of_apis(apis), &mut state).await;
+            diagnosis.checks.push(check);
+        }
+
+        // Tables, fields and choice values the scenarios use.
+        let mut needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        for scenario in &suite.scenarios {
+            for (table, fields) in scenario.table_fields() {
+                let entry = needs.entry(table).or_default();
+                entry
+                    .entry(String::new())
+                    .or_default()
+                    .insert(scenario.key());
+                for field in fields {
+                    entry.entry(field).or_default().insert(scenario.key());
+                }
+            }
+        }
+        let mut found_tables = 0;
+        let mut table_rows = BTreeMap::new();
+        for table in needs.keys() {
+            let listing = self
+                .list(
+                    "sys_db_object",
+                    &format!("name={table}"),
+                    "sys_id,name,super_class",
+                    Auth::Default,
+                    &mut state,
+                )
+                .await;
+            if listing.first().is_some() {
+                found_tables += 1;
+            }
+            table_rows.insert(table.clone(), listing);
+        }
+        for (table, fields) in &needs {
+            let users: Vec<String> = fields[""].iter().cloned().collect();
+            let Some(row) = table_rows[table].first().cloned() else {
+                diagnosis.checks.push(if found_tables > 0 {
+                    Check::failed(
+                        format!("table:{table}"),
+                        format!("table {table}"),
+                        "sys_db_object lists other tables, not this one".into(),
+                        "install the plugin that brings it, or skip the scenarios that need it"
+                            .into(),
+                        users,
+                    )
+                } else {
+                    Check::unknown(
+                        format!("table:{table}"),
+                        format!("table {table}"),
+                        "sys_db_object lists none of the tables (the account may not read it)"
+                            .into(),
+                        "give the main account read access to sys_db_object, or trust the run"
+                            .into(),
+                        Vec::new(),
+                    )
+                });
+                continue;
+            };
+            diagnosis.checks.push(Check::passed(
+                format!("table:{table}"),
+                format!("table {table}"),
+                "exists".into(),
+                Vec::new(),
+            ));
+            let elements = self.elements(table, &row, &mut state).await;
+            for (field, users) in fields.iter().filter(|(f, _)| !f.is_empty()) {
+                let users: Vec<String> = users.iter().cloned().collect();
+                let id = format!("field:{table}.{field}");
+                let title = format!("field {table}.{field}");
+                diagnosis.checks.push(if elements.is_empty() {
+                    Check::unknown(id, title, format!("sys_dictionary lists no field of {table} (the account may not read it)"), "give the main account read access to sys_dictionary".into(), Vec::new())
+                } else if elements.contains(field) {
+                    Check::passed(id, title, "exists".into(), Vec::new())
+                } else {
+                    Check::failed(
+                        id,
+                        title,
+                        format!("sys_dictionary lists {} fields of {table} (with its parents), not this one", elements.len()),
+                        format!("add the field {field} to {table}, or skip the scenarios that need it"),
+                        users,
+                    )
+                });
+            }
+        }
+        for (table, field) in CHOICE_FIELDS {
+            let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for scenario in &suite.scenarios {
+                for value in scenario.field_values(table, field) {
+                    used.entry(value).or_default().push(scenario.key());
+                }
+            }
+            if used.is_empty() {
+                continue;
+            }
+            let listing = self
+                .list(
+                    "sys_choice",
+                    &format!("name={table}^element={field}"),
+                    "value",
+                    Auth::Default,
+                    &mut state,
+                )
+                .await;
+            let offered: BTreeSet<&str> =
+                listing.records.iter().map(|r| text(r, "value")).collect();
+            let id = format!("choices:{table}.{field}");
+            let title = format!("choices of {table}.{field}");
+            let missing: Vec<&String> = used
+                .keys()
+                .filter(|v| !offered.contains(v.as_str()))
+                .collect();
+            diagnosis.checks.push(if offered.is_empty() {
+                Check::unknown(
+                    id,
+                    title,
+                    "sys_choice lists no value (the account may not read it)".into(),
+                    "give the main account read access to sys_choice".into(),
+                    Vec::new(),
+                )
+            } else if missing.is_empty() {
+                Check::passed(
+                    id,
+                    title,
+                    format!(
+                        "offers {}",
+                        used.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                    Vec::new(),
+                )
+            } else {
+                let users: BTreeSet<String> = missing
+                    .iter()
+                    .flat_map(|v| used[*v].iter().cloned())
+                    .collect();
+                Check::failed(
+                    id,
+                    title,
+                    format!(
+                        "sys_choice does not offer {}",
+                        missing
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "add the choice values, or skip the scenarios that use them".into(),
+                    users.into_iter().collect(),
+                )
+            });
+        }
+
+        // The AWA switch.
+        let property = self
+            .list(
+                "sys_properties",
+                &format!("name={AWA_PROPERTY}"),
+                "name,value",
+                Auth::Default,
+                &mut state,
+            )
+            .await;
+        let awa_users: Vec<String> = suite
+            .scenarios
+            .iter()
+            .filter(|s| s.api == "awa_inbox_actions" && !s.exclusive)
+            .map(|s| s.key())
+            .collect();
+        diagnosis
+            .checks
+            .push(match property.first().map(|r| text(r, "value")) {
+                Some("true") => Check::passed(
+                    "property:glide.awa.enabled".into(),
+                    AWA_PROPERTY.into(),
+                    "true".into(),
+                    Vec::new(),
+                ),
+                Some(value) => Check::failed(
+                    "property:glide.awa.enabled".into(),
+                    AWA_PROPERTY.into(),
+                    format!("is `{value}`: every AWA operation answers 403"),
+                    format!("set {AWA_PROPERTY} to true"),
+                    awa_users,
+                ),
+                None => Check::unknown(
+                    "property:glide.awa.enabled".into(),
+                    AWA_PROPERTY.into(),
+                    "sys_properties does not list it".into(),
+                    format!("make sure {AWA_PROPERTY} is true (the platform's default)"),
+                    Vec::new(),
+                ),
+            });
+
+        // Permission to create and delete on each fixture table.
+        if !self.target.read_only {
+            let mut creators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for scenario in &suite.scenarios {
+                for fixture in &scenario.fixtures {
+                    if let crate::spec::Fixture::Create { id, table, .. } = fixture {
+                        if self.target.pin_for(id, table).is_none() {
+                            creators
+                                .entry(table.clone())
+                                .or_default()
+                                .insert(scenario.key());
+                        }
+                    }
+                }
+            }
+            for (table, users) in creators {
+                if table_rows.get(&table).is_some_and(|l| l.first().is_none()) && found_tables > 0 {
+                    continue; // the table is missing: already failed above
+                }
+                let check = self
+                    .write_check(&table, users.into_iter().collect(), &mut state)
+                    .await;
+                diagnosis.checks.push(check);
+            }
+        }
+        diagnosis
+    }
+
+    /// `GET /api/now/table/{table}` with a query and fields, as `auth`.
+    async fn list(
+        &self,
+        table: &str,
+        query: &str,
+        fields: &str,
+        auth: Auth,
+        state: &mut TrialState,
+    ) -> Listing {
+        let encoded = serde_urlencoded::to_string([
+            ("sysparm_query", query),
+            ("sysparm_fields", fields),
+            ("sysparm_exclude_reference_link", "true"),
+            ("sysparm_limit", "1000"),
+        ])
+        .unwrap_or_default();
+        let outgoing = Outgoing {
+            during: format!("doctor: {table}"),
+            method: "GET".into(),
+            url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
+            accept: Format::Json.media_type(),
+            headers: Vec::new(),
+            authorization: self.target.authorization(auth),
+            auth,
+            body: None,
+        };
+        match self.send(outgoing, state).await {
+            Ok(answer) => Listing {
+                status: Some(answer.status),
+                records: answer
+                    .result()
+                    .and_then(Value::as_array)
+                    .map(|list| list.iter().filter_map(|r| r.as_object().cloned()).collect())
+                    .unwrap_or_default(),
+                error: None,
+            },
+            Err(error) => Listing {
+                status: None,
+                records: Vec::new(),
+                error: Some(error),
+            },
+        }
+    }
+
+    /// sys_ids of the roles `admin` and `awa_integration_user`, by name.
+    async fn role_ids(&self, state: &mut TrialState) -> BTreeMap<String, String> {
+        let listing = self
+            .list(
+                "sys_user_role",
+                &format!("name=admin^ORname={ROLE}"),
+                "sys_id,name",
+                Auth::Default,
+                state,
+            )
+            .await;
+        let mut out: BTreeMap<String, String> = listing
+            .records
+            .iter()
+            .map(|r| (text(r, "sys_id").to_string(), text(r, "name").to_string()))
+            .collect();
+        // An instance (or a mock) without `^OR` support: ask for each name alone.
+        if out.len() < 2 {
+            for name in ["admin", ROLE] {
+                let listing = self
+                    .list(
+                        "sys_user_role",
+                        &format!("name={name}"),
+                        "sys_id,name",
+                        Auth::Default,
+                        state,
+                    )
+                    .await;
+                for r in &listing.records {
+                    out.insert(text(r, "sys_id").to_string(), text(r, "name").to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The role sys_ids a user holds, as listed by sys_user_has_role.
+    async fn roles_of(&self, user_id: &str, state: &mut TrialState) -> Vec<String> {
+        self.list(
+            "sys_user_has_role",
+            &format!("user={user_id}"),
+            "role",
+            Auth::Default,
+            state,
+        )
+        .await
+        .records
+        .iter()
+        .map(|r| text(r, "role").to_string())
+        .collect()
+    }
+
+    async fn plugin_check(
+        &self,
+        plugin: &str,
+        users: Vec<String>,
+        state: &mut TrialState,
+    ) -> Check {
+        let id = format!("plugin:{plugin}");
+        let title = format!("plugin {plugin}");
+        let from_view = self
+            .list(
+                "v_plugin",
+                &format!("id={plugin}"),
+                "id,active",
+                Auth::Default,
+                state,
+            )
+            .await;
+        let (row, field) = match from_view.first() {
+            Some(row) => (Some(row.clone()), "active"),
+            None => {
+                let listing = self
+                    .list(
+                        "sys_plugins",
+                        &format!("source={plugin}"),
+                        "source,active",
+                        Auth::Default,
+                        state,
+                    )
+                    .await;
+                (listing.first().cloned(), "active")
+            }
+        };
+        match row.as_ref().map(|r| text(r, field)) {
+            Some("active" | "true") => Check::passed(id, title, "active".into(), Vec::new()),
+            Some(other) => Check::failed(
+                id,
+                title,
+                format!("is `{other}`"),
+                format!("activate the plugin {plugin}"),
+                users,
+            ),
+            None => Check::unknown(
+                id,
+                title,
+                "neither v_plugin nor sys_plugins lists it (the account may not read them)".into(),
+                format!("make sure the plugin {plugin} is active"),
+                Vec::new(),
+            ),
+        }
+    }
+
+    /// The fields of `table` and of every table it extends, from sys_dictionary.
+    async fn elements(
+        &self,
+        table: &str,
+        row: &Map<String, Value>,
+        state: &mut TrialState,
+    ) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut name = table.to_string();
+        let mut parent = text(row, "super_class").to_string();
+        // Bounded: a loop in super_class must not hang the doctor.
+        for _ in 0..16 {
+            let listing = self
+                .list(
+                    "sys_dictionary",
+                    &format!("name={name}"),
+                    "element",
+                    Auth::Default,
+                    state,
+                )
+                .await;
+            out.extend(
+                listing
+                    .records
+                    .iter()
+                    .map(|r| text(r, "element").to_string()),
+            );
+            if parent.is_empty() {
+                break;
+            }
+            let up = self
+                .list(
+                    "sys_db_object",
+                    &format!("sys_id={parent}"),
+                    "name,super_class",
+                    Auth::Default,
+                    state,
+                )
+                .await;
+            let Some(up) = up.first() else { break };
+            name = text(up, "name").to_string();
+            parent = text(up, "super_class").to_string();
+        }
+        out.remove("");
+        out
+    }
+
+    /// Creates one record in `table` and deletes it, as the fixtures will.
+    async fn write_check(&self, table: &str, users: Vec<String>, state: &mut TrialState) -> Check {
+        let id = format!("write:{table}");
+        let title = format!("create and delete in {table}");
+        let sys_id = crate::sys_id::fresh();
+        let mut body = Map::new();
+        body.insert("sys_id".into(), Value::String(sys_id.clone()));
+        if table == "sys_user" {
+            body.insert(
+                "user_name".into(),
+                Value::String(format!("sn-conform.doctor.{}", self.run_id)),
+            );
+        }
+        if let Err(e) = self.ledger.created(table, &sys_id, "doctor") {
+            return Check::unknown(
+                id,
+                title,
+                e.to_string(),
+                "make the report directory writable".into(),
+                Vec::new(),
+            );
+        }
+        let created = self
+            .table_request("POST", table, None, Some(&body), "doctor: create", state)
+            .await;
+        let actual = match &created {
+            Ok(a) if (200..300).contains(&a.status) => a
+                .result()
+                .and_then(|r| r.get("sys_id"))
+                .and_then(Value::as_str)
+                .unwrap_or(&sys_id)
+                .to_string(),
+            Ok(a) if a.status == 401 || a.status == 403 => {
+                let _ = self.ledger.deleted(table, &sys_id);
+                return Check::failed(id, title, format!("creating a record answered {}", a.status), format!("let the main account create records in {table} (an ACL or a role), or pin existing records in the profile"), users);
+            }
+            Ok(a) => {
+                return Check::unknown(
+                    id,
+                    title,
+                    format!("creating a record answered {}", a.status),
+                    "see the exchange in the run's report".into(),
+                    Vec::new(),
+                );
+            }
+            Err(e) => return Check::unknown(id, title, e.clone(), "run again".into(), Vec::new()),
+        };
+        if actual != sys_id {
+            let _ = self.ledger.created(table, &actual, "doctor");
+            let _ = self.ledger.deleted(table, &sys_id);
+        }
+        match self.table_request("DELETE", table, Some(&actual), None, "doctor: delete", state).await {
+            Ok(a) if a.status == 200 || a.status == 204 => {
+                let _ = self.ledger.deleted(table, &actual);
+                Check::passed(id, title, "allowed".into(), Vec::new())
+            }
+            Ok(a) if a.status == 401 || a.status == 403 => Check::failed(
+                id,
+                title,
+                format!("deleting the record answered {} (it is left, and listed in the ledger)", a.status),
+                format!("let the main account delete records in {table}, then run `sn-conform cleanup` on the ledger"),
+                users,
+            ),
+            Ok(a) => Check::unknown(id, title, format!("deleting the record answered {}", a.status), "see the ledger".into(), Vec::new()),
+            Err(e) => Check::unknown(id, title, e, "see the ledger".into(), Vec::new()),
+        }
+    }
+}
+
+/// The role check of one account: `wants` says whether it must hold the role (main) or must
+/// not (no-role). `roles` is what sys_user_has_role listed (None: the user was not found);
+/// `readable` says whether an empty list is evidence (the table showed rows for another user).
+fn role_check(
+    id: &str,
+    title: &str,
+    wants: bool,
+    roles: Option<&Vec<String>>,
+    role_ids: &BTreeMap<String, String>,
+    readable: bool,
+    users: Vec<String>,
+) -> Check {
+    let holds = |r: &Vec<String>| {
+        r.iter()
+            .filter_map(|id| role_ids.get(id))
+            .any(|name| name == ROLE || name == "admin")
+    };
+    let (id, title) = (id.to_string(), title.to_string());
+    match roles {
+        None => Check::unknown(
+            id,
+            title,
+            "the account is not listed in sys_user (a bearer token names none, or it may not be read)".into(),
+            format!("make sure the account {} {ROLE}", if wants { "holds" } else { "lacks" }),
+            Vec::new(),
+        ),
+        Some(_) if role_ids.is_empty() => Check::unknown(
+            id,
+            title,
+            "sys_user_role lists neither admin nor awa_integration_user".into(),
+            "give the main account read access to sys_user_role".into(),
+            Vec::new(),
+        ),
+        Some(r) if wants && holds(r) => Check::passed(id, title, format!("holds {ROLE} or admin"), Vec::new()),
+        Some(r) if wants && !r.is_empty() => Check::failed(
+            id,
+            title,
+            format!("holds {} role(s), neither {ROLE} nor admin", r.len()),
+            format!("grant {ROLE} to the main account"),
+            users,
+        ),
+        Some(r) if !wants && holds(r) => Check::failed(
+            id,
+            title,
+            format!("holds {ROLE} or admin, so it cannot show the 403 cases"),
+            format!("use an account without {ROLE} (and without admin) as the no-role account"),
+            users,
+        ),
+        Some(r) if !wants && (readable || !r.is_empty()) => {
+            Check::passed(id, title, format!("holds neither {ROLE} nor admin"), Vec::new())
+        }
+        Some(_) => Check::unknown(
+            id,
+            title,
+            "sys_user_has_role lists no role for it (the account may not read it)".into(),
+            "give the main account read access to sys_user_has_role".into(),
+            Vec::new(),
+        ),
+    }
+}
