@@ -78,10 +78,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         args.libtest.format,
         Some(libtest_mimic::FormatSetting::Json)
     );
+    // Everything printed passes the run's secrets first.
+    let secrets = run.secrets();
+    let redact = |text: &str| secrets.redact(text);
     for notice in run.notices() {
         match notice {
-            Notice::Warning(text) => eprintln!("{} {text}", "warning:".yellow()),
-            Notice::Info(text) => eprintln!("sn-conform: {text}"),
+            Notice::Warning(text) => eprintln!("{} {}", "warning:".yellow(), redact(text)),
+            Notice::Info(text) => eprintln!("sn-conform: {}", redact(text)),
         }
     }
     if let Some(diagnosis) = run.diagnosis() {
@@ -93,7 +96,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("the target is unusable; nothing was sent after this check and nothing was changed on it");
             return Ok(ExitCode::from(super::EXIT_UNUSABLE));
         }
-        eprint!("doctor: {}", diagnosis.text(false));
+        eprint!("doctor: {}", redact(&diagnosis.text(false)));
     }
     run.stop_on_signals(i32::from(EXIT_INTERRUPTED));
     let target = run.target();
@@ -112,7 +115,8 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let printed = run.run_with_printer(&args.libtest);
     let stopped_by = run.stopped_by();
     let report = run.finish();
-    let written = report::write_all(&report, &args.report_dir)?;
+    let written =
+        report::write_all_redacted(&report, &args.report_dir, |text| secrets.redact(text))?;
     let s = &report.summary;
     say(
         json_events,

@@ -29,6 +29,16 @@ pub enum ReportError {
 
 /// Writes the four reports into `dir` (created if needed); returns their paths.
 pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_all_redacted(report, dir, |text| text.to_string())
+}
+
+/// Like [`write_all`], every file's text passed through `redact` on its way to disk: the
+/// last net that keeps a run's secrets out of its reports whatever a renderer shows.
+pub fn write_all_redacted(
+    report: &RunReport,
+    dir: &Path,
+    redact: impl Fn(&str) -> String,
+) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
         path: dir.to_path_buf(),
         source,
@@ -42,7 +52,7 @@ pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportE
     let mut written = Vec::new();
     for (name, text) in FILES.iter().zip(contents) {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| ReportError::Write {
+        std::fs::write(&path, redact(&text)).map_err(|source| ReportError::Write {
             path: path.clone(),
             source,
         })?;

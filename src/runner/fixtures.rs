@@ -83,7 +83,11 @@ impl RunContext {
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
                 self.set_uncertain(table, &chosen, false);
                 let record = answer.result().and_then(Value::as_object);
-                let sys_id = record.and_then(|r| r.get("sys_id")).and_then(Value::as_str);
+                // Only a real sys_id goes into the ledger and later URLs.
+                let sys_id = record
+                    .and_then(|r| r.get("sys_id"))
+                    .and_then(Value::as_str)
+                    .filter(|id| crate::spec::matcher::is_sys_id(id));
                 let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
                 else {
                     return Err(format!(

@@ -51,8 +51,22 @@ impl Answer {
 }
 
 /// Sends `outgoing`; the record of the exchange is pushed whatever happens. `Err` names what
-/// broke (connection refused, timeout, unreadable body).
+/// broke (connection refused, timeout, unreadable body). Every secret the run knows is
+/// replaced in the answer before anyone reads it: checks quote bodies shortened, and a cut
+/// through a secret would leave a piece no redaction could match.
 pub async fn send(
+    client: &reqwest::Client,
+    outgoing: Outgoing,
+    secrets: &Secrets,
+    log: &mut Vec<ExchangeRecord>,
+) -> Result<Answer, String> {
+    let answer = send_keeping_secrets(client, outgoing, secrets, log).await?;
+    Ok(redact_answer(answer, secrets))
+}
+
+/// Like [`send`], the answer as it came (the exchange record is still redacted): for the
+/// token endpoint, whose answer holds the tokens the run must read.
+pub async fn send_keeping_secrets(
     client: &reqwest::Client,
     outgoing: Outgoing,
     secrets: &Secrets,
@@ -158,6 +172,27 @@ async fn send_once(
     }
     log.push(redact_record(record, secrets));
     result.map_err(|e| secrets.redact(&e))
+}
+
+/// The answer with every known secret replaced in its text and in every string of its body.
+fn redact_answer(mut answer: Answer, secrets: &Secrets) -> Answer {
+    if secrets.is_empty() {
+        return answer;
+    }
+    answer.text = secrets.redact(&answer.text);
+    if let Some(json) = &mut answer.json {
+        redact_strings(json, secrets);
+    }
+    answer
+}
+
+fn redact_strings(value: &mut Value, secrets: &Secrets) {
+    match value {
+        Value::String(s) => *s = secrets.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, secrets)),
+        _ => {}
+    }
 }
 
 /// The record with every known secret replaced, wherever it appears.

@@ -202,7 +202,7 @@ impl TokenSource {
             auth: Auth::None,
             body: Some(body),
         };
-        let answer = http::send(client, outgoing, secrets, log).await?;
+        let answer = http::send_keeping_secrets(client, outgoing, secrets, log).await?;
         let json = answer.json.as_ref();
         let field = |name: &str| json.and_then(|j| j.get(name)).and_then(Value::as_str);
         let Some(access) = field("access_token").filter(|_| answer.status == 200) else {

@@ -208,6 +208,11 @@ impl Run {
         })
     }
 
+    /// Every secret the run knows, to redact anything written or printed outside it.
+    pub fn secrets(&self) -> Arc<super::Secrets> {
+        Arc::clone(&self.ctx.secrets)
+    }
+
     /// What the doctor found, when the plan asked for it.
     pub fn diagnosis(&self) -> Option<&crate::doctor::Diagnosis> {
         self.ctx.diagnosis.get()

@@ -47,10 +47,15 @@ impl Secrets {
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
-    /// Adds a user's password and the Basic credential built from both.
+    /// Adds a user's password and the Basic credential built from both. A password identical
+    /// to its user name hides nothing (the user name is shown everywhere) and is not added
+    /// by value: replacing it would blank out the user name, and any role or record that
+    /// shares it, in every answer. Its Basic form is still added.
     pub fn add_basic(&self, user: &str, password: &str) {
         use base64::Engine;
-        self.add(password);
+        if password != user {
+            self.add(password);
+        }
         let encoded =
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         self.add(&encoded);

@@ -144,20 +144,28 @@ impl Target {
             Credentials::OAuth {
                 user,
                 password,
+                client_id,
                 client_secret,
-                ..
             } => {
                 secrets.add_basic(user, password);
                 secrets.add_basic(user, &wrong(password));
-                secrets.add(client_secret);
+                if !(client_id == crate::mock::BUILT_IN_OAUTH_CLIENT
+                    && client_secret == crate::mock::BUILT_IN_OAUTH_CLIENT)
+                {
+                    secrets.add(client_secret);
+                }
             }
         };
         add(&self.main);
         if let Some(norole) = &self.norole {
             add(norole);
         }
-        if let Some((_, secret)) = &self.oauth_client {
-            secrets.add(secret);
+        // The built-in mock's documented client (`sn-conform`/`sn-conform`) is public.
+        let built_in = crate::mock::BUILT_IN_OAUTH_CLIENT;
+        if let Some((id, secret)) = &self.oauth_client {
+            if !(id == built_in && secret == built_in) {
+                secrets.add(secret);
+            }
         }
     }
 
