@@ -53,15 +53,21 @@ pub enum Command {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
+    /// Output format: a table, or JSON for tools.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub format: DoctorFormat,
     /// Scenario directory. Default: ./specs when present, else the built-in copy.
     #[arg(long, env = "SN_SPECS", value_name = "DIR")]
     pub specs: Option<PathBuf>,
     /// Schema directory. Default: ./schemas when present, else the built-in copy.
     #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DoctorFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

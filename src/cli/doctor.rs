@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use super::{DiffFormat, DoctorArgs};
+use super::{DoctorArgs, DoctorFormat};
 use crate::inputs;
 use crate::mock::{Mock, MockOptions};
 use crate::runner::{Notice, Plan, Run};
@@ -29,11 +29,11 @@ pub fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     // The doctor's own test records are swept (normally there are none left).
     let _ = run.finish();
     match args.format {
-        DiffFormat::Json => super::emit(&format!(
+        DoctorFormat::Json => super::emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&diagnosis).unwrap_or_default()
         )),
-        DiffFormat::Text | DiffFormat::Markdown => super::emit(&format!(
+        DoctorFormat::Text => super::emit(&format!(
             "sn-conform doctor: {}\n{}",
             diagnosis.base_url,
             diagnosis.text(true)

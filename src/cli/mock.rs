@@ -63,9 +63,17 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         }
         say(format!("OAuth client: {} (tokens live {} s)", mock::BUILT_IN_OAUTH_CLIENT, args.token_lifetime));
         say("press Ctrl-C to stop".into());
+        let counted = mock.clone();
         mock::serve(listener, mock, shutdown_signal())
-        .await
-        .context("the mock server failed")
+            .await
+            .context("the mock server failed")?;
+        let counts: Vec<String> = counted
+            .requests_by_method()
+            .iter()
+            .map(|(method, n)| format!("{method} {n}"))
+            .collect();
+        say(format!("stopped; requests served: {}", if counts.is_empty() { "none".to_string() } else { counts.join(", ") }));
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -18,7 +18,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
     CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, DoctorArgs,
-    LintArgs, MockArgs, RunArgs,
+    DoctorFormat, LintArgs, MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 
@@ -60,9 +60,12 @@ pub fn main() -> ExitCode {
 const HELP_TEMPLATE: &str =
     "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
 
-const AFTER_HELP: &str = "Exit status: 0 every trial that ran passed; 1 a trial failed; 2 the specs, \
-schemas or options are invalid (nothing was sent).\nBuilt-in mock accounts: admin, awa.integration, \
-no.role, each with its user name as password.";
+const AFTER_HELP: &str = "Exit status: 0 every trial that ran passed; 1 a trial failed (or the \
+doctor failed a check); 2 the specs, schemas, profile or options are invalid (nothing was sent); \
+3 the target is unusable: unreachable or credentials refused (nothing was changed on it); \
+130 Ctrl-C and 143 SIGTERM (what the run created was deleted; the reports hold what finished); \
+141 stdout closed before every trial ran.\nBuilt-in mock accounts: admin, awa.integration, \
+no.role, each with its user name as password; OAuth client sn-conform, secret sn-conform.";
 
 /// The command with the help layout restored on the top level and on `run`.
 pub fn command() -> clap::Command {

@@ -17,6 +17,40 @@ pub fn render(report: &RunReport) -> String {
         esc(&report.target_kind),
         s.passed, s.failed, s.error, s.ignored, s.total, report.duration_ms
     );
+    let r = &report.records;
+    let _ = writeln!(
+        out,
+        "<p>Records: {} created, {} left on the instance; {} setting change(s), {} not restored.</p>",
+        r.created, r.left, r.settings_changed, r.settings_left
+    );
+    if let Some(doctor) = &report.doctor {
+        let _ = writeln!(out, "<p>Doctor: {}</p>", esc(&doctor.counts_line()));
+        let shown: Vec<_> = doctor
+            .checks
+            .iter()
+            .filter(|c| c.status != crate::doctor::CheckStatus::Passed)
+            .collect();
+        if !shown.is_empty() {
+            out.push_str("<ul>");
+            for check in shown {
+                let _ = write!(
+                    out,
+                    "<li><b>{}</b>: {}</li>",
+                    esc(&check.title),
+                    esc(&check.detail)
+                );
+            }
+            out.push_str("</ul>\n");
+        }
+    }
+    let left_out = report.left_out();
+    if !left_out.is_empty() {
+        out.push_str("<p>Left out:</p><ul>");
+        for (reason, count) in &left_out {
+            let _ = write!(out, "<li>{count} trial(s): {}</li>", esc(reason));
+        }
+        out.push_str("</ul>\n");
+    }
     for (api, trials) in report.by_api() {
         let _ = writeln!(
             out,

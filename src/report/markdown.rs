@@ -28,6 +28,36 @@ pub fn render(report: &RunReport) -> String {
         "Target: {} ({})\n",
         report.base_url, report.target_kind
     );
+    let r = &report.records;
+    let _ = writeln!(
+        out,
+        "Records: {} created, {} left on the instance; {} setting change(s), {} not restored.{}\n",
+        r.created,
+        r.left,
+        r.settings_changed,
+        r.settings_left,
+        match (&r.ledger, r.left + r.settings_left) {
+            (Some(ledger), 1..) => format!(" Run `sn-conform cleanup {ledger}`."),
+            _ => String::new(),
+        }
+    );
+    if let Some(doctor) = &report.doctor {
+        let _ = writeln!(out, "Doctor: {}\n", doctor.counts_line());
+        for check in doctor
+            .checks
+            .iter()
+            .filter(|c| c.status != crate::doctor::CheckStatus::Passed)
+        {
+            let _ = writeln!(
+                out,
+                "- **{}** ({:?}): {}",
+                cell(&check.title),
+                check.status,
+                cell(&check.detail)
+            );
+        }
+        out.push('\n');
+    }
     let left_out = report.left_out();
     if !left_out.is_empty() {
         let _ = writeln!(out, "Left out:\n");

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! {"event":"run","base_url":"https://dev1.service-now.com","run_id":"4f0c2d9a1b","tool":"sn-conform 0.1.0","at":"1764000000.125"}
-//! {"event":"created","table":"awa_service_channel","sys_id":"…","trial":"awa_inbox_actions/accept::…","at":"…"}
+//! {"event":"created","table":"awa_service_channel","sys_id":"…","scenario":"awa_inbox_actions/accept::no credentials","trial":"awa_inbox_actions/accept::no credentials[v1 json]","at":"…"}
 //! {"event":"changed","table":"sys_properties","sys_id":"…","name":"glide.awa.enabled","old_value":"true","new_value":"false","trial":"…","at":"…"}
 //! {"event":"deleted","table":"awa_service_channel","sys_id":"…","at":"…"}
 //! {"event":"restored","sys_id":"…","name":"glide.awa.enabled","at":"…"}
@@ -39,6 +39,9 @@ pub enum Entry {
     Created {
         table: String,
         sys_id: String,
+        /// `api/operation::name` of the scenario (empty for the doctor's own records).
+        #[serde(default)]
+        scenario: String,
         trial: String,
         at: String,
     },
@@ -230,10 +233,18 @@ impl Ledger {
         Ok(())
     }
 
+    /// `trial` is the trial's name (`api/operation::scenario[variant]`); the scenario is
+    /// recorded apart from it.
     pub fn created(&self, table: &str, sys_id: &str, trial: &str) -> Result<(), LedgerError> {
+        let scenario = trial.split('[').next().unwrap_or("").to_string();
         self.append(Entry::Created {
             table: table.into(),
             sys_id: sys_id.into(),
+            scenario: if scenario.contains("::") {
+                scenario
+            } else {
+                String::new()
+            },
             trial: trial.into(),
             at: now(),
         })
