@@ -89,7 +89,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(diagnosis) = run.diagnosis() {
         if let Some(blocking) = diagnosis.blocking() {
-            eprintln!("{} {}: {}", "error:".red(), blocking.title, blocking.detail);
+            eprintln!(
+                "{} {}: {}",
+                "error:".red(),
+                blocking.title,
+                redact(&blocking.detail)
+            );
             if let Some(advice) = &blocking.advice {
                 eprintln!("  what to do: {advice}");
             }
