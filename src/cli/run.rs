@@ -69,6 +69,8 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     .with_ledger(args.report_dir.join("ledger.jsonl"))
     .with_doctor(!args.no_doctor);
+    // An unwritable report directory is found now, before anything is sent.
+    check_report_dir(&args.report_dir)?;
     let run = Run::prepare(inputs, plan)?;
     let doctor_failed = run
         .diagnosis()
@@ -81,27 +83,24 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // Everything printed passes the run's secrets first.
     let secrets = run.secrets();
     let redact = |text: &str| secrets.redact(text);
+    if let Some(diagnosis) = run.diagnosis() {
+        if let Some(blocking) = diagnosis.blocking() {
+            // One line: what is wrong, what to do, and that nothing was changed.
+            eprintln!(
+                "{} {}; {}; nothing was created or changed on the target",
+                "error:".red(),
+                redact(&blocking.detail),
+                blocking.advice.as_deref().unwrap_or("check the target")
+            );
+            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
+        }
+        eprint!("doctor: {}", redact(&diagnosis.text(false)));
+    }
     for notice in run.notices() {
         match notice {
             Notice::Warning(text) => eprintln!("{} {}", "warning:".yellow(), redact(text)),
             Notice::Info(text) => eprintln!("sn-conform: {}", redact(text)),
         }
-    }
-    if let Some(diagnosis) = run.diagnosis() {
-        if let Some(blocking) = diagnosis.blocking() {
-            eprintln!(
-                "{} {}: {}",
-                "error:".red(),
-                blocking.title,
-                redact(&blocking.detail)
-            );
-            if let Some(advice) = &blocking.advice {
-                eprintln!("  what to do: {advice}");
-            }
-            eprintln!("the target is unusable; nothing was sent after this check and nothing was changed on it");
-            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
-        }
-        eprint!("doctor: {}", redact(&diagnosis.text(false)));
     }
     run.stop_on_signals(i32::from(EXIT_INTERRUPTED));
     let target = run.target();
@@ -185,6 +184,20 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Creates the report directory and writes a probe file in it.
+fn check_report_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let probe = dir.join(".sn-conform-probe");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write the report directory {}: {e}; choose another with --report-dir (nothing was sent)",
+                dir.display()
+            )
+        })
 }
 
 /// One line of the harness's own output: on stdout, or on stderr when stdout carries

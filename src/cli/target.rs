@@ -282,8 +282,20 @@ fn from_env(
 
 /// A base URL must be an http(s) URL with a host and no credentials in it.
 pub fn check_base_url(url: &str) -> anyhow::Result<()> {
+    if !url.contains("://") {
+        bail!("base URL `{url}` has no scheme: add https:// (or http:// for a local mock): https://{url}");
+    }
     let parsed =
         reqwest::Url::parse(url).map_err(|e| anyhow!("base URL `{url}` is not a URL: {e}"))?;
+    let path = parsed.path().trim_end_matches('/');
+    if path.contains("/api/") || path.ends_with("/api") {
+        let mut root = parsed.clone();
+        root.set_path("");
+        bail!(
+            "base URL `{url}` is not the instance's root: drop {path} from --base-url ({})",
+            root.as_str().trim_end_matches('/')
+        );
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         bail!("base URL `{url}` must be an http:// or https:// URL with a host");
     }

@@ -115,8 +115,12 @@ impl RunContext {
                 ..Check::failed(
                     "connection".into(),
                     "connection".into(),
-                    format!("cannot reach {}: {error}", self.target.base_url),
-                    "check the base URL (the instance's root, without /api/now) and the network"
+                    format!(
+                        "cannot reach {}: {}",
+                        self.target.base_url,
+                        super::http::cause_of(error)
+                    ),
+                    "check the base URL (the instance's root, e.g. https://dev12345.service-now.com) and the network"
                         .into(),
                     everyone.clone(),
                 )
@@ -163,6 +167,32 @@ impl RunContext {
         diagnosis.checks.push(connection);
         if blocked {
             return diagnosis;
+        }
+
+        // The no-role account must be accepted too: its 401 would blame the instance.
+        if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
+            let answer = self
+                .list(
+                    "sys_user",
+                    &format!("user_name={norole}"),
+                    "sys_id",
+                    Auth::Norole,
+                    &mut state,
+                )
+                .await;
+            if answer.status == Some(401) {
+                diagnosis.checks.push(Check {
+                    blocks_run: true,
+                    ..Check::failed(
+                        "connection:norole".into(),
+                        "no-role account".into(),
+                        format!("the instance refuses the credentials of {norole} (401)"),
+                        "check the no-role account's user and password (--norole-user, --norole-password)".into(),
+                        everyone.clone(),
+                    )
+                });
+                return diagnosis;
+            }
         }
 
         // Roles of the two accounts.

@@ -282,22 +282,35 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
     })
 }
 
+/// `METHOD URL: cause`, the cause in one line and by its root: `cannot resolve the host name
+/// (DNS): ...`, `could not connect: Connection refused`, `timed out`, else reqwest's chain
+/// without its first link (which only repeats the URL).
 fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
-    let what = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    // reqwest's own message names the cause chain; the URL never carries credentials here.
-    let mut cause = error.to_string();
+    let mut chain = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(s) = source {
-        cause.push_str(&format!(": {s}"));
+        chain.push(s.to_string());
         source = s.source();
     }
-    format!("{method} {url} {what}: {cause}")
+    let innermost = chain.last().cloned().unwrap_or_else(|| error.to_string());
+    let cause = if chain.iter().any(|c| c.starts_with("dns error")) {
+        format!("cannot resolve the host name (DNS): {innermost}")
+    } else if error.is_timeout() {
+        "timed out (no answer within the timeout)".to_string()
+    } else if error.is_connect() {
+        format!("could not connect: {innermost}")
+    } else if chain.is_empty() {
+        format!("failed: {error}")
+    } else {
+        format!("failed: {}", chain.join(": "))
+    };
+    format!("{method} {url}: {cause}")
+}
+
+/// The cause of a [`send`] error without the request in front of it.
+pub fn cause_of(error: &str) -> &str {
+    // `METHOD URL: cause`; a URL holds no ": ".
+    error.split_once(": ").map_or(error, |(_, cause)| cause)
 }
 
 #[cfg(test)]

@@ -134,6 +134,10 @@ impl Run {
             }
             None => {
                 notices = runtime.block_on(preflight(&mut target));
+                // The doctor says the same about reachability and credentials, in one line.
+                if plan.doctor {
+                    notices.retain(|n| matches!(n, Notice::Info(_)));
+                }
                 None
             }
         };
