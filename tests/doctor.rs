@@ -201,7 +201,7 @@ fn an_unusable_target_stops_the_run_with_exit_3_before_anything_is_created() {
     assert_eq!(code, 3, "{out}{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(
-        err.contains("cannot reach") && err.contains("nothing was changed"),
+        err.contains("cannot reach") && err.contains("nothing was created or changed"),
         "{err}"
     );
 

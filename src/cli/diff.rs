@@ -38,13 +38,33 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
                 .join("\n")
         )
     })?;
-    let baseline = read(&args.baseline, &schemas)?;
-    let current = read(&args.current, &schemas)?;
+    let (baseline, baseline_selection) = read(&args.baseline, &schemas)?;
+    let (current, current_selection) = read(&args.current, &schemas)?;
     let changes = Changes::between(&baseline, &current);
+    // Two runs of different selections differ in what they ran, not only in how it went.
+    let note = (baseline_selection != current_selection).then(|| {
+        format!(
+            "the two reports did not run the same selection: the baseline ran {}, the current run {}",
+            selection_text(&baseline_selection),
+            selection_text(&current_selection)
+        )
+    });
     let text = match args.format {
-        DiffFormat::Text => changes.text(),
-        DiffFormat::Markdown => changes.markdown(),
-        DiffFormat::Json => serde_json::to_string_pretty(&changes.json())?,
+        DiffFormat::Text => match &note {
+            Some(note) => format!("note: {note}\n{}", changes.text()),
+            None => changes.text(),
+        },
+        DiffFormat::Markdown => match &note {
+            Some(note) => format!("> **Note:** {note}\n\n{}", changes.markdown()),
+            None => changes.markdown(),
+        },
+        DiffFormat::Json => {
+            let mut json = changes.json();
+            if let Some(map) = json.as_object_mut() {
+                map.insert("same_selection".into(), Value::Bool(note.is_none()));
+            }
+            serde_json::to_string_pretty(&json)?
+        }
     };
     super::emit(&format!("{text}\n"));
     Ok(if changes.regressions.is_empty() {
@@ -54,7 +74,41 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn read(path: &Path, schemas: &SchemaSet) -> anyhow::Result<Outcomes> {
+/// What a report says it selected: (trials selected, filter, skips); reports written before
+/// the selection was recorded read as the whole suite.
+fn selection_of(report: &Value) -> (Option<u64>, Option<String>, Vec<String>) {
+    let s = &report["selection"];
+    (
+        s["trials_selected"]
+            .as_u64()
+            .or_else(|| report["trials"].as_array().map(|t| t.len() as u64)),
+        s["filter"].as_str().map(str::to_string),
+        s["skip"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+fn selection_text(selection: &(Option<u64>, Option<String>, Vec<String>)) -> String {
+    let (count, filter, skip) = selection;
+    let mut text = format!("{} trials", count.unwrap_or(0));
+    if let Some(f) = filter {
+        text.push_str(&format!(" (filter `{f}`)"));
+    }
+    for s in skip {
+        text.push_str(&format!(" (--skip `{s}`)"));
+    }
+    text
+}
+
+type SelectionKey = (Option<u64>, Option<String>, Vec<String>);
+
+fn read(path: &Path, schemas: &SchemaSet) -> anyhow::Result<(Outcomes, SelectionKey)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: Value =
@@ -67,7 +121,7 @@ fn read(path: &Path, schemas: &SchemaSet) -> anyhow::Result<Outcomes> {
             violations.join("\n  ")
         );
     }
-    Ok(value["trials"]
+    let outcomes = value["trials"]
         .as_array()
         .into_iter()
         .flatten()
@@ -77,7 +131,8 @@ fn read(path: &Path, schemas: &SchemaSet) -> anyhow::Result<Outcomes> {
                 t["outcome"].as_str().unwrap_or_default().to_string(),
             )
         })
-        .collect())
+        .collect();
+    Ok((outcomes, selection_of(&value)))
 }
 
 fn is_bad(outcome: &str) -> bool {

@@ -67,15 +67,74 @@ doctor failed a check); 2 the specs, schemas, profile or options are invalid (no
 141 stdout closed before every trial ran.\nBuilt-in mock accounts: admin, awa.integration, \
 no.role, each with its user name as password; OAuth client sn-conform, secret sn-conform.";
 
-/// The command with the help layout restored on the top level and on `run`.
+/// The command with the help layout restored on the top level and on `run`, and libtest's
+/// arguments described for this tool.
 pub fn command() -> clap::Command {
-    Cli::command()
-        .help_template(HELP_TEMPLATE)
-        .after_help(AFTER_HELP)
-        .disable_version_flag(false)
-        .mut_subcommand("run", |c| {
-            c.help_template(HELP_TEMPLATE).after_help(AFTER_HELP)
-        })
+    let version = env!("CARGO_PKG_VERSION");
+    tame_libtest(
+        Cli::command()
+            .help_template(HELP_TEMPLATE)
+            .after_help(AFTER_HELP)
+            .disable_version_flag(false),
+    )
+    .mut_subcommand("run", |c| {
+        tame_libtest(
+            c.help_template(HELP_TEMPLATE)
+                .after_help(AFTER_HELP)
+                .version(version)
+                .bin_name("sn-conform run")
+                .disable_version_flag(false),
+        )
+    })
+}
+
+/// libtest's arguments, flattened from libtest-mimic: the ones that do nothing here are
+/// hidden (still accepted, so a test runner's habits do no harm), the others are described
+/// in this tool's words.
+fn tame_libtest(command: clap::Command) -> clap::Command {
+    let hidden = [
+        "test",
+        "bench",
+        "nocapture",
+        "show_output",
+        "logfile",
+        "unstable_flags",
+    ];
+    let described: [(&str, &str); 10] = [
+        ("filter", "Run only the trials whose name contains FILTER (`accept`, `reject_reasons::unknown channel`); the reports then cover part of the suite"),
+        ("exact", "Match FILTER and --skip against whole trial names"),
+        ("skip", "Leave out the trials whose name contains FILTER (repeatable)"),
+        ("list", "List the trials the filters select, one `name: test` line each; sends nothing"),
+        ("ignored", "Run only trials ignored by declaration; none are (requirements are checked as each trial runs, so its reason shows), so this selects nothing"),
+        ("include_ignored", "Accepted for libtest's sake; every trial already runs, or says why it is ignored"),
+        ("quiet", "One character per trial instead of one line"),
+        ("test_threads", "Trials run at once (default 4, or the profile's test_threads)"),
+        ("color", "Colour of the trial lines: auto (on a terminal), always or never"),
+        ("format", "Trial lines as pretty (a line each), terse (a character each) or json (libtest's events, with -Z unstable-options; the harness's own lines then go to stderr)"),
+    ];
+    let mut command = command;
+    for id in hidden {
+        command = command.mut_arg(id, |a| a.hide(true));
+    }
+    for (id, help) in described {
+        command = command.mut_arg(id, |a| {
+            let a = a.help(help).long_help(help);
+            if matches!(id, "color" | "format") {
+                a.hide_possible_values(true)
+            } else {
+                a
+            }
+        });
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::command().debug_assert();
+    }
 }
 
 /// Writes `text` to stdout. A reader that went away (`sn-conform coverage | head`) ends the

@@ -27,6 +27,10 @@ const DEFAULT_THREADS: usize = 4;
 const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
+    // libtest's --bench would select benchmarks only (there are none) and --test is the
+    // default: both are accepted and mean nothing here.
+    args.libtest.bench = false;
+    args.libtest.test = false;
     let inputs = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
         Ok(loaded) => loaded,
         Err(errors) => {
@@ -133,6 +137,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             s.total
         ),
     );
+    if let Some(note) = report.selection.describe() {
+        say(json_events, format_args!("note: {note}"));
+    }
     let r = &report.records;
     say(
         json_events,

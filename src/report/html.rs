@@ -17,6 +17,9 @@ pub fn render(report: &RunReport) -> String {
         esc(&report.target_kind),
         s.passed, s.failed, s.error, s.ignored, s.total, report.duration_ms
     );
+    if let Some(note) = report.selection.describe() {
+        let _ = writeln!(out, "<p><b>Note:</b> {}.</p>", esc(&note));
+    }
     let r = &report.records;
     let _ = writeln!(
         out,

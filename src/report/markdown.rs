@@ -28,6 +28,9 @@ pub fn render(report: &RunReport) -> String {
         "Target: {} ({})\n",
         report.base_url, report.target_kind
     );
+    if let Some(note) = report.selection.describe() {
+        let _ = writeln!(out, "Note: {}.\n", cell(&note));
+    }
     let r = &report.records;
     let _ = writeln!(
         out,

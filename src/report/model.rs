@@ -117,6 +117,40 @@ pub struct Records {
     pub ledger: Option<String>,
 }
 
+/// Which trials a run selected (libtest's filter, `--skip`, `--exact`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Selection {
+    /// Whether a filter or `--skip` left trials out: the reports cover part of the suite.
+    pub filtered: bool,
+    pub trials_selected: usize,
+    pub trials_in_suite: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// `the reports cover 4 of 309 trials (filter `accept`)`, for a filtered run.
+    pub fn describe(&self) -> Option<String> {
+        self.filtered.then(|| {
+            let mut how = Vec::new();
+            if let Some(f) = &self.filter {
+                how.push(format!("filter `{f}`"));
+            }
+            for s in &self.skip {
+                how.push(format!("--skip `{s}`"));
+            }
+            format!(
+                "a filtered run: the reports cover {} of the suite's {} trials ({})",
+                self.trials_selected,
+                self.trials_in_suite,
+                how.join(", ")
+            )
+        })
+    }
+}
+
 /// A whole run: the target and every trial that ran, in trial-name order.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -135,6 +169,8 @@ pub struct RunReport {
     pub coverage: Option<super::Matrix>,
     /// What the run created and left on the instance.
     pub records: Records,
+    /// Which trials the run selected.
+    pub selection: Selection,
     /// What the doctor found before the trials, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doctor: Option<crate::doctor::Diagnosis>,
@@ -165,6 +201,7 @@ impl RunReport {
             trials,
             coverage: None,
             records: Records::default(),
+            selection: Selection::default(),
             doctor: None,
         }
     }

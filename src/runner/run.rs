@@ -111,6 +111,8 @@ pub struct Run {
     notices: Vec<Notice>,
     /// The signal that stopped the run, 0 for none.
     signal: Arc<std::sync::atomic::AtomicU8>,
+    /// Which trials libtest's arguments selected (all, without the printer).
+    selection: std::sync::Mutex<crate::report::Selection>,
 }
 
 impl Run {
@@ -182,6 +184,7 @@ impl Run {
             clock: Instant::now(),
             notices,
             signal: Arc::default(),
+            selection: Default::default(),
         })
     }
 
@@ -209,6 +212,7 @@ impl Run {
             clock: Instant::now(),
             notices: Vec::new(),
             signal: Arc::default(),
+            selection: Default::default(),
         })
     }
 
@@ -248,6 +252,14 @@ impl Run {
         args: &libtest_mimic::Arguments,
     ) -> Option<libtest_mimic::Conclusion> {
         let trials = self.trials();
+        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+        *self.selection.lock().unwrap_or_else(|p| p.into_inner()) = crate::report::Selection {
+            filtered: selected < trials.len(),
+            trials_selected: selected,
+            trials_in_suite: trials.len(),
+            filter: args.filter.clone(),
+            skip: args.skip.clone(),
+        };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             libtest_mimic::run(args, trials)
         }))
@@ -256,6 +268,12 @@ impl Run {
 
     /// Runs every trial on `threads` threads without printing.
     pub fn run_quietly(&self, threads: usize) {
+        let total = self.trials().len();
+        *self.selection.lock().unwrap_or_else(|p| p.into_inner()) = crate::report::Selection {
+            trials_selected: total,
+            trials_in_suite: total,
+            ..Default::default()
+        };
         trials::run_all(&self.ctx, &self.suite, threads);
     }
 
@@ -325,8 +343,11 @@ impl Run {
             results,
         )
         .with_coverage(coverage);
+        let selection =
+            std::mem::take(&mut *self.selection.lock().unwrap_or_else(|p| p.into_inner()));
         let report = RunReport {
             records,
+            selection,
             doctor: self.ctx.diagnosis.get().cloned(),
             ..report
         };
