@@ -129,14 +129,6 @@ fn tame_libtest(command: clap::Command) -> clap::Command {
     command
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_command_line_is_well_formed() {
-        super::command().debug_assert();
-    }
-}
-
 /// Writes `text` to stdout. A reader that went away (`sn-conform coverage | head`) ends the
 /// output quietly instead of panicking as `print!` does.
 pub(crate) fn emit(text: &str) {
@@ -160,4 +152,12 @@ fn quiet_broken_pipe_panics() {
             default(info);
         }
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::command().debug_assert();
+    }
 }
