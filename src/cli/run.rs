@@ -125,15 +125,49 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = run.finish();
     let written =
         report::write_all_redacted(&report, &args.report_dir, |text| secrets.redact(text))?;
+    let groups = report.failure_groups();
+    if !groups.is_empty() {
+        let trials: usize = groups.iter().map(|g| g.variants.len()).sum();
+        let mut text = format!(
+            "\nfailures ({} scenario(s), {trials} trial(s)):\n",
+            groups.len()
+        );
+        for g in &groups {
+            let variants = g.variants_text();
+            let _ = std::fmt::Write::write_fmt(
+                &mut text,
+                format_args!(
+                    "  {} {}{}\n      {}\n",
+                    match g.outcome {
+                        report::Outcome::Failed => "FAILED".red(),
+                        _ => "ERROR".yellow(),
+                    },
+                    g.scenario,
+                    if variants.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({variants})")
+                    },
+                    g.first_message
+                ),
+            );
+        }
+        say(json_events, format_args!("{text}"));
+    }
     let s = &report.summary;
     say(
         json_events,
         format_args!(
-            "sn-conform: {} passed, {} failed, {} errors, {} ignored of {} trials",
+            "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {} warned of {} trials",
+            match report.verdict() {
+                "PASSED" => "PASSED".green(),
+                other => other.red(),
+            },
             s.passed.to_string().green(),
             s.failed.to_string().red(),
             s.error.to_string().yellow(),
             s.ignored,
+            s.warned,
             s.total
         ),
     );

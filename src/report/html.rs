@@ -1,5 +1,6 @@
-//! `report.html`: a plain, self-contained page of the same results: the counts, then a table
-//! per API, each failed trial with its messages and exchanges in a collapsed section.
+//! `report.html`: a plain, self-contained page of the same results: the verdict banner, the
+//! failures grouped by scenario, then a table per API, each failed trial with its messages and
+//! exchanges in a collapsed section.
 
 use std::fmt::Write;
 
@@ -8,15 +9,40 @@ use super::{Outcome, RunReport};
 pub fn render(report: &RunReport) -> String {
     let s = &report.summary;
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sn-conform report</title>\n<style>\nbody{font-family:sans-serif;margin:2em;max-width:80em}\ntable{border-collapse:collapse;width:100%;margin-bottom:2em}\ntd,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}\n.passed{color:#176317}.failed{color:#b00020;font-weight:bold}.error{color:#8a4b00;font-weight:bold}.ignored{color:#666}\npre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}\n</style></head><body>\n");
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>sn-conform report</title>\n<style>\nbody{font-family:sans-serif;margin:2em;max-width:80em}\ntable{border-collapse:collapse;width:100%;margin-bottom:2em}\ntd,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}\n.passed{color:#176317}.failed{color:#b00020;font-weight:bold}.error{color:#8a4b00;font-weight:bold}.ignored{color:#666}\npre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;margin:0}\n.verdict{font-size:1.4em;font-weight:bold;padding:.6em 1em;border-radius:.3em;color:#fff}\n.verdict.passed{background:#176317}.verdict.failed{background:#b00020}\n</style></head><body>\n");
     let _ = writeln!(out, "<h1>sn-conform report</h1>");
+    let verdict = report.verdict();
     let _ = writeln!(
         out,
-        "<p>Target: <code>{}</code> ({}). {} passed, {} failed, {} errors, {} ignored, {} trials in {:.0} ms.</p>",
+        "<div class=\"verdict {}\">{verdict}: {} passed, {} failed, {} errors, {} ignored, {} warned of {} trials</div>",
+        verdict.to_ascii_lowercase(),
+        s.passed, s.failed, s.error, s.ignored, s.warned, s.total
+    );
+    let _ = writeln!(
+        out,
+        "<p>{}, run of {}, against <code>{}</code> ({}), in {:.0} ms.</p>",
+        esc(&report.tool),
+        esc(&report.date),
         esc(&report.base_url),
         esc(&report.target_kind),
-        s.passed, s.failed, s.error, s.ignored, s.total, report.duration_ms
+        report.duration_ms
     );
+    let groups = report.failure_groups();
+    if !groups.is_empty() {
+        out.push_str("<h2>Failures</h2>\n<table><tr><th>scenario</th><th>outcome</th><th>variants</th><th>first message</th></tr>\n");
+        for g in &groups {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td><pre>{}</pre></td></tr>",
+                esc(&g.scenario),
+                g.outcome.as_str(),
+                g.outcome.as_str(),
+                esc(&g.variants_text()),
+                esc(&g.first_message)
+            );
+        }
+        out.push_str("</table>\n");
+    }
     if let Some(note) = report.selection.describe() {
         let _ = writeln!(out, "<p><b>Note:</b> {}.</p>", esc(&note));
     }

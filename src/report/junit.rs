@@ -13,14 +13,28 @@
 
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Outcome, RunReport};
 
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
     let mut junit = Report::new("sn-conform");
+    let started = i64::try_from(report.started_at)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.fixed_offset());
+    if let Some(started) = started {
+        junit.set_timestamp(started);
+    }
+    junit.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
     for (api, trials) in report.by_api() {
         let mut suite = TestSuite::new(api);
+        if let Some(started) = started {
+            suite.set_timestamp(started);
+        }
+        suite.add_property(Property::new("tool", report.tool.as_str()));
+        suite.add_property(Property::new("date", report.date.as_str()));
+        suite.add_property(Property::new("target", report.base_url.as_str()));
         for trial in trials {
             let status = match trial.outcome {
                 Outcome::Passed => TestCaseStatus::success(),

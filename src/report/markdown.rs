@@ -1,9 +1,14 @@
-//! `summary.md`: the counts, then one table per API with each trial's outcome and its first
-//! failure or reason.
+//! `summary.md`: the verdict and the counts, the failures grouped by scenario, then one table
+//! per API with each trial's outcome and its first failure or reason.
 //!
 //! ```markdown
-//! # sn-conform: 118 passed, 0 failed, 0 errors, 4 ignored (122 trials)
-//! Target: http://127.0.0.1:40155 (embedded mock)
+//! # sn-conform: FAILED: 305 passed, 4 failed, 0 errors, 0 ignored, 0 warned (309 trials)
+//! sn-conform 0.1.0, run of 2026-11-24T06:59:08Z, against http://127.0.0.1:40155 (embedded mock)
+//!
+//! ## Failures
+//! | scenario | outcome | variants | first message |
+//! |---|---|---|---|
+//! | awa_inbox_actions/accept::accepts a pending work item | failed | all 4 variants | specs/…:41: step … |
 //!
 //! ## awa_inbox_actions
 //! | trial | outcome | detail |
@@ -20,14 +25,37 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# sn-conform: {} passed, {} failed, {} errors, {} ignored ({} trials)\n",
-        s.passed, s.failed, s.error, s.ignored, s.total
+        "# sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {} warned ({} trials)\n",
+        report.verdict(),
+        s.passed,
+        s.failed,
+        s.error,
+        s.ignored,
+        s.warned,
+        s.total
     );
     let _ = writeln!(
         out,
-        "Target: {} ({})\n",
-        report.base_url, report.target_kind
+        "{}, run of {}, against {} ({})\n",
+        report.tool, report.date, report.base_url, report.target_kind
     );
+    let groups = report.failure_groups();
+    if !groups.is_empty() {
+        let _ = writeln!(out, "## Failures\n");
+        let _ = writeln!(out, "| scenario | outcome | variants | first message |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for g in &groups {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cell(&g.scenario),
+                g.outcome.as_str(),
+                cell(&g.variants_text()),
+                cell(&g.first_message)
+            );
+        }
+        out.push('\n');
+    }
     if let Some(note) = report.selection.describe() {
         let _ = writeln!(out, "Note: {}.\n", cell(&note));
     }

@@ -11,7 +11,10 @@ mod model;
 use std::path::{Path, PathBuf};
 
 pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
-pub use model::{ExchangeRecord, Outcome, Records, RunReport, Selection, Summary, TrialResult};
+pub use model::{
+    iso8601, ExchangeRecord, FailureGroup, Outcome, Records, RunReport, Selection, Summary,
+    TrialResult,
+};
 
 /// The files a run writes into its report directory.
 pub const FILES: [&str; 4] = ["report.json", "junit.xml", "summary.md", "report.html"];

@@ -83,6 +83,8 @@ pub struct Summary {
     pub total: usize,
     /// The target's base URL, repeated here so the summary stands on its own.
     pub base_url: String,
+    /// Trials with `should` warnings, whatever their outcome.
+    pub warned: usize,
 }
 
 impl Summary {
@@ -90,6 +92,9 @@ impl Summary {
         let mut s = Summary::default();
         for t in trials {
             s.total += 1;
+            if !t.warnings.is_empty() {
+                s.warned += 1;
+            }
             match t.outcome {
                 Outcome::Passed => s.passed += 1,
                 Outcome::Failed => s.failed += 1,
@@ -115,6 +120,43 @@ pub struct Records {
     /// The ledger file that lists them, when the run kept one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<String>,
+}
+
+/// `2026-11-24T06:59:08Z` for seconds since the Unix epoch.
+pub fn iso8601(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// The failed and broken trials of one scenario, variants folded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureGroup {
+    /// `api/operation::scenario`.
+    pub scenario: String,
+    /// `failed` when any variant failed, else `error`.
+    pub outcome: Outcome,
+    /// The variants that did not pass (empty label for a scenario without variants).
+    pub variants: Vec<String>,
+    /// How many variants the scenario has in this run.
+    pub of: usize,
+    /// The first message of the first of them.
+    pub first_message: String,
+}
+
+impl FailureGroup {
+    /// `4 variants` / `default json` / ``, for one line.
+    pub fn variants_text(&self) -> String {
+        match self.variants.as_slice() {
+            [] => String::new(),
+            [one] if one.is_empty() => String::new(),
+            [one] => one.clone(),
+            many if many.len() == self.of => format!("all {} variants", many.len()),
+            many => format!("{} variants: {}", many.len(), many.join(", ")),
+        }
+    }
 }
 
 /// Which trials a run selected (libtest's filter, `--skip`, `--exact`).
@@ -160,6 +202,8 @@ pub struct RunReport {
     pub target_kind: String,
     /// Seconds since the Unix epoch when the run started.
     pub started_at: u64,
+    /// The same instant in ISO 8601, UTC.
+    pub date: String,
     pub duration_ms: f64,
     pub strict: bool,
     pub summary: Summary,
@@ -195,6 +239,7 @@ impl RunReport {
             base_url,
             target_kind: target_kind.to_string(),
             started_at,
+            date: iso8601(started_at),
             duration_ms,
             strict,
             summary,
@@ -228,6 +273,48 @@ impl RunReport {
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out
+    }
+
+    /// `PASSED` when no trial failed or broke, else `FAILED`.
+    pub fn verdict(&self) -> &'static str {
+        if self.summary.failed + self.summary.error > 0 {
+            "FAILED"
+        } else {
+            "PASSED"
+        }
+    }
+
+    /// The failed and broken trials, one group per scenario in trial order.
+    pub fn failure_groups(&self) -> Vec<FailureGroup> {
+        let mut groups: Vec<FailureGroup> = Vec::new();
+        for t in &self.trials {
+            let scenario = format!("{}/{}::{}", t.api, t.operation, t.scenario);
+            if matches!(t.outcome, Outcome::Failed | Outcome::Error) {
+                match groups.iter_mut().find(|g| g.scenario == scenario) {
+                    Some(g) => {
+                        g.variants.push(t.variant.clone());
+                        if t.outcome == Outcome::Failed {
+                            g.outcome = Outcome::Failed;
+                        }
+                    }
+                    None => groups.push(FailureGroup {
+                        scenario,
+                        outcome: t.outcome,
+                        variants: vec![t.variant.clone()],
+                        of: 0,
+                        first_message: t.failures.first().cloned().unwrap_or_default(),
+                    }),
+                }
+            }
+        }
+        for g in &mut groups {
+            g.of = self
+                .trials
+                .iter()
+                .filter(|t| format!("{}/{}::{}", t.api, t.operation, t.scenario) == g.scenario)
+                .count();
+        }
+        groups
     }
 
     /// Trials grouped by API, in order.
