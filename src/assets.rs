@@ -9,6 +9,31 @@ use include_dir::{include_dir, Dir};
 static EMBEDDED_SPECS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
 static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 
+/// What marks a file read from the copies built into the binary.
+pub const BUILT_IN: &str = " (built-in)";
+
+/// `path:line` for messages, an editor's way: the path and line first, then ` (built-in)`
+/// when the file is one of the built-in copies (its `display` carries the mark). Line 0 means
+/// the whole file.
+///
+/// ```
+/// use sn_conform::assets::location;
+/// assert_eq!(location("specs/a.yaml (built-in)", 7), "specs/a.yaml:7 (built-in)");
+/// assert_eq!(location("specs/a.yaml", 7), "specs/a.yaml:7");
+/// assert_eq!(location("specs/a.yaml", 0), "specs/a.yaml");
+/// ```
+pub fn location(display: &str, line: usize) -> String {
+    let (path, mark) = match display.strip_suffix(BUILT_IN) {
+        Some(path) => (path, BUILT_IN),
+        None => (display, ""),
+    };
+    if line == 0 {
+        format!("{path}{mark}")
+    } else {
+        format!("{path}:{line}{mark}")
+    }
+}
+
 /// One text file of a spec or schema directory.
 #[derive(Debug, Clone)]
 pub struct AssetFile {
@@ -144,7 +169,7 @@ fn collect_embedded(dir: &Dir<'static>, name: &str, extensions: &[&str], out: &m
         if let Some(text) = file.contents_utf8() {
             let relative = file.path().to_string_lossy().replace('\\', "/");
             out.push(AssetFile {
-                display: format!("{name}/{relative} (built-in)"),
+                display: format!("{name}/{relative}{BUILT_IN}"),
                 relative,
                 text: text.to_string(),
             });

@@ -19,6 +19,7 @@
 //!   pins, skips and settings.
 //! - [`openapi`]: checks of `schemas/openapi.yaml` against the catalogue and the schemas.
 //! - [`mock`]: the mock instance (axum), its in-memory tables and its fault switch.
+//! - [`suggest`]: "did you mean" for misspelt names.
 //! - [`sys_id`]: fresh sys_ids.
 //! - [`xml`]: the platform's XML form of JSON bodies, both ways.
 
@@ -35,5 +36,6 @@ pub mod report;
 pub mod runner;
 pub mod schema_set;
 pub mod spec;
+pub mod suggest;
 pub mod sys_id;
 pub mod xml;

@@ -16,6 +16,8 @@ const BASE: &str = "https://sn-conform.invalid/schemas/";
 /// A compiled validator per schema file.
 pub struct SchemaSet {
     validators: BTreeMap<String, Validator>,
+    /// Every property name each schema file names anywhere: the vocabulary of "did you mean".
+    properties: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A schema file that does not parse or compile.
@@ -35,7 +37,7 @@ impl SchemaSet {
             match serde_json::from_str::<Value>(&file.text) {
                 Ok(doc) => documents.push((file, doc)),
                 Err(e) => errors.push(SchemaError {
-                    file: format!("{}:{}", file.display, e.line()),
+                    file: crate::assets::location(&file.display, e.line()),
                     message: format!("not valid JSON: {e}"),
                 }),
             }
@@ -56,7 +58,11 @@ impl SchemaSet {
                 }]
             })?;
         let mut validators = BTreeMap::new();
+        let mut properties = BTreeMap::new();
         for (file, doc) in &documents {
+            let mut names = BTreeSet::new();
+            property_names(doc, &mut names);
+            properties.insert(file.relative.clone(), names);
             let built = jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_base_uri(format!("{BASE}{}", file.relative))
@@ -73,10 +79,18 @@ impl SchemaSet {
             }
         }
         if errors.is_empty() {
-            Ok(Self { validators })
+            Ok(Self {
+                validators,
+                properties,
+            })
         } else {
             Err(errors)
         }
+    }
+
+    /// Every property name schema `name` knows, at any depth.
+    pub fn property_names(&self, name: &str) -> BTreeSet<String> {
+        self.properties.get(name).cloned().unwrap_or_default()
     }
 
     /// The schema file names a step may refer to.
@@ -105,5 +119,23 @@ impl SchemaSet {
             .into_iter()
             .map(|(pointer, message)| format!("${}: {message}", pointer.replace('/', ".")))
             .collect()
+    }
+}
+
+/// The keys of every `properties` object in a schema document.
+fn property_names(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "properties" {
+                    if let Value::Object(props) = child {
+                        out.extend(props.keys().cloned());
+                    }
+                }
+                property_names(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| property_names(v, out)),
+        _ => {}
     }
 }

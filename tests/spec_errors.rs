@@ -91,7 +91,7 @@ fn unknown_key() {
         "          status: 200\n",
         "          status: 200\n          statsu: 201\n",
         20,
-        "'statsu' was unexpected",
+        "unknown key `statsu` (did you mean `status`?)",
     );
 }
 
@@ -225,4 +225,66 @@ fn a_spec_of_an_operation_the_catalogue_lacks_is_refused() {
         2,
         "awa_inbox_actions/acept is not an operation of the catalogue",
     );
+}
+
+/// Lints `text` with `from` replaced by `to`: exactly one mistake, its message `expected`.
+fn assert_one_message(from: &str, to: &str, expected: &str) {
+    assert!(GOOD.contains(from), "the test's base spec lacks {from:?}");
+    let dir = workspace(&GOOD.replacen(from, to, 1));
+    let (code, text) = lint(dir.path());
+    assert_eq!(code, 2, "{text}");
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one mistake, one message:\n{text}");
+    assert!(
+        errors[0].contains(expected),
+        "expected {expected:?} in:\n{text}"
+    );
+    assert!(!errors[0].contains("{\""), "no dump of the node:\n{text}");
+}
+
+#[test]
+fn one_mistake_one_message_with_did_you_mean() {
+    assert_one_message(
+        "        expect:\n",
+        "        expcet:\n",
+        "unknown key `expcet` (did you mean `expect`?)",
+    );
+    assert_one_message(
+        "status: 200\n",
+        "status: 200\n          headers: {x-a: {$mtach: any}}\n",
+        "unknown matcher `$mtach` (did you mean `$match`?); expected `$match` or `$regex`",
+    );
+    assert_one_message(
+        "status: 200\n",
+        "status: 200\n          body: {result: {$match: sysid}}\n",
+        "unknown `$match` kind \"sysid\" (did you mean `sys_id`?); expected one of any, absent",
+    );
+    assert_one_message(
+        "covers: [accepted]",
+        "covers: [acepted]",
+        "the catalogue has no case `acepted` for awa_inbox_actions/accept (did you mean `accepted`?); known: accepted,",
+    );
+    assert_one_message(
+        "{{agent.sys_id}}",
+        "{{agnet.sys_id}}",
+        "undefined variable `{{agnet.sys_id}}` (did you mean `agent.sys_id`?); defined here: agent.FIELD, api, base_url, run_id, unknown_id, user_name",
+    );
+}
+
+#[test]
+fn a_built_in_spec_is_named_path_line_first_then_built_in() {
+    // Run where there is no specs/ directory: the built-in copies are used.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sn-conform"))
+        .args(["run", "--mock-fault", "accept-wrong-status", "--no-doctor"])
+        .args([
+            "--exact",
+            "awa_inbox_actions/accept::accepts a pending work item[v1 json]",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let re = regex::Regex::new(r#"specs/awa_inbox_actions/accept\.yaml:\d+ \(built-in\): step "accept the work item": status: expected 200, got 201"#).unwrap();
+    assert!(re.is_match(&text), "{text}");
 }

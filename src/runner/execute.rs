@@ -186,7 +186,11 @@ impl RunContext {
         step: &Step,
         state: &mut TrialState,
     ) -> Result<(), Stop> {
-        let at = format!("{}:{}: step \"{}\"", scenario.file, step.line, step.name);
+        let at = format!(
+            "{}: step \"{}\"",
+            crate::assets::location(&scenario.file, step.line),
+            step.name
+        );
         let findings = match &step.action {
             Action::Request {
                 request,

@@ -17,7 +17,8 @@ impl RunContext {
         fixture: &Fixture,
         state: &mut TrialState,
     ) -> Result<(), String> {
-        let at = |line: usize| format!("{}:{line}: fixture", scenario.file);
+        let at =
+            |line: usize| format!("{}: fixture", crate::assets::location(&scenario.file, line));
         match fixture {
             Fixture::Create {
                 id, table, line, ..

@@ -27,7 +27,12 @@ pub struct SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        write!(
+            f,
+            "{}: {}",
+            crate::assets::location(&self.file, self.line),
+            self.message
+        )
     }
 }
 
@@ -281,8 +286,9 @@ impl Checker<'_> {
                 self.error(
                     &format!("{path}.covers[{i}]"),
                     format!(
-                        "the catalogue has no case `{id}` for {}; known: {}",
+                        "the catalogue has no case `{id}` for {}{}; known: {}",
                         operation.id(),
+                        crate::suggest::hint(id, known.iter().copied()),
                         known.join(", ")
                     ),
                 );

@@ -136,9 +136,19 @@ impl Matcher {
         match key {
             "$match" => {
                 let name = arg.as_str().unwrap_or_default();
-                Kind::parse(name).map(|k| Some(Matcher::Kind(k))).ok_or_else(|| {
-                    format!("unknown `$match` kind {arg}; expected one of any, absent, string, number, boolean, object, array, null, sys_id")
-                })
+                Kind::parse(name)
+                    .map(|k| Some(Matcher::Kind(k)))
+                    .ok_or_else(|| {
+                        let kinds = [
+                            "any", "absent", "string", "number", "boolean", "object", "array",
+                            "null", "sys_id",
+                        ];
+                        format!(
+                            "unknown `$match` kind {arg}{}; expected one of {}",
+                            crate::suggest::hint(name, kinds),
+                            kinds.join(", ")
+                        )
+                    })
             }
             "$regex" => {
                 let pattern = arg
@@ -149,7 +159,8 @@ impl Matcher {
                     .map_err(|e| format!("invalid `$regex` pattern: {e}"))
             }
             other => Err(format!(
-                "unknown matcher `{other}`; expected `$match` or `$regex`"
+                "unknown matcher `{other}`{}; expected `$match` or `$regex`",
+                crate::suggest::hint(other, ["$match", "$regex"])
             )),
         }
     }

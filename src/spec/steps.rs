@@ -279,7 +279,27 @@ impl Checker<'_> {
                     .split_once('.')
                     .is_some_and(|(fixture, _)| defined.contains(&format!("{fixture}.*")));
             if !known {
-                self.error(path, format!("undefined variable `{{{{{name}}}}}`"));
+                // Fixture fields are offered as `id.field` for the names used with them.
+                let offered: Vec<String> = defined
+                    .iter()
+                    .map(|d| match d.strip_suffix(".*") {
+                        Some(id) => match name.split_once('.') {
+                            Some((_, field)) => format!("{id}.{field}"),
+                            None => format!("{id}.sys_id"),
+                        },
+                        None => d.clone(),
+                    })
+                    .collect();
+                let listed: Vec<String> =
+                    defined.iter().map(|d| d.replace(".*", ".FIELD")).collect();
+                self.error(
+                    path,
+                    format!(
+                        "undefined variable `{{{{{name}}}}}`{}; defined here: {}",
+                        crate::suggest::hint(&name, offered.iter().map(String::as_str)),
+                        listed.join(", ")
+                    ),
+                );
             }
         }
     }

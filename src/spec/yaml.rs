@@ -38,22 +38,57 @@ pub fn parse<T: DeserializeOwned>(
     if let Some((schemas, name)) = schema {
         let json = serde_json::to_value(&value)
             .map_err(|e| vec![error(1, format!("not representable as JSON: {e}"))])?;
-        let violations = schemas.violations(name, &json);
+        let mut violations = schemas.violations(name, &json);
+        // One mistake, one message: a `oneOf` that failed because of a precise mistake
+        // (an unknown key, a wrong type) repeats it as a dump of the whole node; drop those
+        // whenever a precise message is there.
+        let is_dump = |m: &str| {
+            m.starts_with('{') || m.starts_with('[') || m.contains("is not valid under any of")
+        };
+        if violations.iter().any(|(_, m)| !is_dump(m)) {
+            violations.retain(|(_, m)| !is_dump(m));
+        }
+        let vocabulary = schemas.property_names(name);
         if !violations.is_empty() {
             return Err(violations
                 .into_iter()
                 .map(|(pointer, message)| {
+                    // An unknown key: say which, and the known key it is closest to.
+                    let message = match unexpected_key(&message) {
+                        Some(key) => format!(
+                            "unknown key `{key}`{}",
+                            crate::suggest::hint(key, vocabulary.iter().map(String::as_str))
+                        ),
+                        // A dump is all the schema says; a malformed matcher can say more.
+                        None if is_dump(&message) => json
+                            .pointer(&pointer)
+                            .and_then(|node| super::matcher::validate(node, "$").err())
+                            .map_or_else(
+                                || {
+                                    let node = json.pointer(&pointer).map(super::matcher::short);
+                                    format!(
+                                        "{} is not valid here",
+                                        node.unwrap_or_else(|| "this value".into())
+                                    )
+                                },
+                                |e| e.trim_start_matches("$: ").to_string(),
+                            ),
+                        None => message,
+                    };
                     let path = pointer_to_path(&pointer);
                     let shown = if path.is_empty() {
                         String::new()
                     } else {
                         format!("{path}: ")
                     };
-                    // An unexpected key is best shown on its own line.
-                    let line = unexpected_key(&message).map_or_else(
-                        || lines.line(&path),
-                        |key| lines.line(&join_path(&path, key)),
-                    );
+                    // An unknown key is best shown on its own line.
+                    let line = message
+                        .strip_prefix("unknown key `")
+                        .and_then(|rest| rest.split('`').next())
+                        .map_or_else(
+                            || lines.line(&path),
+                            |key| lines.line(&join_path(&path, key)),
+                        );
                     error(line, format!("{shown}{message} ({name})"))
                 })
                 .collect());
