@@ -1,5 +1,7 @@
 //! The README's full scenario example stays valid: it is linted like any spec file.
 
+mod common;
+
 use std::path::Path;
 
 use sn_conform::assets::read_dir_tree;
@@ -28,4 +30,41 @@ fn the_readme_example_passes_lint() {
         .unwrap_or_else(|e| panic!("{e:#?}"));
     let suite = load_suite(&specs, &schemas, &catalogue).unwrap_or_else(|e| panic!("{e:#?}"));
     assert_eq!(suite.scenarios.len(), 2);
+}
+
+/// The README's example failure lines are what the tool prints today: each, with `…` standing
+/// for any text, matches a message of a run against the mock with the faults they show.
+#[test]
+fn the_readme_example_failure_lines_match_what_the_tool_prints() {
+    use sn_conform::mock::Fault;
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("what came back:\n\n```\n")
+        .expect("the README shows example failure lines");
+    let block = &readme[start..];
+    let block = &block[block.find("```\n").unwrap() + 4..];
+    let block = &block[..block.find("```").unwrap()];
+    let examples: Vec<&str> = block.lines().filter(|l| !l.is_empty()).collect();
+    assert!(examples.len() >= 2);
+
+    let results = common::run_with(&[Fault::AcceptWrongStatus, Fault::DropKeepsActive], |_| {});
+    let messages: Vec<&String> = results.iter().flat_map(|r| &r.failures).collect();
+    for example in examples {
+        let pattern = example
+            .split('…')
+            .map(regex::escape)
+            .collect::<Vec<_>>()
+            .join(".*");
+        let re = regex::Regex::new(&format!("^{pattern}$")).unwrap();
+        assert!(
+            messages.iter().any(|m| re.is_match(m)),
+            "the README's line is not what the tool prints:\n{example}\nmessages:\n{}",
+            messages
+                .iter()
+                .take(6)
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }
