@@ -127,6 +127,10 @@ fn a_failing_run_shows_its_failures_first_everywhere_with_date_and_version() {
     let failures = html.find("<h2>Failures</h2>").expect("a failures list");
     assert!(banner < failures && failures < html.find("<h2>awa_inbox_actions</h2>").unwrap());
     assert!(html.contains(&version) && iso.is_match(&html));
+    // The coverage matrix, as summary.md has it: the broken case shows failed.
+    assert!(html.contains("<h2>Coverage of the documented cases</h2>"));
+    assert!(html.contains("<td>awa_inbox_actions/accept</td><td>200</td><td>accepted</td>"));
+    assert!(html.contains("<td class=\"failed\">failed</td></tr>"));
     let json: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
     assert!(iso.is_match(json["date"].as_str().unwrap()));
     assert!(json["started_at"].as_u64().unwrap() > 1_700_000_000);

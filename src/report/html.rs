@@ -133,6 +133,37 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push_str("</table>\n");
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(
+            out,
+            "<h2>Coverage of the documented cases</h2>\n<p>{} of {} documented cases covered.</p>",
+            coverage.cases_covered, coverage.cases_total
+        );
+        out.push_str("<table><tr><th>operation</th><th>status</th><th>case</th><th>scenarios</th><th>outcome</th></tr>\n");
+        for op in &coverage.operations {
+            for case in &op.cases {
+                let verdict = case.run.as_ref().map_or("not run", |r| r.verdict.as_str());
+                let class = match verdict {
+                    "passed" | "failed" | "error" | "ignored" => verdict,
+                    _ => "ignored",
+                };
+                let scenarios = if case.scenarios.is_empty() {
+                    "<b>not covered</b>".to_string()
+                } else {
+                    esc(&case.scenarios.join("; "))
+                };
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{scenarios}</td><td class=\"{class}\">{}</td></tr>",
+                    esc(&op.operation),
+                    case.status,
+                    esc(&case.id),
+                    esc(verdict)
+                );
+            }
+        }
+        out.push_str("</table>\n");
+    }
     out.push_str("</body></html>\n");
     out
 }
