@@ -68,3 +68,42 @@ fn the_readme_example_failure_lines_match_what_the_tool_prints() {
         );
     }
 }
+
+/// No file of the repository points outside it: the documents are cited by title, the design
+/// notes a reader needs live in README.md and specs/NOTES.md.
+#[test]
+fn no_file_points_outside_the_repository() {
+    let mut files = vec![std::path::PathBuf::from("README.md")];
+    for dir in ["specs", "schemas", "src", "targets", "tests", "benches"] {
+        let mut pending = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = pending.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    // Spelled in pieces, so that this file does not trip itself.
+    let outside = [
+        format!("{}/{}", "..", "shared"),
+        format!("{}{}", "seeds", "/"),
+        format!("{}.{}", "DESIGN", "md"),
+        format!("{}.{}", "STYLE", "md"),
+    ];
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for needle in &outside {
+            assert!(
+                !text.contains(needle.as_str()),
+                "{} points outside the repository ({needle})",
+                file.display()
+            );
+        }
+    }
+}
