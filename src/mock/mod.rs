@@ -12,6 +12,7 @@ mod fault;
 mod instance;
 mod interaction;
 mod oauth;
+pub mod query;
 mod router;
 mod schema;
 mod server;

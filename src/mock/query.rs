@@ -1,0 +1,363 @@
+//! The Table API's encoded query language (`sysparm_query`), parsed once into a typed query
+//! and evaluated on the mock's records.
+//!
+//! `^` joins conditions (and), `^OR` joins a condition to the one before it (or), `^NQ` starts
+//! a new query whose matches are added (or of the whole groups). Operators: `=`, `!=`, `<`,
+//! `<=`, `>`, `>=`, `IN`, `NOT IN`, `STARTSWITH`, `ENDSWITH`, `LIKE`, `NOT LIKE`, `ISEMPTY`,
+//! `ISNOTEMPTY`, `BETWEEN` (`a@b`); `ORDERBY<field>` and `ORDERBYDESC<field>` order the result;
+//! `EQ` (which the platform's own list views append) means nothing. A field may be dot-walked
+//! through references: `assigned_to.user_name=admin`.
+//!
+//! ```
+//! use sn_conform::mock::query;
+//! let q = query::parse("active=true^stateINnew,queued^ORnumberSTARTSWITHIMS^ORDERBYDESCnumber").unwrap();
+//! assert_eq!(q.order, vec![("number".to_string(), true)]);
+//! let record = |field: &str| match field {
+//!     "active" => "true".to_string(),
+//!     "state" => "closed_complete".to_string(),
+//!     "number" => "IMS0000001".to_string(),
+//!     _ => String::new(),
+//! };
+//! assert!(q.matches(&record));
+//! assert!(query::parse("active=true^stateFOO1").is_err());
+//! ```
+
+use std::cmp::Ordering;
+
+/// One comparison of a field with a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Eq(String),
+    Ne(String),
+    Lt(String),
+    Le(String),
+    Gt(String),
+    Ge(String),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    StartsWith(String),
+    EndsWith(String),
+    Like(String),
+    NotLike(String),
+    IsEmpty,
+    IsNotEmpty,
+    Between(String, String),
+}
+
+/// `field` (possibly dot-walked) and what it must satisfy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub op: Op,
+}
+
+/// A parsed query: groups joined by `^NQ`, each a list of terms that must all hold, each term
+/// a list of conditions of which one must hold; then the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub groups: Vec<Vec<Vec<Condition>>>,
+    /// (field, descending), in the order given.
+    pub order: Vec<(String, bool)>,
+}
+
+/// A term the parser does not understand, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{term}`: {reason}")]
+pub struct QueryError {
+    pub term: String,
+    pub reason: String,
+}
+
+/// Operators, longest first so that `<=` is not read as `<`, nor `NOT IN` as something else.
+const OPERATORS: &[&str] = &[
+    "ISNOTEMPTY",
+    "STARTSWITH",
+    "NOT LIKE",
+    "ENDSWITH",
+    "ISEMPTY",
+    "BETWEEN",
+    "NOT IN",
+    "LIKE",
+    "IN",
+    "!=",
+    "<=",
+    ">=",
+    "=",
+    "<",
+    ">",
+];
+
+/// Parses an encoded query; the empty query matches every record.
+pub fn parse(text: &str) -> Result<Query, QueryError> {
+    let mut query = Query::default();
+    for group_text in text.split("^NQ") {
+        let mut group: Vec<Vec<Condition>> = Vec::new();
+        for token in group_text.split('^') {
+            if token.is_empty() || token == "EQ" {
+                continue;
+            }
+            if let Some(field) = token.strip_prefix("ORDERBYDESC") {
+                query.order.push((field_name(token, field)?, true));
+            } else if let Some(field) = token.strip_prefix("ORDERBY") {
+                query.order.push((field_name(token, field)?, false));
+            } else if let Some(rest) = token.strip_prefix("OR") {
+                let condition = condition(token, rest)?;
+                match group.last_mut() {
+                    Some(term) => term.push(condition),
+                    None => {
+                        return Err(QueryError {
+                            term: token.into(),
+                            reason: "`^OR` needs a condition before it".into(),
+                        })
+                    }
+                }
+            } else {
+                group.push(vec![condition(token, token)?]);
+            }
+        }
+        if !group.is_empty() {
+            query.groups.push(group);
+        }
+    }
+    Ok(query)
+}
+
+fn field_name(term: &str, field: &str) -> Result<String, QueryError> {
+    if is_field(field) {
+        Ok(field.to_string())
+    } else {
+        Err(QueryError {
+            term: term.into(),
+            reason: "expected a field name".into(),
+        })
+    }
+}
+
+fn is_field(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+        && !text.starts_with('.')
+        && !text.ends_with('.')
+}
+
+/// `field` then an operator then its value, from `text` (the whole token is `term`).
+fn condition(term: &str, text: &str) -> Result<Condition, QueryError> {
+    let end = text
+        .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'))
+        .unwrap_or(text.len());
+    let (field, rest) = text.split_at(end);
+    let error = |reason: &str| QueryError {
+        term: term.into(),
+        reason: reason.into(),
+    };
+    if !is_field(field) {
+        return Err(error("expected a field name first"));
+    }
+    let Some(operator) = OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
+        return Err(error(
+            "unknown operator (known: =, !=, <, <=, >, >=, IN, NOT IN, STARTSWITH, ENDSWITH, LIKE, NOT LIKE, ISEMPTY, ISNOTEMPTY, BETWEEN)",
+        ));
+    };
+    let value = rest[operator.len()..].to_string();
+    let list = |v: &str| v.split(',').map(str::to_string).collect::<Vec<_>>();
+    let op = match *operator {
+        "=" => Op::Eq(value),
+        "!=" => Op::Ne(value),
+        "<" => Op::Lt(value),
+        "<=" => Op::Le(value),
+        ">" => Op::Gt(value),
+        ">=" => Op::Ge(value),
+        "IN" => Op::In(list(&value)),
+        "NOT IN" => Op::NotIn(list(&value)),
+        "STARTSWITH" => Op::StartsWith(value),
+        "ENDSWITH" => Op::EndsWith(value),
+        "LIKE" => Op::Like(value),
+        "NOT LIKE" => Op::NotLike(value),
+        "ISEMPTY" | "ISNOTEMPTY" if !value.is_empty() => {
+            return Err(error("takes no value"));
+        }
+        "ISEMPTY" => Op::IsEmpty,
+        "ISNOTEMPTY" => Op::IsNotEmpty,
+        "BETWEEN" => match value.split_once('@') {
+            Some((low, high)) => Op::Between(low.to_string(), high.to_string()),
+            None => return Err(error("BETWEEN takes two values joined by @ (low@high)")),
+        },
+        _ => return Err(error("unknown operator")),
+    };
+    Ok(Condition {
+        field: field.to_string(),
+        op,
+    })
+}
+
+/// Numbers compare as numbers, everything else as text (the platform's date-times,
+/// `YYYY-MM-DD HH:MM:SS`, sort correctly as text).
+pub fn compare(a: &str, b: &str) -> Ordering {
+    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => a.cmp(b),
+    }
+}
+
+impl Op {
+    /// Whether a field whose value is `actual` satisfies this. Text operators ignore case, as
+    /// the platform's do.
+    pub fn accepts(&self, actual: &str) -> bool {
+        let lower = |s: &str| s.to_lowercase();
+        match self {
+            Op::Eq(v) => actual == v,
+            Op::Ne(v) => actual != v,
+            Op::Lt(v) => compare(actual, v) == Ordering::Less,
+            Op::Le(v) => compare(actual, v) != Ordering::Greater,
+            Op::Gt(v) => compare(actual, v) == Ordering::Greater,
+            Op::Ge(v) => compare(actual, v) != Ordering::Less,
+            Op::In(vs) => vs.iter().any(|v| v == actual),
+            Op::NotIn(vs) => vs.iter().all(|v| v != actual),
+            Op::StartsWith(v) => lower(actual).starts_with(&lower(v)),
+            Op::EndsWith(v) => lower(actual).ends_with(&lower(v)),
+            Op::Like(v) => lower(actual).contains(&lower(v)),
+            Op::NotLike(v) => !lower(actual).contains(&lower(v)),
+            Op::IsEmpty => actual.is_empty(),
+            Op::IsNotEmpty => !actual.is_empty(),
+            Op::Between(low, high) => {
+                compare(actual, low) != Ordering::Less && compare(actual, high) != Ordering::Greater
+            }
+        }
+    }
+}
+
+impl Query {
+    /// Whether the record whose (dot-walked) fields `value` reads matches.
+    pub fn matches(&self, value: &dyn Fn(&str) -> String) -> bool {
+        self.groups.is_empty()
+            || self.groups.iter().any(|group| {
+                group
+                    .iter()
+                    .all(|term| term.iter().any(|c| c.op.accepts(&value(&c.field))))
+            })
+    }
+
+    /// Every field the query names (conditions and order).
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|c| c.field.as_str())
+            .chain(self.order.iter().map(|(f, _)| f.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `query` matches a record with `fields`.
+    fn matches(query: &str, fields: &[(&str, &str)]) -> bool {
+        let q = parse(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+        let value = |f: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map_or(String::new(), |(_, v)| v.to_string())
+        };
+        q.matches(&value)
+    }
+
+    const R: &[(&str, &str)] = &[
+        ("name", "Chat Queue"),
+        ("order", "10"),
+        ("state", "queued"),
+        ("empty", ""),
+        ("assigned_to.user_name", "admin"),
+    ];
+
+    #[test]
+    fn equal_and_not_equal() {
+        assert!(matches("state=queued", R));
+        assert!(!matches("state=new", R));
+        assert!(matches("state!=new", R));
+        assert!(!matches("state!=queued", R));
+    }
+
+    #[test]
+    fn comparisons_are_numeric_for_numbers_and_textual_otherwise() {
+        assert!(matches("order<11", R));
+        assert!(!matches("order<9", R)); // 10 < 9 as text, not as numbers
+        assert!(matches("order<=10", R));
+        assert!(matches("order>9", R));
+        assert!(!matches("order>10", R));
+        assert!(matches("order>=10", R));
+        assert!(matches("state>new", R));
+    }
+
+    #[test]
+    fn in_and_not_in() {
+        assert!(matches("stateINnew,queued", R));
+        assert!(!matches("stateINnew,closed", R));
+        assert!(matches("stateNOT INnew,closed", R));
+        assert!(!matches("stateNOT INqueued", R));
+    }
+
+    #[test]
+    fn starts_ends_like_and_not_like_ignore_case() {
+        assert!(matches("nameSTARTSWITHchat", R));
+        assert!(!matches("nameSTARTSWITHQueue", R));
+        assert!(matches("nameENDSWITHqueue", R));
+        assert!(matches("nameLIKEt q", R));
+        assert!(!matches("nameLIKEemail", R));
+        assert!(matches("nameNOT LIKEemail", R));
+        assert!(!matches("nameNOT LIKEchat", R));
+    }
+
+    #[test]
+    fn is_empty_is_not_empty_and_between() {
+        assert!(matches("emptyISEMPTY", R));
+        assert!(matches("missingISEMPTY", R));
+        assert!(!matches("nameISEMPTY", R));
+        assert!(matches("nameISNOTEMPTY", R));
+        assert!(matches("orderBETWEEN5@10", R));
+        assert!(!matches("orderBETWEEN11@20", R));
+        assert!(parse("orderBETWEEN5").is_err());
+        assert!(parse("nameISEMPTYx").is_err());
+    }
+
+    #[test]
+    fn and_or_and_new_query() {
+        assert!(matches("state=new^ORstate=queued^order=10", R));
+        assert!(!matches("state=new^ORstate=closed^order=10", R));
+        assert!(!matches("state=queued^order=11", R));
+        assert!(matches("state=new^NQorder=10", R));
+        assert!(!matches("state=new^NQorder=11", R));
+        assert!(parse("^ORstate=new").is_err());
+    }
+
+    #[test]
+    fn order_by_and_eq_and_dot_walk() {
+        let q = parse("state=queued^ORDERBYname^ORDERBYDESCorder^EQ").unwrap();
+        assert_eq!(
+            q.order,
+            vec![("name".to_string(), false), ("order".to_string(), true)]
+        );
+        assert!(matches("assigned_to.user_name=admin", R));
+        assert_eq!(
+            parse("assigned_to.user_name=admin")
+                .unwrap()
+                .fields()
+                .collect::<Vec<_>>(),
+            vec!["assigned_to.user_name"]
+        );
+    }
+
+    #[test]
+    fn what_the_parser_does_not_know_is_an_error_naming_the_term() {
+        let e = parse("state=queued^nameMATCHESx").unwrap_err();
+        assert_eq!(e.term, "nameMATCHESx");
+        assert!(e.reason.contains("unknown operator"));
+        assert_eq!(parse("=x").unwrap_err().term, "=x");
+        assert!(parse("ORDERBY").is_err());
+        assert!(matches("", R));
+    }
+}
