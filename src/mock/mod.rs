@@ -25,6 +25,6 @@ pub use fault::{Fault, FaultSet};
 pub use instance::{body_str, parse_latency, Latency, Mock, MockOptions};
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
-pub use schema::FAULT_MISSING_FIELD;
+pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};
 pub use server::{serve, RunningMock};
 pub use store::{Store, TABLE_NAMES};

@@ -89,6 +89,71 @@ pub const TABLE_FIELDS: &[(&str, Option<&str>, &[&str])] = &[
     ("v_plugin", None, &["id", "name", "active"]),
 ];
 
+/// Fields every record has, maintained by the mock on insert and update.
+pub const SYSTEM_FIELDS: &[&str] = &[
+    "sys_id",
+    "sys_created_on",
+    "sys_created_by",
+    "sys_updated_on",
+    "sys_updated_by",
+    "sys_mod_count",
+];
+
+/// The fields of `table`: its own, its parents', and the system fields; `None` for a table
+/// the mock does not describe.
+pub fn fields_of(table: &str) -> Option<Vec<&'static str>> {
+    let mut out: Vec<&'static str> = SYSTEM_FIELDS.to_vec();
+    let mut current = Some(table);
+    let mut found = false;
+    while let Some(name) = current {
+        let Some((_, parent, own)) = TABLE_FIELDS.iter().find(|(n, _, _)| *n == name) else {
+            break;
+        };
+        found = true;
+        out.extend(own.iter().copied());
+        current = *parent;
+    }
+    found.then_some(out)
+}
+
+/// Whether `field` (possibly dot-walked through references) names a field of `table`.
+pub fn has_field(table: &str, field: &str) -> bool {
+    let mut table = table.to_string();
+    let segments: Vec<&str> = field.split('.').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let Some(fields) = fields_of(&table) else {
+            return false;
+        };
+        if !fields.contains(segment) {
+            return false;
+        }
+        if i + 1 < segments.len() {
+            match super::store::reference_target(&table, segment) {
+                Some(target) => table = target.to_string(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// The field whose value stands for a record of `table` (its display value).
+pub fn display_field(table: &str) -> &'static str {
+    match table {
+        "sys_user" => "user_name",
+        "awa_reject_reason" => "reason",
+        "interaction" | "incident" | "task" => "number",
+        "sys_dictionary" => "element",
+        "sys_choice" => "label",
+        "v_plugin" => "id",
+        "sys_user_has_role" => "role",
+        "interaction_json_blob" => "sys_id",
+        "sys_cs_conversation_member" => "member",
+        "awa_work_item" => "document_id",
+        _ => "name",
+    }
+}
+
 /// Choice lists: table, field, values.
 pub const CHOICES: &[(&str, &str, &[&str])] = &[
     (

@@ -132,6 +132,79 @@ impl Tables {
         crate::sys_id::fresh()
     }
 
+    /// The value of `path` in `record` of `table`, following references through dots
+    /// (`assigned_to.user_name`); empty when a link is missing.
+    pub fn walk(&self, table: &str, record: &Record, path: &str) -> String {
+        let mut table = table.to_string();
+        let mut record = record;
+        let mut segments = path.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            let value = field_str(record, segment);
+            if segments.peek().is_none() {
+                return value.to_string();
+            }
+            let Some(target) = reference_target(&table, segment) else {
+                return String::new();
+            };
+            let Some(next) = self.get(target, value) else {
+                return String::new();
+            };
+            table = target.to_string();
+            record = next;
+        }
+        String::new()
+    }
+
+    /// Like [`Tables::insert`], on behalf of `user` (kept in `sys_created_by`), keeping only
+    /// the fields the table defines, as the platform's Table API does.
+    pub fn insert_as(&mut self, table: &str, fields: &Map<String, Value>, user: &str) -> Record {
+        let known = super::schema::fields_of(table);
+        let kept: Map<String, Value> = fields
+            .iter()
+            .filter(|(name, _)| {
+                known.as_ref().is_none_or(|k| k.contains(&name.as_str()))
+                    && !matches!(
+                        name.as_str(),
+                        "sys_created_on"
+                            | "sys_created_by"
+                            | "sys_updated_on"
+                            | "sys_updated_by"
+                            | "sys_mod_count"
+                    )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let record = self.insert(table, &kept);
+        let sys_id = field_str(&record, "sys_id").to_string();
+        for field in ["sys_created_by", "sys_updated_by"] {
+            self.set(table, &sys_id, field, user);
+        }
+        self.get(table, &sys_id).cloned().unwrap_or(record)
+    }
+
+    /// Like [`Tables::update`], on behalf of `user`, keeping only the fields the table
+    /// defines and counting the change.
+    pub fn update_as(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        fields: &Map<String, Value>,
+        user: &str,
+    ) -> Option<Record> {
+        let known = super::schema::fields_of(table);
+        let kept: Map<String, Value> = fields
+            .iter()
+            .filter(|(name, _)| {
+                known.as_ref().is_none_or(|k| k.contains(&name.as_str()))
+                    && !super::schema::SYSTEM_FIELDS.contains(&name.as_str())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.update(table, sys_id, &kept)?;
+        self.set(table, sys_id, "sys_updated_by", user);
+        self.get(table, sys_id).cloned()
+    }
+
     /// Inserts a record built from `fields` (values turned into strings) and returns it. A
     /// `sys_id` given as 32 lowercase hex characters, and not taken, is kept, as the platform
     /// keeps it; any other is replaced by a fresh one.
@@ -146,6 +219,16 @@ impl Tables {
         };
         let mut record = Record::new();
         record.insert("sys_id".into(), Value::String(sys_id.clone()));
+        let now = now();
+        for (name, value) in [
+            ("sys_created_on", now.as_str()),
+            ("sys_updated_on", now.as_str()),
+            ("sys_created_by", "system"),
+            ("sys_updated_by", "system"),
+            ("sys_mod_count", "0"),
+        ] {
+            record.insert(name.into(), Value::String(value.into()));
+        }
         for (name, value) in defaults(table) {
             record.insert((*name).into(), Value::String((*value).into()));
         }
@@ -187,6 +270,7 @@ impl Tables {
                 record.insert(name.clone(), Value::String(as_field_string(value)));
             }
         }
+        touch(record);
         Some(record.clone())
     }
 
@@ -260,6 +344,29 @@ impl Tables {
     pub fn refresh_user(&self, token: &str) -> Option<String> {
         self.refresh_tokens.get(token).cloned()
     }
+}
+
+/// Now as the platform writes date-times: `YYYY-MM-DD HH:MM:SS`, UTC.
+fn now() -> String {
+    // From the system clock without chrono's `clock` feature (which brings time zones).
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Marks a record changed: `sys_updated_on` now, `sys_mod_count` one more.
+fn touch(record: &mut Record) {
+    let count = field_str(record, "sys_mod_count")
+        .parse::<u64>()
+        .unwrap_or(0)
+        + 1;
+    record.insert("sys_mod_count".into(), Value::String(count.to_string()));
+    record.insert("sys_updated_on".into(), Value::String(now()));
 }
 
 /// A field of a record as a string; absent fields read as empty, as on the platform.

@@ -1,5 +1,14 @@
-//! The Table API subset the suite uses to set up fixtures and read side effects back:
-//! `/api/now/table/{table}` (also under `v1` and `v2`).
+//! The Table API: `/api/now/table/{table}` (also under `v1` and `v2`), as clients written
+//! for the platform use it.
+//!
+//! Lists take `sysparm_query` in the encoded query language ([`super::query`]), in creation
+//! order unless it says `ORDERBY`; `sysparm_fields` (dot-walked names too),
+//! `sysparm_display_value` (`false`, `true`, `all`), `sysparm_exclude_reference_link`,
+//! `sysparm_limit` and `sysparm_offset`, answered with `X-Total-Count` and, for a paged list, a
+//! `Link` header (`first`, `prev`, `next`, `last`) unless
+//! `sysparm_suppress_pagination_header=true`. An insert keeps a given `sys_id`, ignores fields
+//! the table does not define and refuses an empty body; every record carries the system fields
+//! (`sys_created_on`, `sys_created_by`, `sys_updated_on`, `sys_updated_by`, `sys_mod_count`).
 
 use std::collections::HashMap;
 
@@ -10,10 +19,15 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::envelope::{no_content, ApiError, Success};
-use super::store::{is_known_table, reference_target, Record};
+use super::query;
+use super::schema::{display_field, has_field};
+use super::store::{field_str, is_known_table, reference_target, Record, Tables};
 use super::Mock;
 
 type Params = Query<HashMap<String, String>>;
+
+/// The most records one list answers, as on the platform.
+const DEFAULT_LIMIT: usize = 10_000;
 
 pub async fn list(
     State(mock): State<Mock>,
@@ -24,20 +38,64 @@ pub async fn list(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
-        let conditions = parse_query(params.get("sysparm_query").map(String::as_str))?;
-        let records = mock.store().with(|t| t.find(&table, &conditions));
-        let total = records.len();
+        let text = params.get("sysparm_query").map_or("", String::as_str);
+        let parsed = query::parse(text).map_err(|e| {
+            ApiError::bad_request("Invalid query", format!("sysparm_query term {e}"))
+        })?;
+        for field in parsed.fields() {
+            if !has_field(&table, field) {
+                return Err(ApiError::bad_request(
+                    "Invalid query",
+                    format!("sysparm_query names `{field}`, which is not a field of {table}"),
+                ));
+            }
+        }
         let offset = number_param(&params, "sysparm_offset")?.unwrap_or(0);
-        let limit = number_param(&params, "sysparm_limit")?.unwrap_or(10_000);
-        let view = View::new(&params, &headers);
-        let page: Vec<Value> = records
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|r| view.render(&table, r))
-            .collect();
-        Ok(Success::ok(Value::Array(page))
-            .header(HeaderName::from_static("x-total-count"), total.to_string()))
+        let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
+        let view = View::new(&params, &headers)?;
+        let (total, page) = mock.store().with(|t| {
+            let mut records: Vec<Record> = t
+                .find(&table, &[])
+                .into_iter()
+                .filter(|r| parsed.matches(&|f: &str| t.walk(&table, r, f)))
+                .collect();
+            // A stable sort, so that equal keys keep the creation order.
+            records.sort_by(|a, b| {
+                parsed
+                    .order
+                    .iter()
+                    .map(|(field, desc)| {
+                        let o =
+                            query::compare(&t.walk(&table, a, field), &t.walk(&table, b, field));
+                        if *desc {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            let page: Vec<Value> = records
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|r| view.render(&table, r, t))
+                .collect();
+            (records.len(), page)
+        });
+        let mut success = Success::ok(Value::Array(page))
+            .header(HeaderName::from_static("x-total-count"), total.to_string());
+        let suppressed = params
+            .get("sysparm_suppress_pagination_header")
+            .is_some_and(|v| v == "true");
+        if params.contains_key("sysparm_limit") && !suppressed {
+            success = success.header(
+                header::LINK,
+                link_header(&view.base, &table, &params, offset, limit, total),
+            );
+        }
+        Ok(success)
     })();
     mock.respond(reply)
 }
@@ -50,16 +108,27 @@ pub async fn create(
     body: Bytes,
 ) -> Response {
     let reply = (|| {
-        mock.authenticate(&headers)?;
+        let caller = mock.authenticate(&headers)?;
         known(&table)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request(
+                "Exception while reading request",
+                "The request body is empty: nothing to insert",
+            ));
+        }
         let fields = mock.body_fields(&headers, &body)?;
-        let record = mock.store().with(|t| t.insert(&table, &fields));
-        let view = View::new(&params, &headers);
-        let location = format!("{}/api/now/table/{table}/{}", view.base, sys_id(&record));
-        Ok(
-            Success::with_status(StatusCode::CREATED, view.render(&table, &record))
-                .header(header::LOCATION, location),
-        )
+        let view = View::new(&params, &headers)?;
+        let (record, rendered) = mock.store().with(|t| {
+            let record = t.insert_as(&table, &fields, &caller.user_name);
+            let rendered = view.render(&table, &record, t);
+            (record, rendered)
+        });
+        let location = format!(
+            "{}/api/now/table/{table}/{}",
+            view.base,
+            field_str(&record, "sys_id")
+        );
+        Ok(Success::with_status(StatusCode::CREATED, rendered).header(header::LOCATION, location))
     })();
     mock.respond(reply)
 }
@@ -73,13 +142,12 @@ pub async fn read(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
-        let record = mock
+        let view = View::new(&params, &headers)?;
+        let rendered = mock
             .store()
-            .with(|t| t.get(&table, &id).cloned())
+            .with(|t| t.get(&table, &id).map(|r| view.render(&table, r, t)))
             .ok_or_else(no_record)?;
-        Ok(Success::ok(
-            View::new(&params, &headers).render(&table, &record),
-        ))
+        Ok(Success::ok(rendered))
     })();
     mock.respond(reply)
 }
@@ -92,16 +160,18 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let reply = (|| {
-        mock.authenticate(&headers)?;
+        let caller = mock.authenticate(&headers)?;
         known(&table)?;
         let fields = mock.body_fields(&headers, &body)?;
-        let record = mock
+        let view = View::new(&params, &headers)?;
+        let rendered = mock
             .store()
-            .with(|t| t.update(&table, &id, &fields))
+            .with(|t| {
+                t.update_as(&table, &id, &fields, &caller.user_name)
+                    .map(|r| view.render(&table, &r, t))
+            })
             .ok_or_else(no_record)?;
-        Ok(Success::ok(
-            View::new(&params, &headers).render(&table, &record),
-        ))
+        Ok(Success::ok(rendered))
     })();
     mock.respond(reply)
 }
@@ -142,31 +212,6 @@ fn no_record() -> ApiError {
     )
 }
 
-fn sys_id(record: &Record) -> &str {
-    super::store::field_str(record, "sys_id")
-}
-
-/// `field=value` conditions joined by `^`; other operators are outside the subset.
-fn parse_query(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    query
-        .split('^')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            part.split_once('=')
-                .map(|(f, v)| (f.to_string(), v.to_string()))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Invalid query",
-                        format!("The mock supports only field=value conditions, not `{part}`"),
-                    )
-                })
-        })
-        .collect()
-}
-
 fn number_param(params: &HashMap<String, String>, name: &str) -> Result<Option<usize>, ApiError> {
     params
         .get(name)
@@ -181,48 +226,138 @@ fn number_param(params: &HashMap<String, String>, name: &str) -> Result<Option<u
         .transpose()
 }
 
-/// How records are rendered: which fields, and references as links or bare ids.
+/// `<url>;rel="first",<url>;rel="prev",<url>;rel="next",<url>;rel="last"`: `prev` only after
+/// the first page, `next` only before the last.
+fn link_header(
+    base: &str,
+    table: &str,
+    params: &HashMap<String, String>,
+    offset: usize,
+    limit: usize,
+    total: usize,
+) -> String {
+    let url = |at: usize| {
+        let mut pairs: Vec<(&str, String)> = params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "sysparm_offset")
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        pairs.sort();
+        pairs.push(("sysparm_offset", at.to_string()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("<{base}/api/now/table/{table}?{query}>")
+    };
+    let limit = limit.max(1);
+    let last = total.saturating_sub(1) / limit * limit;
+    let mut links = vec![format!("{};rel=\"first\"", url(0))];
+    if offset > 0 {
+        links.push(format!(
+            "{};rel=\"prev\"",
+            url(offset.saturating_sub(limit))
+        ));
+    }
+    if offset + limit < total {
+        links.push(format!("{};rel=\"next\"", url(offset + limit)));
+    }
+    links.push(format!("{};rel=\"last\"", url(last)));
+    links.join(",")
+}
+
+/// `sysparm_display_value`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Display {
+    Value,
+    Shown,
+    Both,
+}
+
+/// How records are rendered: which fields, values or display values, references as links.
 struct View {
     base: String,
     fields: Option<Vec<String>>,
+    display: Display,
     reference_links: bool,
 }
 
 impl View {
-    fn new(params: &HashMap<String, String>, headers: &HeaderMap) -> Self {
+    fn new(params: &HashMap<String, String>, headers: &HeaderMap) -> Result<Self, ApiError> {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
-        Self {
+        let display = match params.get("sysparm_display_value").map(String::as_str) {
+            None | Some("false") | Some("") => Display::Value,
+            Some("true") => Display::Shown,
+            Some("all") => Display::Both,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "Invalid value for sysparm_display_value",
+                    format!("`{other}` is not one of true, false, all"),
+                ))
+            }
+        };
+        Ok(Self {
             base: format!("http://{host}"),
             fields: params
                 .get("sysparm_fields")
                 .filter(|f| !f.is_empty())
                 .map(|f| f.split(',').map(|s| s.trim().to_string()).collect()),
+            display,
             reference_links: params
                 .get("sysparm_exclude_reference_link")
                 .is_none_or(|v| v != "true"),
-        }
+        })
     }
 
-    fn render(&self, table: &str, record: &Record) -> Value {
+    fn render(&self, table: &str, record: &Record, tables: &Tables) -> Value {
         let mut out = Map::new();
-        let names: Vec<&String> = match &self.fields {
-            Some(fields) => fields.iter().collect(),
-            None => record.keys().collect(),
+        let names: Vec<String> = match &self.fields {
+            Some(fields) => fields.clone(),
+            None => record.keys().cloned().collect(),
         };
         for name in names {
-            let value = super::store::field_str(record, name);
-            let rendered = match reference_target(table, name) {
-                Some(target) if self.reference_links && !value.is_empty() => json!({
-                    "link": format!("{}/api/now/table/{target}/{value}", self.base),
-                    "value": value,
-                }),
-                _ => Value::String(value.to_string()),
+            // A dot-walked name reads through the references to the field at its end.
+            let (owner, field) = match name.rsplit_once('.') {
+                Some((path, last)) => (walk_table(table, path), last.to_string()),
+                None => (Some(table.to_string()), name.clone()),
             };
-            out.insert(name.clone(), rendered);
+            let value = tables.walk(table, record, &name);
+            let target = owner.as_deref().and_then(|t| reference_target(t, &field));
+            let rendered = match target {
+                Some(target) if !value.is_empty() => {
+                    let shown = tables
+                        .get(target, &value)
+                        .map(|r| field_str(r, display_field(target)).to_string())
+                        .unwrap_or_default();
+                    let link = format!("{}/api/now/table/{target}/{value}", self.base);
+                    match self.display {
+                        Display::Value if self.reference_links => {
+                            json!({"link": link, "value": value})
+                        }
+                        Display::Value => json!(value),
+                        Display::Shown => json!(shown),
+                        Display::Both if self.reference_links => {
+                            json!({"display_value": shown, "link": link, "value": value})
+                        }
+                        Display::Both => json!({"display_value": shown, "value": value}),
+                    }
+                }
+                _ => match self.display {
+                    Display::Both => json!({"display_value": value, "value": value}),
+                    _ => json!(value),
+                },
+            };
+            out.insert(name, rendered);
         }
         Value::Object(out)
     }
+}
+
+/// The table a dot-walked path (`assigned_to.department`) leads to from `table`.
+fn walk_table(table: &str, path: &str) -> Option<String> {
+    let mut current = table.to_string();
+    for segment in path.split('.') {
+        current = reference_target(&current, segment)?.to_string();
+    }
+    Some(current)
 }

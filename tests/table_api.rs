@@ -1,0 +1,280 @@
+//! The mock's Table API as clients written for the platform use it: the encoded query
+//! language, display values, dot-walked fields, pagination headers, and the rules of insert.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use sn_conform::mock::{Mock, MockOptions, RunningMock};
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth("admin", Some("admin"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn list(&self, query: &str) -> (u16, reqwest::header::HeaderMap, Value) {
+        self.call(
+            Method::GET,
+            &format!("/api/now/table/awa_queue?{query}"),
+            None,
+        )
+        .await
+    }
+
+    async fn names(&self, query: &str) -> Vec<String> {
+        let (status, _, body) = self
+            .list(&format!(
+                "sysparm_fields=name&sysparm_query={}",
+                urlencode(query)
+            ))
+            .await;
+        assert_eq!(status, 200, "{query}: {body}");
+        body["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()[2..].to_string()
+}
+
+fn with_api<F: std::future::Future<Output = ()>>(test: impl FnOnce(Api) -> F) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mock = RunningMock::start(Mock::new(MockOptions::default()))
+            .await
+            .unwrap();
+        test(Api {
+            base: mock.base_url.clone(),
+            client: reqwest::Client::new(),
+        })
+        .await;
+        mock.stop().await;
+    });
+}
+
+#[test]
+fn queries_in_the_encoded_query_language() {
+    with_api(|api| async move {
+        for (name, active) in [
+            ("alpha", "true"),
+            ("beta", "false"),
+            ("gamma", "true"),
+            ("delta", ""),
+        ] {
+            let (status, _, _) = api
+                .call(
+                    Method::POST,
+                    "/api/now/table/awa_queue",
+                    Some(json!({"name": name, "active": active})),
+                )
+                .await;
+            assert_eq!(status, 201);
+        }
+        assert_eq!(api.names("active!=true").await, ["beta", "delta"]);
+        assert_eq!(api.names("name=alpha^ORname=beta").await, ["alpha", "beta"]);
+        assert_eq!(api.names("active=true^name!=alpha").await, ["gamma"]);
+        assert_eq!(api.names("name=beta^NQname=delta").await, ["beta", "delta"]);
+        assert_eq!(api.names("nameINalpha,delta").await, ["alpha", "delta"]);
+        assert_eq!(api.names("nameNOT INalpha,delta").await, ["beta", "gamma"]);
+        assert_eq!(api.names("nameSTARTSWITHg").await, ["gamma"]);
+        assert_eq!(api.names("nameENDSWITHta").await, ["beta", "delta"]);
+        assert_eq!(api.names("nameLIKEMM").await, ["gamma"]);
+        assert_eq!(api.names("nameNOT LIKEa").await, Vec::<String>::new());
+        assert_eq!(api.names("activeISEMPTY").await, ["delta"]);
+        assert_eq!(
+            api.names("activeISNOTEMPTY^ORDERBYDESCname").await,
+            ["gamma", "beta", "alpha"]
+        );
+        assert_eq!(api.names("nameBETWEENb@d").await, ["beta"]);
+        assert_eq!(api.names("name>c^name<=gamma").await, ["gamma", "delta"]);
+        // pysnc appends ORDERBYsys_id to every query; creation order is the default.
+        assert_eq!(api.names("active=true^ORDERBYsys_id").await.len(), 2);
+        assert_eq!(api.names("").await, ["alpha", "beta", "gamma", "delta"]);
+        // What the parser does not know is a 400 that names the term, never an empty list.
+        for bad in ["nameMATCHESx", "nmae=alpha", "^ORname=x"] {
+            let (status, _, body) = api.list(&format!("sysparm_query={}", urlencode(bad))).await;
+            assert_eq!(status, 400, "{bad}: {body}");
+            assert_eq!(body["status"], "failure");
+            let detail = body["error"]["detail"].as_str().unwrap();
+            assert!(
+                detail.contains(
+                    bad.trim_start_matches('^')
+                        .split('=')
+                        .next()
+                        .unwrap()
+                        .trim_start_matches("OR")
+                ),
+                "{bad}: {detail}"
+            );
+        }
+    });
+}
+
+#[test]
+fn references_display_values_dot_walks_and_pages() {
+    with_api(|api| async move {
+        let (_, _, admin) = api
+            .call(
+                Method::GET,
+                "/api/now/table/sys_user?sysparm_query=user_name%3Dadmin",
+                None,
+            )
+            .await;
+        let admin_id = admin["result"][0]["sys_id"].as_str().unwrap().to_string();
+        for state in ["queued", "pending_accept", "accepted"] {
+            api.call(
+                Method::POST,
+                "/api/now/table/awa_work_item",
+                Some(json!({"assigned_to": admin_id, "state": state})),
+            )
+            .await;
+        }
+        // A dot-walked condition, and a dot-walked field.
+        let (status, headers, body) = api
+            .call(Method::GET, "/api/now/table/awa_work_item?sysparm_query=assigned_to.user_name%3Dadmin&sysparm_fields=state,assigned_to.user_name,assigned_to&sysparm_limit=2", None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let first = &body["result"][0];
+        assert_eq!(first["assigned_to.user_name"], "admin");
+        assert_eq!(first["assigned_to"]["value"], admin_id.as_str());
+        assert!(first["assigned_to"]["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/api/now/table/sys_user/{admin_id}")));
+        assert_eq!(headers["x-total-count"], "3");
+        let link = headers["link"].to_str().unwrap();
+        assert!(link.contains("sysparm_offset=0>;rel=\"first\""), "{link}");
+        assert!(link.contains("sysparm_offset=2>;rel=\"next\""), "{link}");
+        assert!(link.contains("sysparm_offset=2>;rel=\"last\""), "{link}");
+        assert!(!link.contains("rel=\"prev\""), "{link}");
+        // The second page has a prev and no next.
+        let (_, headers, _) = api
+            .call(
+                Method::GET,
+                "/api/now/table/awa_work_item?sysparm_limit=2&sysparm_offset=2",
+                None,
+            )
+            .await;
+        let link = headers["link"].to_str().unwrap();
+        assert!(
+            link.contains("rel=\"prev\"") && !link.contains("rel=\"next\""),
+            "{link}"
+        );
+        let (_, headers, _) = api.call(Method::GET, "/api/now/table/awa_work_item?sysparm_limit=2&sysparm_suppress_pagination_header=true", None).await;
+        assert!(headers.get("link").is_none());
+        // Display values: the referenced record's display field; `all` gives both.
+        let (_, _, shown) = api
+            .call(
+                Method::GET,
+                "/api/now/table/awa_work_item?sysparm_display_value=true&sysparm_limit=1",
+                None,
+            )
+            .await;
+        assert_eq!(shown["result"][0]["assigned_to"], "admin");
+        assert_eq!(shown["result"][0]["state"], "queued");
+        let (_, _, both) = api
+            .call(
+                Method::GET,
+                "/api/now/table/awa_work_item?sysparm_display_value=all&sysparm_limit=1",
+                None,
+            )
+            .await;
+        let assigned = &both["result"][0]["assigned_to"];
+        assert_eq!(assigned["display_value"], "admin");
+        assert_eq!(assigned["value"], admin_id.as_str());
+        assert!(assigned["link"].is_string());
+        assert_eq!(
+            both["result"][0]["state"],
+            json!({"display_value": "queued", "value": "queued"})
+        );
+        let (status, _, _) = api
+            .call(
+                Method::GET,
+                "/api/now/table/awa_work_item?sysparm_display_value=maybe",
+                None,
+            )
+            .await;
+        assert_eq!(status, 400);
+    });
+}
+
+#[test]
+fn insert_keeps_a_given_sys_id_ignores_unknown_fields_and_refuses_an_empty_body() {
+    with_api(|api| async move {
+        let sys_id = "0123456789abcdef0123456789abcdef";
+        let (status, headers, body) = api
+            .call(
+                Method::POST,
+                "/api/now/table/awa_queue",
+                Some(json!({"sys_id": sys_id, "name": "q", "no_such_field": "x"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let record = &body["result"];
+        assert_eq!(record["sys_id"], sys_id);
+        assert!(record.get("no_such_field").is_none(), "{record}");
+        assert!(headers["location"].to_str().unwrap().ends_with(sys_id));
+        assert_eq!(record["sys_created_by"], "admin");
+        assert_eq!(record["sys_mod_count"], "0");
+        let created = record["sys_created_on"].as_str().unwrap().to_string();
+        assert!(regex::Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+            .unwrap()
+            .is_match(&created));
+        let (_, _, updated) = api
+            .call(
+                Method::PATCH,
+                &format!("/api/now/table/awa_queue/{sys_id}"),
+                Some(json!({"name": "q2", "sys_mod_count": "99"})),
+            )
+            .await;
+        assert_eq!(updated["result"]["sys_mod_count"], "1");
+        assert_eq!(updated["result"]["sys_updated_by"], "admin");
+        assert_eq!(updated["result"]["sys_created_on"], created.as_str());
+        // An empty body inserts nothing.
+        let response = api
+            .client
+            .post(format!("{}/api/now/table/awa_queue", api.base))
+            .basic_auth("admin", Some("admin"))
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "failure");
+        let (_, headers, _) = api.list("").await;
+        assert_eq!(headers["x-total-count"], "1");
+    });
+}
