@@ -150,6 +150,10 @@ pub struct MockArgs {
     /// Secret of the mock's OAuth client `sn-conform` (default: sn-conform).
     #[arg(long, env = "SN_MOCK_OAUTH_CLIENT_SECRET", hide_env_values = true)]
     pub oauth_client_secret: Option<String>,
+    /// The largest request body accepted, in bytes; a larger one is answered 413 in the
+    /// platform's envelope.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
     /// Delay added to every answer, like a remote instance: `MS` or `MS±JITTER`
     /// (e.g. 100±20; `+-` works too).
     #[arg(long, value_name = "MS[±JITTER]", value_parser = crate::mock::parse_latency)]

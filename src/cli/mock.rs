@@ -51,6 +51,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or(defaults.oauth_client_secret),
             latency: args.latency,
+            max_body: args.max_body,
         });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {

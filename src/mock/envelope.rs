@@ -213,8 +213,50 @@ pub fn wants_xml(accept: Option<&str>) -> bool {
     }
 }
 
-/// Middleware: answers in XML when the request's `Accept` asks for it, by rewriting the JSON
-/// body every handler produced, so no handler knows about formats.
+/// Whether an `Accept` header admits an answer the mock can give (JSON or XML).
+fn accepts_json_or_xml(accept: &str) -> bool {
+    let accept = accept.to_ascii_lowercase();
+    accept.trim().is_empty()
+        || [
+            "application/json",
+            "application/xml",
+            "text/xml",
+            "*/*",
+            "application/*",
+        ]
+        .iter()
+        .any(|t| accept.contains(t))
+}
+
+/// Whether a request `Content-Type` names a body the mock can read (JSON, XML, or the form of
+/// the token endpoint).
+fn readable_content_type(content_type: &str, path: &str) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    ct.contains("json")
+        || ct.contains("xml")
+        || (path == "/oauth_token.do" && ct.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The platform's wording for a status the framework answered on its own.
+fn message_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => "Method not Supported",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request entity too large",
+        StatusCode::URI_TOO_LONG => "Requested URI is too long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type",
+        StatusCode::NOT_ACCEPTABLE => "Not Acceptable",
+        s if s.is_server_error() => "Internal server error",
+        _ => "Exception while reading request",
+    }
+}
+
+/// Middleware: the one place every answer passes. Before the handler: a request whose
+/// `Accept` admits neither JSON nor XML is answered 406, a body in a format the mock cannot
+/// read 415. After it: an answer the framework made on its own (a plain-text rejection: an
+/// undecodable path segment, a body over the limit, a bad query string, a method the resource
+/// does not support) becomes the platform's error envelope with the same status (and `Allow`
+/// kept); and a JSON answer becomes XML when `Accept` asks for it, so no handler knows about
+/// formats.
 pub async fn negotiate_format(
     axum::extract::State(mock): axum::extract::State<super::Mock>,
     request: axum::extract::Request,
@@ -235,7 +277,74 @@ pub async fn negotiate_format(
     if let Some(latency) = mock.options().latency {
         tokio::time::sleep(latency.sample()).await;
     }
-    let mut response = next.run(request).await;
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let path = request.uri().path().to_string();
+    let method = request.method().clone();
+    let early = if !accepts_json_or_xml(&accept) {
+        Some(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            message_for(StatusCode::NOT_ACCEPTABLE),
+            format!("The answer can be application/json or application/xml, not `{accept}`"),
+        ))
+    } else {
+        match &content_type {
+            Some(ct)
+                if matches!(method.as_str(), "POST" | "PUT" | "PATCH")
+                    && !readable_content_type(ct, &path) =>
+            {
+                Some(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    message_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                    format!(
+                        "A request body can be application/json or application/xml, not `{ct}`"
+                    ),
+                ))
+            }
+            _ => None,
+        }
+    };
+    let mut response = match early {
+        Some(error) => mock.respond(Err(error)),
+        None => next.run(request).await,
+    };
+    let declared = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let framework_made = response.status().is_client_error() || response.status().is_server_error();
+    if framework_made && !declared.starts_with("application/json") {
+        let status = response.status();
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let (_, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default();
+        let detail = match status {
+            StatusCode::METHOD_NOT_ALLOWED => {
+                format!("The resource {path} does not support {method}")
+            }
+            _ if text.is_empty() => status.canonical_reason().unwrap_or("").to_string(),
+            _ => text,
+        };
+        let mut error = ApiError::new(status, message_for(status), detail);
+        if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
+            error.headers.push((header::ALLOW, allow));
+        }
+        response = mock.respond(Err(error));
+    }
     response
         .headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(SERVER));

@@ -26,7 +26,12 @@ pub struct MockOptions {
     pub oauth_client_secret: String,
     /// Delay added to every answer.
     pub latency: Option<Latency>,
+    /// The largest request body accepted, in bytes; a larger one is answered 413.
+    pub max_body: usize,
 }
+
+/// The default of [`MockOptions::max_body`]: 2 MiB.
+pub const DEFAULT_MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// A delay and its jitter (the delay varies by up to that much either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +81,7 @@ impl Default for MockOptions {
             token_lifetime: std::time::Duration::from_secs(1800),
             oauth_client_secret: super::oauth::BUILT_IN_OAUTH_CLIENT.to_string(),
             latency: None,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }

@@ -22,7 +22,7 @@ mod table_api;
 pub use auth::Account;
 pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
-pub use instance::{body_str, parse_latency, Latency, Mock, MockOptions};
+pub use instance::{body_str, parse_latency, Latency, Mock, MockOptions, DEFAULT_MAX_BODY};
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
 pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};

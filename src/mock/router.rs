@@ -61,7 +61,10 @@ pub fn app(mock: Mock) -> Router {
     router
         .route("/oauth_token.do", post(oauth::token))
         .fallback(unknown_resource)
-        .method_not_allowed_fallback(unknown_resource)
+        // A body over the limit is refused (413, in the envelope) before it is read whole.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            mock.options().max_body,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             mock.clone(),
             envelope::negotiate_format,
