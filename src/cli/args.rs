@@ -150,6 +150,10 @@ pub struct MockArgs {
     /// Secret of the mock's OAuth client `sn-conform` (default: sn-conform).
     #[arg(long, env = "SN_MOCK_OAUTH_CLIENT_SECRET", hide_env_values = true)]
     pub oauth_client_secret: Option<String>,
+    /// Records to load at start (YAML: one list of records per table). POST /sn-conform/reset
+    /// (admin) puts the mock back to them.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// The largest request body accepted, in bytes; a larger one is answered 413 in the
     /// platform's envelope.
     #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_BODY)]

@@ -31,6 +31,20 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             account.password = password.clone();
         }
     }
+    let seed = match &args.seed {
+        Some(path) => mock::seed::load(path).map_err(|errors| {
+            anyhow::anyhow!(
+                "{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })?,
+        None => Vec::new(),
+    };
+    let seeded = seed.len();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,6 +66,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(defaults.oauth_client_secret),
             latency: args.latency,
             max_body: args.max_body,
+            seed,
         });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {
@@ -61,6 +76,9 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         say("accounts: admin (admin role), awa.integration (awa_integration_user), no.role (no role); passwords as set, by default the user name".into());
         if !args.faults.is_empty() {
             say(format!("faults switched on: {}", args.faults.join(", ")));
+        }
+        if seeded > 0 {
+            say(format!("seeded {seeded} record(s); POST /sn-conform/reset (as admin) puts them back"));
         }
         say(format!("OAuth client: {} (tokens live {} s)", mock::BUILT_IN_OAUTH_CLIENT, args.token_lifetime));
         say("press Ctrl-C to stop".into());

@@ -28,6 +28,8 @@ pub struct MockOptions {
     pub latency: Option<Latency>,
     /// The largest request body accepted, in bytes; a larger one is answered 413.
     pub max_body: usize,
+    /// Records loaded at start, after the built-in ones (`--seed FILE`).
+    pub seed: super::seed::Seed,
 }
 
 /// The default of [`MockOptions::max_body`]: 2 MiB.
@@ -82,6 +84,7 @@ impl Default for MockOptions {
             oauth_client_secret: super::oauth::BUILT_IN_OAUTH_CLIENT.to_string(),
             latency: None,
             max_body: DEFAULT_MAX_BODY,
+            seed: Vec::new(),
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct Mock {
     options: Arc<MockOptions>,
     /// Requests served, per HTTP method (a std Mutex: held only to add one).
     requests: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
+    /// The tables as they were at start (built-in records and seed), for `/sn-conform/reset`.
+    initial: Arc<super::store::Tables>,
 }
 
 impl Mock {
@@ -112,16 +117,29 @@ impl Mock {
             property.insert("value".into(), json!("true"));
             tables.insert("sys_properties", &property);
             super::schema::describe(tables, &options.accounts, &options.faults);
+            for (table, fields) in &options.seed {
+                tables.insert(table, fields);
+            }
         });
+        let initial = Arc::new(store.with(|t| t.clone()));
         Self {
             store,
             options: Arc::new(options),
             requests: Arc::default(),
+            initial,
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Puts the tables back as they were at start; answers how many records they hold.
+    pub fn reset(&self) -> usize {
+        self.store.with(|t| {
+            t.reset_to(&self.initial);
+            t.record_count()
+        })
     }
 
     /// Counts one request of `method`.

@@ -15,6 +15,7 @@ mod oauth;
 pub mod query;
 mod router;
 mod schema;
+pub mod seed;
 mod server;
 mod store;
 mod table_api;

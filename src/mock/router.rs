@@ -60,6 +60,7 @@ pub fn app(mock: Mock) -> Router {
 
     router
         .route("/oauth_token.do", post(oauth::token))
+        .route("/sn-conform/reset", post(reset))
         .fallback(unknown_resource)
         // A body over the limit is refused (413, in the envelope) before it is read whole.
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -70,6 +71,19 @@ pub fn app(mock: Mock) -> Router {
             envelope::negotiate_format,
         ))
         .with_state(mock)
+}
+
+/// `POST /sn-conform/reset`, the mock's own endpoint (admin only): every table back to how it
+/// was at start, built-in records and seed included.
+async fn reset(
+    axum::extract::State(mock): axum::extract::State<Mock>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let reply = mock.authorize(&headers, super::auth::ROLE_ADMIN).map(|_| {
+        let records = mock.reset();
+        envelope::Success::ok(serde_json::json!({"reset": true, "records": records}))
+    });
+    mock.respond(reply)
 }
 
 async fn unknown_resource(axum::extract::State(mock): axum::extract::State<Mock>) -> Response {

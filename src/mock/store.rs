@@ -100,7 +100,7 @@ pub struct Store {
     shared: Arc<Mutex<Tables>>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Tables {
     tables: HashMap<String, BTreeMap<String, Record>>,
     /// Insertion order per table, so lists come back in creation order as on the platform.
@@ -330,6 +330,18 @@ impl Tables {
             .get(token)
             .filter(|(_, until)| *until > std::time::Instant::now())
             .map(|(user, _)| user.clone())
+    }
+
+    /// Puts every table back as `initial` holds them; issued tokens stay valid.
+    pub fn reset_to(&mut self, initial: &Tables) {
+        self.tables = initial.tables.clone();
+        self.order = initial.order.clone();
+        self.next_interaction = initial.next_interaction;
+    }
+
+    /// How many records all tables hold.
+    pub fn record_count(&self) -> usize {
+        self.tables.values().map(|t| t.len()).sum()
     }
 
     /// Forgets every access token, as a restart or a revocation would.

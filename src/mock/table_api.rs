@@ -184,6 +184,20 @@ pub async fn delete(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
+        // The built-in accounts' users stay: their credentials are fixed for the mock's life.
+        if table == "sys_user" {
+            let name = mock.store().with(|t| {
+                t.get(&table, &id)
+                    .map(|r| field_str(r, "user_name").to_string())
+            });
+            if let Some(name) = name.filter(|n| mock.accounts().iter().any(|a| &a.user_name == n)) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "Operation Failed",
+                    format!("The built-in account {name} cannot be deleted"),
+                ));
+            }
+        }
         if mock.store().with(|t| t.delete(&table, &id)) {
             Ok(())
         } else {
