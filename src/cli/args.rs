@@ -150,6 +150,14 @@ pub struct MockArgs {
     /// Secret of the mock's OAuth client `sn-conform` (default: sn-conform).
     #[arg(long, env = "SN_MOCK_OAUTH_CLIENT_SECRET", hide_env_values = true)]
     pub oauth_client_secret: Option<String>,
+    /// Serve https with a self-signed certificate made at start (for localhost and
+    /// 127.0.0.1), written to --cert-out for clients to trust.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes its certificate (PEM). Default: sn-conform-mock.pem in the system's
+    /// temporary directory.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
     /// Records to load at start (YAML: one list of records per table). POST /sn-conform/reset
     /// (admin) puts the mock back to them.
     #[arg(long, value_name = "FILE")]

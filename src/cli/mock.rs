@@ -55,6 +55,18 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
+        let tls = if args.tls {
+            let certificate = mock::tls::SelfSigned::new(&[args.host.clone()])?;
+            let path = args
+                .cert_out
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("sn-conform-mock.pem"));
+            certificate.write(&path)?;
+            Some((certificate, path))
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let defaults = MockOptions::default();
         let mock = Mock::new(MockOptions {
             accounts,
@@ -67,12 +79,16 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             latency: args.latency,
             max_body: args.max_body,
             seed,
+            https: args.tls,
         });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {
             let _ = writeln!(std::io::stdout(), "{line}");
         };
-        say(format!("sn-conform mock instance listening on http://{local}"));
+        say(format!("sn-conform mock instance listening on {scheme}://{local}"));
+        if let Some((_, path)) = &tls {
+            say(format!("certificate (trust it in your client): {}", path.display()));
+        }
         say("accounts: admin (admin role), awa.integration (awa_integration_user), no.role (no role); passwords as set, by default the user name".into());
         if !args.faults.is_empty() {
             say(format!("faults switched on: {}", args.faults.join(", ")));
@@ -83,9 +99,16 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         say(format!("OAuth client: {} (tokens live {} s)", mock::BUILT_IN_OAUTH_CLIENT, args.token_lifetime));
         say("press Ctrl-C to stop".into());
         let counted = mock.clone();
-        mock::serve(listener, mock, shutdown_signal())
-            .await
-            .context("the mock server failed")?;
+        match &tls {
+            Some((certificate, _)) => {
+                let listener = certificate
+                    .listener(listener)
+                    .context("cannot listen for https")?;
+                mock::serve_tls(listener, mock, shutdown_signal()).await
+            }
+            None => mock::serve(listener, mock, shutdown_signal()).await,
+        }
+        .context("the mock server failed")?;
         let counts: Vec<String> = counted
             .requests_by_method()
             .iter()

@@ -98,6 +98,11 @@ pub struct TargetArgs {
     #[arg(long, env = "SN_READ_ONLY")]
     pub read_only: bool,
 
+    /// A CA certificate (PEM) to trust besides the system's, for an instance behind a
+    /// private CA or a mock started with --tls. Certificates are always checked.
+    #[arg(long, env = "SN_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Seconds to wait for each request before it counts as an error (default 30).
     #[arg(long, env = "SN_TIMEOUT", value_name = "SECS")]
     pub timeout: Option<u64>,
@@ -185,6 +190,7 @@ impl TargetArgs {
                     read_only: false,
                     oauth_client: None,
                     public_credentials: false,
+                    ca_cert: None,
                 }
             }
         };
@@ -193,6 +199,14 @@ impl TargetArgs {
             || profile.allow_config_changes.unwrap_or(false);
         target.read_only = self.read_only || profile.read_only.unwrap_or(false);
         target.pins = pins;
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| anyhow!("cannot read --ca-cert {}: {e}", path.display()))?;
+            reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                anyhow!("--ca-cert {} is not a PEM certificate: {e}", path.display())
+            })?;
+            target.ca_cert = Some(pem);
+        }
         target.fixture_pins = profile.fixture_pins.clone();
         target.skips = profile.skips.clone();
         Ok(Resolved {

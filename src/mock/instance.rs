@@ -30,6 +30,8 @@ pub struct MockOptions {
     pub max_body: usize,
     /// Records loaded at start, after the built-in ones (`--seed FILE`).
     pub seed: super::seed::Seed,
+    /// Served over https: the links the Table API writes say so.
+    pub https: bool,
 }
 
 /// The default of [`MockOptions::max_body`]: 2 MiB.
@@ -85,6 +87,7 @@ impl Default for MockOptions {
             latency: None,
             max_body: DEFAULT_MAX_BODY,
             seed: Vec::new(),
+            https: false,
         }
     }
 }

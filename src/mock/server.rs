@@ -19,6 +19,17 @@ pub async fn serve(
         .await
 }
 
+/// Serves the mock over https on `listener` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: super::tls::TlsListener,
+    mock: Mock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(mock))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// A mock served in the background on a loopback port, stopped when dropped or by [`stop`].
 ///
 /// [`stop`]: RunningMock::stop

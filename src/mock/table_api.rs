@@ -52,7 +52,7 @@ pub async fn list(
         }
         let offset = number_param(&params, "sysparm_offset")?.unwrap_or(0);
         let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
-        let view = View::new(&params, &headers)?;
+        let view = View::new(&params, &headers, mock.options().https)?;
         let (total, page) = mock.store().with(|t| {
             let mut records: Vec<Record> = t
                 .find(&table, &[])
@@ -117,7 +117,7 @@ pub async fn create(
             ));
         }
         let fields = mock.body_fields(&headers, &body)?;
-        let view = View::new(&params, &headers)?;
+        let view = View::new(&params, &headers, mock.options().https)?;
         let (record, rendered) = mock.store().with(|t| {
             let record = t.insert_as(&table, &fields, &caller.user_name);
             let rendered = view.render(&table, &record, t);
@@ -142,7 +142,7 @@ pub async fn read(
     let reply = (|| {
         mock.authenticate(&headers)?;
         known(&table)?;
-        let view = View::new(&params, &headers)?;
+        let view = View::new(&params, &headers, mock.options().https)?;
         let rendered = mock
             .store()
             .with(|t| t.get(&table, &id).map(|r| view.render(&table, r, t)))
@@ -163,7 +163,7 @@ pub async fn update(
         let caller = mock.authenticate(&headers)?;
         known(&table)?;
         let fields = mock.body_fields(&headers, &body)?;
-        let view = View::new(&params, &headers)?;
+        let view = View::new(&params, &headers, mock.options().https)?;
         let rendered = mock
             .store()
             .with(|t| {
@@ -294,7 +294,11 @@ struct View {
 }
 
 impl View {
-    fn new(params: &HashMap<String, String>, headers: &HeaderMap) -> Result<Self, ApiError> {
+    fn new(
+        params: &HashMap<String, String>,
+        headers: &HeaderMap,
+        https: bool,
+    ) -> Result<Self, ApiError> {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
@@ -311,7 +315,7 @@ impl View {
             }
         };
         Ok(Self {
-            base: format!("http://{host}"),
+            base: format!("{}://{host}", if https { "https" } else { "http" }),
             fields: params
                 .get("sysparm_fields")
                 .filter(|f| !f.is_empty())

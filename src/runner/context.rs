@@ -54,11 +54,7 @@ impl RunContext {
         run_id: String,
         ledger: Ledger,
     ) -> Result<Self, ClientError> {
-        let client = reqwest::Client::builder()
-            .timeout(target.timeout)
-            .connect_timeout(target.timeout)
-            .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = target.client_builder().build()?;
         let secrets = Arc::new(Secrets::default());
         target.register_secrets(&secrets);
         let tokens = target

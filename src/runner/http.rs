@@ -293,7 +293,11 @@ fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
         source = s.source();
     }
     let innermost = chain.last().cloned().unwrap_or_else(|| error.to_string());
-    let cause = if chain.iter().any(|c| c.starts_with("dns error")) {
+    let cause = if chain.iter().any(|c| c.contains("certificate")) {
+        format!(
+            "the instance's certificate is not trusted ({innermost}): give its CA with --ca-cert"
+        )
+    } else if chain.iter().any(|c| c.starts_with("dns error")) {
         format!("cannot resolve the host name (DNS): {innermost}")
     } else if error.is_timeout() {
         "timed out (no answer within the timeout)".to_string()

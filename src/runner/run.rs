@@ -382,7 +382,8 @@ async fn preflight(target: &mut Target) -> Vec<Notice> {
         target.base_url
     );
     // A warning is all the preflight gives, so it waits less than the trials do.
-    let client = reqwest::Client::builder()
+    let client = target
+        .client_builder()
         .timeout(target.timeout.min(PREFLIGHT_TIMEOUT))
         .build();
     let mut request = match client {

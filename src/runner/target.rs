@@ -66,6 +66,8 @@ pub struct Target {
     /// The credentials are the built-in mock's documented defaults, not secrets (tokens it
     /// issues still are).
     pub public_credentials: bool,
+    /// A CA certificate (PEM) trusted besides the system's (`--ca-cert`).
+    pub ca_cert: Option<Vec<u8>>,
 }
 
 impl Target {
@@ -93,7 +95,25 @@ impl Target {
                 crate::mock::BUILT_IN_OAUTH_CLIENT.to_string(),
             )),
             public_credentials: true,
+            ca_cert: None,
         }
+    }
+
+    /// An HTTP client builder for this target: its timeout, and its CA certificate trusted
+    /// besides the system's. Certificates are always checked.
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")));
+        if let Some(certificate) = self
+            .ca_cert
+            .as_deref()
+            .and_then(|pem| reqwest::Certificate::from_pem(pem).ok())
+        {
+            builder = builder.add_root_certificate(certificate);
+        }
+        builder
     }
 
     /// Whether the main account's requests carry OAuth tokens.
