@@ -56,7 +56,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {address}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
         let tls = if args.tls {
-            let certificate = mock::tls::SelfSigned::new(&[args.host.clone()])?;
+            let certificate = mock::tls::SelfSigned::new(std::slice::from_ref(&args.host))?;
             let path = args
                 .cert_out
                 .clone()
