@@ -278,3 +278,67 @@ fn insert_keeps_a_given_sys_id_ignores_unknown_fields_and_refuses_an_empty_body(
         assert_eq!(headers["x-total-count"], "1");
     });
 }
+
+#[test]
+fn the_batch_api_runs_each_request_against_the_mock_as_the_caller() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    with_api(|api| async move {
+        let batch = json!({
+            "batch_request_id": "7",
+            "rest_requests": [
+                {"id": "create", "method": "POST", "url": "/api/now/table/awa_queue",
+                 "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Accept", "value": "application/json"}],
+                 "body": b64(r#"{"name":"Batched"}"#)},
+                {"id": "list", "method": "GET", "url": "/api/now/table/awa_queue?sysparm_query=name%3DBatched&sysparm_fields=name",
+                 "headers": [], "exclude_response_headers": true},
+                {"id": "missing", "method": "GET", "url": "/api/now/table/awa_queue/0123456789abcdef0123456789abcdef", "headers": []},
+                {"id": "broken", "method": "NOT A METHOD", "url": "/api/now/table/awa_queue", "headers": []},
+                {"id": "elsewhere", "method": "GET", "url": "https://example.invalid/x", "headers": []}
+            ]
+        });
+        let (status, _, body) = api
+            .call(Method::POST, "/api/now/v1/batch", Some(batch))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["batch_request_id"], "7");
+        let serviced = body["serviced_requests"].as_array().unwrap();
+        let by_id = |id: &str| {
+            serviced
+                .iter()
+                .find(|r| r["id"] == id)
+                .unwrap_or_else(|| panic!("{id}: {body}"))
+        };
+        let decode = |r: &Value| -> Value {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(r["body"].as_str().unwrap())
+                .unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        assert_eq!(by_id("create")["status_code"], 201);
+        assert_eq!(by_id("create")["status_text"], "Created");
+        assert_eq!(decode(by_id("create"))["result"]["name"], "Batched");
+        assert_eq!(decode(by_id("create"))["result"]["sys_created_by"], "admin");
+        assert!(by_id("create")["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "location"));
+        assert_eq!(
+            decode(by_id("list"))["result"],
+            json!([{"name": "Batched"}])
+        );
+        assert_eq!(by_id("list")["headers"], json!([]));
+        assert_eq!(by_id("missing")["status_code"], 404);
+        assert_eq!(body["unserviced_requests"], json!(["broken", "elsewhere"]));
+        // Without credentials, the batch itself is refused.
+        let response = api
+            .client
+            .post(format!("{}/api/now/v1/batch", api.base))
+            .json(&json!({"rest_requests": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 401);
+    });
+}

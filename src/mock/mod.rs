@@ -6,6 +6,7 @@
 
 mod auth;
 mod awa;
+mod batch;
 mod conversation_member;
 mod envelope;
 mod fault;

@@ -9,7 +9,7 @@ use axum::Router;
 use super::envelope::{self, ApiError};
 use super::fault::Fault;
 use super::instance::Mock;
-use super::{awa, conversation_member, interaction, oauth, table_api};
+use super::{awa, batch, conversation_member, interaction, oauth, table_api};
 
 /// The router of the whole mock instance.
 pub fn app(mock: Mock) -> Router {
@@ -59,6 +59,8 @@ pub fn app(mock: Mock) -> Router {
     }
 
     router
+        .route("/api/now/v1/batch", post(batch::batch))
+        .route("/api/now/batch", post(batch::batch))
         .route("/oauth_token.do", post(oauth::token))
         .route("/sn-conform/reset", post(reset))
         .fallback(unknown_resource)
