@@ -1,6 +1,6 @@
-//! https for the mock: a self-signed certificate made at start for `localhost` and
-//! `127.0.0.1` (and any other names asked for), written to a PEM file the clients trust, and a
-//! listener that hands axum TLS streams.
+//! https for the mock: a certificate authority made at start, a server certificate it signs
+//! for `localhost` and `127.0.0.1` (and any other names asked for), the authority written to a
+//! PEM file the clients trust, and a listener that hands axum TLS streams.
 //!
 //! Handshakes run in tasks of their own, so a client that connects and says nothing cannot
 //! hold up the others; a failed handshake is dropped quietly (the client sees its own error).
@@ -27,31 +27,52 @@ pub enum TlsError {
     },
 }
 
-/// A certificate and its key, made for the names given.
+/// A certificate authority made at start, and the server certificate it signed.
 pub struct SelfSigned {
-    /// The certificate in PEM, for clients to trust.
+    /// The authority's certificate in PEM: what clients trust (`--cert-out`).
     pub certificate_pem: String,
     config: Arc<rustls::ServerConfig>,
 }
 
 impl SelfSigned {
-    /// A new certificate for `localhost`, `127.0.0.1` and `names`.
+    /// A new authority, and a server certificate it signs for `localhost`, `127.0.0.1` and
+    /// `names`. Two certificates rather than one self-signed: OpenSSL-based clients (Python's
+    /// `ssl`, curl) trust only an authority, and rustls refuses an authority as a server's own.
     pub fn new(names: &[String]) -> Result<Self, TlsError> {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+        let ca_key = KeyPair::generate()?;
+        let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "sn-conform mock CA");
+        let ca = ca_params.self_signed(&ca_key)?;
+
         let mut subjects = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        subjects.extend(names.iter().cloned());
-        let certified = rcgen::generate_simple_self_signed(subjects)?;
-        let der = certified.cert.der().clone();
+        subjects.extend(names.iter().filter(|n| !n.is_empty()).cloned());
+        subjects.dedup();
+        let leaf_key = KeyPair::generate()?;
+        let mut leaf_params = CertificateParams::new(subjects)?;
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "sn-conform mock");
+        let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key)?;
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-            rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()),
+            rustls::pki_types::PrivatePkcs8KeyDer::from(leaf_key.serialize_der()),
         );
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(vec![der], key)?;
+            .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Self {
-            certificate_pem: certified.cert.pem(),
+            certificate_pem: ca.pem(),
             config: Arc::new(config),
         })
     }
