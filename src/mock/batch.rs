@@ -56,7 +56,8 @@ pub async fn batch(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) ->
     let mut serviced = Vec::new();
     let mut unserviced = Vec::new();
     for item in requests {
-        let id = item["id"].as_str().unwrap_or("").to_string();
+        // The platform answers ids as text, whatever type they came in.
+        let id = text_of(&item["id"]);
         let started = std::time::Instant::now();
         match one(&mock, item, authorization.clone()).await {
             Some(response) if !id.is_empty() => {
@@ -91,11 +92,20 @@ pub async fn batch(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) ->
     bare_json(
         StatusCode::OK,
         &json!({
-            "batch_request_id": request["batch_request_id"].clone(),
+            "batch_request_id": text_of(&request["batch_request_id"]),
             "serviced_requests": serviced,
             "unserviced_requests": unserviced,
         }),
     )
+}
+
+/// A string as it is, a number as its text, anything else as nothing.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Executes one request of a batch through the mock's router; `None` when it cannot be made.

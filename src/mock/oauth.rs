@@ -20,7 +20,11 @@ use super::Mock;
 /// The mock's OAuth client id (its default secret is the same word).
 pub const BUILT_IN_OAUTH_CLIENT: &str = "sn-conform";
 
-pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
+pub async fn token(
+    State(mock): State<Mock>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let field = |name: &str| {
         form.iter()
@@ -28,8 +32,16 @@ pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    let client_ok = field("client_id") == BUILT_IN_OAUTH_CLIENT
-        && field("client_secret") == mock.options().oauth_client_secret;
+    // The client's credentials come in the form, or (as oauthlib sends them) as HTTP Basic.
+    let basic = client_from_basic(&headers);
+    let (client_id, client_secret) = match &basic {
+        Some((id, secret)) if field("client_id").is_empty() || field("client_id") == id => {
+            (id.as_str(), secret.as_str())
+        }
+        _ => (field("client_id"), field("client_secret")),
+    };
+    let client_ok =
+        client_id == BUILT_IN_OAUTH_CLIENT && client_secret == mock.options().oauth_client_secret;
     let user = match field("grant_type") {
         "password" if client_ok && mock.check_password(field("username"), field("password")) => {
             Some(field("username").to_string())
@@ -70,6 +82,21 @@ pub async fn token(State(mock): State<Mock>, body: Bytes) -> Response {
             "expires_in": lifetime.as_secs(),
         }),
     )
+}
+
+/// (client id, client secret) from an `Authorization: Basic` header.
+fn client_from_basic(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
 }
 
 /// `application/x-www-form-urlencoded` pairs; an unreadable form reads as no fields.

@@ -88,7 +88,7 @@ pub async fn list(
             .header(HeaderName::from_static("x-total-count"), total.to_string());
         let suppressed = params
             .get("sysparm_suppress_pagination_header")
-            .is_some_and(|v| v == "true");
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if params.contains_key("sysparm_limit") && !suppressed {
             success = success.header(
                 header::LINK,
@@ -303,7 +303,9 @@ impl View {
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
-        let display = match params.get("sysparm_display_value").map(String::as_str) {
+        // Clients write booleans as they please (pysnow sends `False`).
+        let flag = |name: &str| params.get(name).map(|v| v.to_ascii_lowercase());
+        let display = match flag("sysparm_display_value").as_deref() {
             None | Some("false") | Some("") => Display::Value,
             Some("true") => Display::Shown,
             Some("all") => Display::Both,
@@ -321,9 +323,7 @@ impl View {
                 .filter(|f| !f.is_empty())
                 .map(|f| f.split(',').map(|s| s.trim().to_string()).collect()),
             display,
-            reference_links: params
-                .get("sysparm_exclude_reference_link")
-                .is_none_or(|v| v != "true"),
+            reference_links: flag("sysparm_exclude_reference_link").is_none_or(|v| v != "true"),
         })
     }
 

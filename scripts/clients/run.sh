@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The mock as the platform's own Python clients see it: starts `sn-conform mock --tls` on a
+# free loopback port and runs test_clients.py (pysnc, pysnow, requests) against it.
+# Needs python3 (3.9+) and PyPI; creates its own virtual environment. Bounded in time.
+#
+#   bash scripts/clients/run.sh [path/to/sn-conform]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="${1:-$root/target/debug/sn-conform}"
+venv="${SN_CLIENTS_VENV:-$root/target/clients-venv}"
+work="$(mktemp -d)"
+trap 'kill "${mock_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
+  -r "$here/requirements.txt"
+
+lifetime=2
+"$bin" mock --port 0 --tls --cert-out "$work/ca.pem" --token-lifetime "$lifetime" \
+  > "$work/mock.log" 2>&1 &
+mock_pid=$!
+for _ in $(seq 1 100); do
+  url="$(head -n 1 "$work/mock.log" 2>/dev/null | sed -n 's/.*listening on \(https:[^ ]*\).*/\1/p')"
+  [ -n "$url" ] && [ -s "$work/ca.pem" ] && break
+  sleep 0.1
+done
+if [ -z "${url:-}" ]; then
+  echo "the mock did not start:"; cat "$work/mock.log"; exit 1
+fi
+echo "clients against $url"
+# requests lets REQUESTS_CA_BUNDLE override a session's `verify`: it is the one setting every
+# client honours, so it names the mock's CA.
+SN_MOCK_URL="$url" SN_MOCK_TOKEN_LIFETIME="$lifetime" REQUESTS_CA_BUNDLE="$work/ca.pem" \
+  timeout 300 "$venv/bin/python" "$here/test_clients.py"
