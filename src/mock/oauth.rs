@@ -87,7 +87,10 @@ pub async fn token(
 /// (client id, client secret) from an `Authorization: Basic` header.
 fn client_from_basic(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
     use base64::Engine;
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let encoded = value
         .strip_prefix("Basic ")
         .or_else(|| value.strip_prefix("basic "))?;

@@ -60,17 +60,7 @@ fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {
 impl RunContext {
     /// Every check, in a fixed order. When the connection check fails, the rest is skipped.
     pub async fn diagnose(&self, suite: &Suite) -> Diagnosis {
-        let mut state = TrialState {
-            vars: Default::default(),
-            exchanges: Vec::new(),
-            failures: Vec::new(),
-            warnings: Vec::new(),
-            broken: None,
-            undo: Vec::new(),
-            tearing_down: false,
-            format: Format::Json,
-            trial: "doctor".into(),
-        };
+        let mut state = TrialState::new("doctor", Format::Json, false);
         let everyone: Vec<String> = suite.scenarios.iter().map(|s| s.key()).collect();
         let of_apis = |apis: &[&str]| -> Vec<String> {
             suite

@@ -107,17 +107,8 @@ impl RunContext {
             return result;
         }
 
-        let mut state = TrialState {
-            vars: self.initial_vars(variant),
-            exchanges: Vec::new(),
-            failures: Vec::new(),
-            warnings: Vec::new(),
-            broken: None,
-            undo: Vec::new(),
-            tearing_down: false,
-            format: variant.format,
-            trial: result.name.clone(),
-        };
+        let mut state = TrialState::new(&result.name, variant.format, false);
+        state.vars = self.initial_vars(variant);
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.runtime
                 .block_on(self.run_scenario(scenario, &mut state));

@@ -73,12 +73,26 @@ impl TokenSource {
         secrets: &Secrets,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, String> {
+        self.current_or_renewed(
+            |t| Instant::now() + REFRESH_MARGIN.min(t.lifetime / 4) < t.expires_at,
+            client,
+            secrets,
+            log,
+        )
+        .await
+    }
+
+    /// The current token when `still_good` says so, else a renewed one (kept for the run).
+    async fn current_or_renewed(
+        &self,
+        still_good: impl Fn(&Tokens) -> bool,
+        client: &reqwest::Client,
+        secrets: &Secrets,
+        log: &mut Vec<ExchangeRecord>,
+    ) -> Result<String, String> {
         let mut current = self.current.lock().await;
-        if let Some(tokens) = current.as_ref() {
-            let margin = REFRESH_MARGIN.min(tokens.lifetime / 4);
-            if Instant::now() + margin < tokens.expires_at {
-                return Ok(tokens.access.clone());
-            }
+        if let Some(tokens) = current.as_ref().filter(|t| still_good(t)) {
+            return Ok(tokens.access.clone());
         }
         let tokens = self.renew(current.take(), client, secrets, log).await?;
         let access = tokens.access.clone();
@@ -94,16 +108,8 @@ impl TokenSource {
         secrets: &Secrets,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, String> {
-        let mut current = self.current.lock().await;
-        if let Some(tokens) = current.as_ref() {
-            if tokens.access != stale {
-                return Ok(tokens.access.clone());
-            }
-        }
-        let tokens = self.renew(current.take(), client, secrets, log).await?;
-        let access = tokens.access.clone();
-        *current = Some(tokens);
-        Ok(access)
+        self.current_or_renewed(|t| t.access != stale, client, secrets, log)
+            .await
     }
 
     /// A token of its own that has expired: fetched once, then waited out (at most

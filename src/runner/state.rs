@@ -35,3 +35,20 @@ pub(super) enum Undo {
         value: String,
     },
 }
+
+impl TrialState {
+    /// A fresh state for `trial`: no variables, no exchanges, nothing to undo.
+    pub(super) fn new(trial: &str, format: Format, tearing_down: bool) -> Self {
+        Self {
+            vars: Vars::default(),
+            exchanges: Vec::new(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            broken: None,
+            undo: Vec::new(),
+            tearing_down,
+            format,
+            trial: trial.to_string(),
+        }
+    }
+}

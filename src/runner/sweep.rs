@@ -33,17 +33,7 @@ impl RunContext {
     /// Deletes and restores everything `outstanding` lists, newest first. Its requests are
     /// never abandoned on Ctrl-C: they put the instance back.
     pub async fn sweep(&self, outstanding: &Outstanding) -> Sweep {
-        let mut state = TrialState {
-            vars: Default::default(),
-            exchanges: Vec::new(),
-            failures: Vec::new(),
-            warnings: Vec::new(),
-            broken: None,
-            undo: Vec::new(),
-            tearing_down: true,
-            format: Format::Json,
-            trial: "cleanup".into(),
-        };
+        let mut state = TrialState::new("cleanup", Format::Json, true);
         let mut sweep = Sweep::default();
         for (table, sys_id, trial) in outstanding.records.iter().rev() {
             let what = format!("{table}/{sys_id}");
