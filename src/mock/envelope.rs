@@ -290,7 +290,7 @@ pub async fn negotiate_format(
         .map(str::to_string);
     let path = request.uri().path().to_string();
     let method = request.method().clone();
-    let early = if !accepts_json_or_xml(&accept) {
+    let early = if !accepts_json_or_xml(&accept) && !mock.has(Fault::AcceptIgnored) {
         Some(ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
             message_for(StatusCode::NOT_ACCEPTABLE),
@@ -300,7 +300,8 @@ pub async fn negotiate_format(
         match &content_type {
             Some(ct)
                 if matches!(method.as_str(), "POST" | "PUT" | "PATCH")
-                    && !readable_content_type(ct, &path) =>
+                    && !readable_content_type(ct, &path)
+                    && !mock.has(Fault::ContentTypeIgnored) =>
             {
                 Some(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -342,6 +343,9 @@ pub async fn negotiate_format(
         let mut error = ApiError::new(status, message_for(status), detail);
         if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
             error.headers.push((header::ALLOW, allow));
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED && mock.has(Fault::MethodNotAllowedAs400) {
+            error = ApiError::unknown_resource();
         }
         response = mock.respond(Err(error));
     }

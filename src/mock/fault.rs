@@ -56,14 +56,21 @@ faults! {
     XmlIgnored => "xml-ignored": "Accept: application/xml is answered in JSON",
     MessagesReworded => "messages-reworded": "error messages and details are worded differently from the documents (a should-level deviation)",
     MalformedJsonCrashes => "malformed-json-crashes": "a body that is not JSON answers 500 instead of 400",
+    UnknownPathNotFound => "unknown-path-404": "a path that names no resource answers 404 instead of 400",
+    MethodNotAllowedAs400 => "method-not-allowed-as-400": "a method a resource does not support answers 400 instead of 405 with Allow",
+    AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406 (a should-level deviation)",
+    ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415 (a should-level deviation)",
     DictionaryMissingField => "dictionary-missing-field": "sys_dictionary lacks awa_work_item.rejected (the APIs still work; sn-conform doctor must name it)",
 }
 
 impl Fault {
-    /// Whether the fault breaks only `should`-level behaviour (wording), so that only a
-    /// `--strict` run fails on it.
+    /// Whether the fault breaks only `should`-level behaviour (wording, 406 and 415), so
+    /// that only a `--strict` run fails on it.
     pub fn is_wording_only(self) -> bool {
-        matches!(self, Fault::MessagesReworded)
+        matches!(
+            self,
+            Fault::MessagesReworded | Fault::AcceptIgnored | Fault::ContentTypeIgnored
+        )
     }
 
     /// Whether the fault breaks only what the instance says about itself (its dictionary), not

@@ -89,5 +89,12 @@ async fn reset(
 }
 
 async fn unknown_resource(axum::extract::State(mock): axum::extract::State<Mock>) -> Response {
+    if mock.has(Fault::UnknownPathNotFound) {
+        return mock.respond(Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "Not found",
+            "No such path",
+        )));
+    }
     mock.respond(Err(ApiError::unknown_resource()))
 }
