@@ -21,7 +21,7 @@ fn the_suite_passes_over_https_with_the_mocks_certificate_and_not_without_it() {
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://127.0.0.1:{}", tcp.local_addr().unwrap().port());
         let listener = certificate.listener(tcp).unwrap();
-        tokio::spawn(sn_conform::mock::serve_tls(
+        tokio::spawn(sn_conform::mock::serve(
             listener,
             mock,
             std::future::pending(),

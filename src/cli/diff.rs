@@ -29,15 +29,7 @@ type Entries = Vec<(String, String)>;
 type Section<'a> = (&'static str, &'static str, &'a Entries);
 
 pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| {
-        anyhow::anyhow!(
-            "{}",
-            e.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
+    let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| super::all_errors(&e))?;
     let (baseline, baseline_selection) = read(&args.baseline, &schemas)?;
     let (current, current_selection) = read(&args.current, &schemas)?;
     let changes = Changes::between(&baseline, &current);

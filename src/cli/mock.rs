@@ -32,16 +32,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let seed = match &args.seed {
-        Some(path) => mock::seed::load(path).map_err(|errors| {
-            anyhow::anyhow!(
-                "{}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })?,
+        Some(path) => mock::seed::load(path).map_err(|errors| super::all_errors(&errors))?,
         None => Vec::new(),
     };
     let seeded = seed.len();
@@ -104,7 +95,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
                 let listener = certificate
                     .listener(listener)
                     .context("cannot listen for https")?;
-                mock::serve_tls(listener, mock, shutdown_signal()).await
+                mock::serve(listener, mock, shutdown_signal()).await
             }
             None => mock::serve(listener, mock, shutdown_signal()).await,
         }

@@ -129,6 +129,18 @@ fn tame_libtest(command: clap::Command) -> clap::Command {
     command
 }
 
+/// Many mistakes (`file:line: cause` each) as one error, a line each, for the exit-2 path.
+pub(crate) fn all_errors<E: std::fmt::Display>(errors: &[E]) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
 /// Writes `text` to stdout. A reader that went away (`sn-conform coverage | head`) ends the
 /// output quietly instead of panicking as `print!` does.
 pub(crate) fn emit(text: &str) {

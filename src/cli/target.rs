@@ -141,16 +141,7 @@ impl TargetArgs {
         };
         profile::load(path, schemas, suite)
             .map(Some)
-            .map_err(|errors| {
-                anyhow!(
-                    "{}",
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                )
-            })
+            .map_err(|errors| super::all_errors(&errors))
     }
 
     /// The target: profile first, options over it. Every mistake is an error (exit 2), before

@@ -29,5 +29,5 @@ pub use instance::{body_str, parse_latency, Latency, Mock, MockOptions, DEFAULT_
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
 pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};
-pub use server::{serve, serve_tls, RunningMock};
+pub use server::{serve, RunningMock};
 pub use store::{Store, TABLE_NAMES};

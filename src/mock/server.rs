@@ -8,23 +8,17 @@ use tokio::net::TcpListener;
 use super::instance::Mock;
 use super::router::app;
 
-/// Serves the mock on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
+/// Serves the mock on `listener` (a `TcpListener`, or a [`super::tls::TlsListener`] for
+/// https) until `shutdown` completes.
+pub async fn serve<L>(
+    listener: L,
     mock: Mock,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app(mock))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-/// Serves the mock over https on `listener` until `shutdown` completes.
-pub async fn serve_tls(
-    listener: super::tls::TlsListener,
-    mock: Mock,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     axum::serve(listener, app(mock))
         .with_graceful_shutdown(shutdown)
         .await

@@ -302,11 +302,6 @@ impl Run {
         }
     }
 
-    /// Whether the run was interrupted.
-    pub fn interrupted(&self) -> bool {
-        self.ctx.cancel.is_cancelled()
-    }
-
     /// Stops the embedded mock and turns the collected results into the one result model,
     /// with the coverage matrix of the run.
     pub fn finish(mut self) -> RunReport {
