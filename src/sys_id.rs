@@ -1,4 +1,5 @@
-//! Fresh sys_ids: 32 lowercase hexadecimal characters, as the platform makes them.
+//! sys_ids, 32 lowercase hexadecimal characters as the platform makes them: fresh ones, and
+//! telling one from any other text.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,12 +20,19 @@ pub fn fresh() -> String {
     out
 }
 
+/// Whether `s` is a sys_id: 32 lowercase hexadecimal characters.
+pub fn is_sys_id(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn fresh_ids_are_sys_ids_and_differ() {
         let (a, b) = (super::fresh(), super::fresh());
-        assert!(crate::spec::matcher::is_sys_id(&a), "{a}");
+        assert!(super::is_sys_id(&a), "{a}");
         assert_ne!(a, b);
     }
 }

@@ -268,3 +268,45 @@ fn concurrent_accepts_of_one_work_item_succeed_once() {
         );
     });
 }
+
+#[test]
+fn an_interaction_body_with_a_wrongly_typed_field_or_a_bad_id_is_refused_by_name() {
+    with_mock(|base, client| async move {
+        let url = format!("{base}/api/now/interaction");
+        let channel = "0123456789abcdef0123456789abcdef";
+        for (body, named) in [
+            (
+                json!({"channel": channel, "queue": 5}),
+                "queue must be a string",
+            ),
+            (json!({"channel": 7}), "channel must be a string"),
+            (
+                json!({"channel": channel, "context": [1]}),
+                "context must be an object or a string",
+            ),
+            (
+                json!({"channel": channel, "queue": "not-a-queue"}),
+                "queue `not-a-queue` is not a sys_id",
+            ),
+            (
+                json!({"channel": channel, "context_table": "incident", "context_id": "INC1"}),
+                "context_id `INC1` is not a sys_id",
+            ),
+        ] {
+            let (status, _, answer) =
+                call(&client, reqwest::Method::POST, &url, Some(body.clone())).await;
+            assert_eq!(status, 400, "{body}: {answer}");
+            assert_eq!(answer["error"]["detail"], named, "{body}: {answer}");
+        }
+        // Blank text counts as absent, as before.
+        let (status, _, answer) = call(
+            &client,
+            reqwest::Method::POST,
+            &url,
+            Some(json!({"channel": channel, "queue": " ", "context_id": ""})),
+        )
+        .await;
+        assert_eq!(status, 201, "{answer}");
+        assert_eq!(answer["result"]["state"], "new");
+    });
+}

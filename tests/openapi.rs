@@ -79,3 +79,19 @@ fn a_broken_ref_or_a_missing_status_is_found() {
     );
     assert!(problems.iter().any(|p| p.contains("awa_inbox_actions/reject_reasons: GET /api/now/awa/inbox/actions/reject_reasons/{channel_id} lacks status 404")), "{problems:#?}");
 }
+
+#[test]
+fn the_table_parameter_lists_exactly_the_tables_the_mock_serves() {
+    let doc = openapi();
+    let listed: Vec<&str> = doc["components"]["parameters"]["table"]["schema"]["enum"]
+        .as_array()
+        .expect("an enum of table names")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut served = sn_conform::mock::TABLE_NAMES.to_vec();
+    let mut sorted = listed.clone();
+    served.sort_unstable();
+    sorted.sort_unstable();
+    assert_eq!(sorted, served);
+}

@@ -276,6 +276,48 @@ fn insert_keeps_a_given_sys_id_ignores_unknown_fields_and_refuses_an_empty_body(
         assert_eq!(body["status"], "failure");
         let (_, headers, _) = api.list("").await;
         assert_eq!(headers["x-total-count"], "1");
+        // Nor does an update change anything without a body.
+        for method in [Method::PATCH, Method::PUT] {
+            let response = api
+                .client
+                .request(
+                    method,
+                    format!("{}/api/now/table/awa_queue/{sys_id}", api.base),
+                )
+                .basic_auth("admin", Some("admin"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 400);
+        }
+        let (_, _, record) = api
+            .call(
+                Method::GET,
+                &format!("/api/now/table/awa_queue/{sys_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(record["result"]["sys_mod_count"], "1", "{record}");
+    });
+}
+
+#[test]
+fn a_requested_field_the_table_lacks_is_left_out() {
+    with_api(|api| async move {
+        let (status, _, _) = api
+            .call(
+                Method::POST,
+                "/api/now/table/awa_queue",
+                Some(json!({"name": "q"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let (_, _, body) = api
+            .list("sysparm_fields=name,no_such_field,service_channel.nope,name.name")
+            .await;
+        assert_eq!(body["result"], json!([{"name": "q"}]), "{body}");
+        let (_, _, body) = api.list("sysparm_fields=no_such_field").await;
+        assert_eq!(body["result"], json!([{}]), "{body}");
     });
 }
 

@@ -12,7 +12,7 @@ use clap::Args;
 use crate::profile::{self, Profile};
 use crate::runner::{Credentials, Target};
 use crate::schema_set::SchemaSet;
-use crate::spec::{matcher, Suite};
+use crate::spec::Suite;
 
 /// Seconds each request waits when neither the options nor the profile say.
 const DEFAULT_TIMEOUT: u64 = 30;
@@ -321,7 +321,7 @@ fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
             && table
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !table_ok || !matcher::is_sys_id(sys_id) {
+        if !table_ok || !crate::sys_id::is_sys_id(sys_id) {
             bail!("--pin `{pin}`: expected a table name and a 32-character lowercase hex sys_id");
         }
         if out.insert(table.to_string(), sys_id.to_string()).is_some() {

@@ -31,6 +31,7 @@ pub async fn close(
 fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authenticate(headers)?;
     let body = mock.body_fields(headers, body)?;
+    check_types(&body)?;
     let channel = body_str(&body, "channel").ok_or_else(|| {
         ApiError::bad_request(
             "Mandatory parameter missing",
@@ -108,6 +109,49 @@ fn close_interaction(mock: &Mock, interaction_id: &str, headers: &HeaderMap) -> 
         )
     })?;
     Ok(Success::ok(render(&record)))
+}
+
+/// The body's fields that hold text, and those that hold a map or its JSON text.
+const TEXT_FIELDS: &[&str] = &[
+    "channel",
+    "queue",
+    "context_table",
+    "context_id",
+    "channel_metadata_table",
+    "channel_metadata_id",
+];
+const MAP_FIELDS: &[&str] = &["context", "channel_metadata"];
+
+/// A field of the wrong JSON type is refused with its name rather than read as absent, so a
+/// client that sends `{"queue": 5}` learns why its interaction has no queue; so is a document
+/// id that is not a sys_id (NOTES 57).
+fn check_types(body: &Map<String, Value>) -> Result<(), ApiError> {
+    let wrong = |name: &&str, ok: fn(&Value) -> bool| body.get(*name).is_some_and(|v| !ok(v));
+    if let Some(name) = TEXT_FIELDS.iter().find(|n| wrong(n, Value::is_string)) {
+        return Err(ApiError::bad_request(
+            "Invalid request",
+            format!("{name} must be a string"),
+        ));
+    }
+    if let Some(name) = MAP_FIELDS
+        .iter()
+        .find(|n| wrong(n, |v| v.is_object() || v.is_string()))
+    {
+        return Err(ApiError::bad_request(
+            "Invalid request",
+            format!("{name} must be an object or a string"),
+        ));
+    }
+    // The documents describe these as a queue's sys_id and a record's document id.
+    for name in ["queue", "context_id", "channel_metadata_id"] {
+        if let Some(id) = body_str(body, name).filter(|id| !crate::sys_id::is_sys_id(id)) {
+            return Err(ApiError::bad_request(
+                "Invalid request",
+                format!("{name} `{id}` is not a sys_id"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where an interaction's context (or channel metadata) lives: a given table/id pair, or a new

@@ -99,7 +99,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SpecError>> {
                 }
             }
             if let Some(id) = record.get("sys_id") {
-                if !id.as_str().is_some_and(crate::spec::matcher::is_sys_id) {
+                if !id.as_str().is_some_and(crate::sys_id::is_sys_id) {
                     errors.push(error(
                         &format!("{path}.sys_id"),
                         "a sys_id is 32 lowercase hex characters".into(),

@@ -212,7 +212,7 @@ impl Tables {
         let given = fields
             .get("sys_id")
             .and_then(Value::as_str)
-            .filter(|id| crate::spec::matcher::is_sys_id(id) && self.get(table, id).is_none());
+            .filter(|id| crate::sys_id::is_sys_id(id) && self.get(table, id).is_none());
         let sys_id = match given {
             Some(id) => id.to_string(),
             None => self.new_sys_id(),

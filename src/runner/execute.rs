@@ -218,7 +218,7 @@ impl RunContext {
                         .as_ref()
                         .and_then(|j| j.pointer(pointer))
                         .and_then(Value::as_str);
-                    if let Some(id) = id.filter(|id| crate::spec::matcher::is_sys_id(id)) {
+                    if let Some(id) = id.filter(|id| crate::sys_id::is_sys_id(id)) {
                         // Into the ledger before the next request, so a run killed now can
                         // still be cleaned up.
                         if let Err(e) = self.ledger.created(table, id, &state.trial) {

@@ -88,7 +88,7 @@ impl RunContext {
                 let sys_id = record
                     .and_then(|r| r.get("sys_id"))
                     .and_then(Value::as_str)
-                    .filter(|id| crate::spec::matcher::is_sys_id(id));
+                    .filter(|id| crate::sys_id::is_sys_id(id));
                 let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status)
                 else {
                     return Err(format!(

@@ -93,7 +93,7 @@ impl Kind {
             (Kind::Object, Some(v)) => v.is_object(),
             (Kind::Array, Some(v)) => v.is_array(),
             (Kind::Null, Some(v)) => v.is_null(),
-            (Kind::SysId, Some(v)) => v.as_str().is_some_and(is_sys_id),
+            (Kind::SysId, Some(v)) => v.as_str().is_some_and(crate::sys_id::is_sys_id),
         }
     }
 
@@ -110,13 +110,6 @@ impl Kind {
             Kind::SysId => "a sys_id (32 lowercase hex characters)",
         }
     }
-}
-
-/// Whether `s` is a sys_id: 32 lowercase hexadecimal characters.
-pub fn is_sys_id(s: &str) -> bool {
-    s.len() == 32
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Matcher {
