@@ -14,7 +14,7 @@ use crate::spec::{yaml, SpecError};
 pub const CATALOGUE_FILE: &str = "catalogue.yaml";
 
 /// Every documented operation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Catalogue {
     pub operations: Vec<Operation>,
 }

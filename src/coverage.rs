@@ -92,6 +92,7 @@ fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Outcome>) -> CaseRun {
             Some(Outcome::Failed) => run.failed += 1,
             Some(Outcome::Error) => run.error += 1,
             Some(Outcome::Ignored) => run.ignored += 1,
+            Some(Outcome::Flaky) => run.flaky += 1,
             None => run.not_run += 1,
         }
     }
@@ -99,6 +100,8 @@ fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Outcome>) -> CaseRun {
         "failed"
     } else if run.error > 0 {
         "error"
+    } else if run.flaky > 0 {
+        "flaky"
     } else if run.passed > 0 {
         "passed"
     } else if run.ignored > 0 {

@@ -17,10 +17,10 @@
 //! 41 checks: 39 passed, 1 failed, 1 could not check
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Passed,
@@ -40,7 +40,7 @@ impl CheckStatus {
 }
 
 /// One assumption and what the instance showed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     /// Stable id, e.g. `field:awa_work_item.rejected`.
     pub id: String,
@@ -100,7 +100,7 @@ impl Check {
 }
 
 /// Every check made against one instance.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Diagnosis {
     pub base_url: String,
     pub checks: Vec<Check>,

@@ -96,8 +96,13 @@ pub fn render(report: &RunReport) -> String {
             );
             match t.outcome {
                 Outcome::Ignored => out.push_str(&esc(t.reason.as_deref().unwrap_or(""))),
-                Outcome::Failed | Outcome::Error => {
-                    let _ = write!(out, "<pre>{}</pre>", esc(&t.failures.join("\n")));
+                Outcome::Flaky | Outcome::Failed | Outcome::Error => {
+                    let first = t.attempts.first().map(|a| a.failures.join("\n"));
+                    let _ = write!(
+                        out,
+                        "<pre>{}</pre>",
+                        esc(&first.unwrap_or_else(|| t.failures.join("\n")))
+                    );
                     let _ = write!(
                         out,
                         "<details><summary>{} exchange(s)</summary>",

@@ -38,6 +38,23 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
         for trial in trials {
             let status = match trial.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
+                // Surefire's flaky form: a success with the failed attempts as reruns.
+                Outcome::Flaky => {
+                    let mut s = TestCaseStatus::success();
+                    for attempt in &trial.attempts {
+                        let kind = if attempt.outcome == Outcome::Error {
+                            NonSuccessKind::Error
+                        } else {
+                            NonSuccessKind::Failure
+                        };
+                        let mut rerun = quick_junit::TestRerun::new(kind);
+                        if let Some(first) = attempt.failures.first() {
+                            rerun.set_message(first.as_str());
+                        }
+                        s.add_rerun(rerun);
+                    }
+                    s
+                }
                 Outcome::Ignored => {
                     let mut s = TestCaseStatus::skipped();
                     if let Some(reason) = &trial.reason {

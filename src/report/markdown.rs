@@ -111,6 +111,15 @@ pub fn render(report: &RunReport) -> String {
                 Outcome::Passed => format!("warning: {}", t.warnings[0]),
                 Outcome::Ignored => t.reason.clone().unwrap_or_default(),
                 Outcome::Failed | Outcome::Error => t.failures.first().cloned().unwrap_or_default(),
+                Outcome::Flaky => format!(
+                    "passed on attempt {}; first: {}",
+                    t.attempts.len() + 1,
+                    t.attempts
+                        .first()
+                        .and_then(|a| a.failures.first())
+                        .cloned()
+                        .unwrap_or_default()
+                ),
             };
             let _ = writeln!(
                 out,

@@ -11,19 +11,19 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Source;
 
 /// The matrix of one suite (and optionally one run) against the catalogue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Matrix {
     pub operations: Vec<OperationCoverage>,
     pub cases_total: usize,
     pub cases_covered: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OperationCoverage {
     /// `api/operation`.
     pub operation: String,
@@ -33,7 +33,7 @@ pub struct OperationCoverage {
     pub statuses: Vec<StatusCoverage>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseCoverage {
     pub id: String,
     pub status: u16,
@@ -49,7 +49,7 @@ pub struct CaseCoverage {
 }
 
 /// Outcome counts of a case's trials in one run, and the verdict a reader wants first.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseRun {
     /// `failed` if any trial failed, else `error` if any broke, else `passed` if any passed,
     /// else `ignored`, else `not run` (filtered out).
@@ -58,10 +58,13 @@ pub struct CaseRun {
     pub failed: usize,
     pub error: usize,
     pub ignored: usize,
+    /// Trials that failed, then passed when retried.
+    #[serde(default)]
+    pub flaky: usize,
     pub not_run: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatusCoverage {
     pub code: u16,
     pub description: String,

@@ -1,10 +1,10 @@
 //! The one result model of a run. Every reporter (terminal summary, JSON, JUnit, Markdown,
 //! HTML) reads only this.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one trial ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Every `must` check held (and every `should` check, under `--strict`).
@@ -15,6 +15,8 @@ pub enum Outcome {
     Error,
     /// Not run, with the reason (a requirement the target cannot meet, or an interruption).
     Ignored,
+    /// Failed or broke, then passed when retried (`--retries`); the attempts are kept.
+    Flaky,
 }
 
 impl Outcome {
@@ -24,12 +26,18 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Error => "error",
             Outcome::Ignored => "ignored",
+            Outcome::Flaky => "flaky",
         }
+    }
+
+    /// Failed or broke: the outcomes that fail a run.
+    pub fn is_bad(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Error)
     }
 }
 
 /// One HTTP request and its answer, with credentials redacted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExchangeRecord {
     /// The step or fixture that sent it.
     pub during: String,
@@ -50,10 +58,47 @@ pub struct ExchangeRecord {
     /// to see from a report which exchanges overlapped.
     pub started_at_ms: f64,
     pub duration_ms: f64,
+    /// The answer body's shape: each field path (`result.sys_id`, `result[].name`) and its
+    /// JSON type, for drift between runs; absent when the body was not JSON (or XML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<std::collections::BTreeMap<String, String>>,
+    /// For a step's answer: the JSON Schema it was checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Field paths of the answer that schema does not name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undocumented: Vec<String>,
+}
+
+impl ExchangeRecord {
+    /// Whether a scenario's step sent it (rather than a fixture, a cleanup or the doctor).
+    pub fn is_step(&self) -> bool {
+        self.during.starts_with("step ")
+    }
+
+    /// The answer's `Content-Type`, if it had one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One earlier attempt of a retried trial that did not pass.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    pub failures: Vec<String>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    #[serde(default)]
+    pub exchanges: Vec<ExchangeRecord>,
 }
 
 /// The result of one trial: one scenario in one variant.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrialResult {
     pub name: String,
     pub api: String,
@@ -71,10 +116,13 @@ pub struct TrialResult {
     /// `should` checks that failed, and cleanup problems.
     pub warnings: Vec<String>,
     pub exchanges: Vec<ExchangeRecord>,
+    /// Earlier attempts that failed or broke, when the trial was retried (`--retries`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
 }
 
 /// Counts per outcome, and the target they were measured on.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
@@ -84,7 +132,11 @@ pub struct Summary {
     /// The target's base URL, repeated here so the summary stands on its own.
     pub base_url: String,
     /// Trials with `should` warnings, whatever their outcome.
+    #[serde(default)]
     pub warned: usize,
+    /// Trials that failed and then passed when retried.
+    #[serde(default)]
+    pub flaky: usize,
 }
 
 impl Summary {
@@ -100,6 +152,7 @@ impl Summary {
                 Outcome::Failed => s.failed += 1,
                 Outcome::Error => s.error += 1,
                 Outcome::Ignored => s.ignored += 1,
+                Outcome::Flaky => s.flaky += 1,
             }
         }
         s
@@ -107,7 +160,7 @@ impl Summary {
 }
 
 /// What the run created on the instance and what it left there (0 on a normal run).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Records {
     /// Records created (fixtures, and records the operations created).
     pub created: usize,
@@ -160,7 +213,7 @@ impl FailureGroup {
 }
 
 /// Which trials a run selected (libtest's filter, `--skip`, `--exact`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Selection {
     /// Whether a filter or `--skip` left trials out: the reports cover part of the suite.
     pub filtered: bool,
@@ -194,7 +247,7 @@ impl Selection {
 }
 
 /// A whole run: the target and every trial that ran, in trial-name order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub tool: String,
     pub base_url: String,
@@ -203,6 +256,7 @@ pub struct RunReport {
     /// Seconds since the Unix epoch when the run started.
     pub started_at: u64,
     /// The same instant in ISO 8601, UTC.
+    #[serde(default)]
     pub date: String,
     pub duration_ms: f64,
     pub strict: bool,
@@ -212,8 +266,10 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<super::Matrix>,
     /// What the run created and left on the instance.
+    #[serde(default)]
     pub records: Records,
     /// Which trials the run selected.
+    #[serde(default)]
     pub selection: Selection,
     /// What the doctor found before the trials, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]

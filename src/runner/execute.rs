@@ -41,6 +41,7 @@ impl RunContext {
             failures: Vec::new(),
             warnings: Vec::new(),
             exchanges: Vec::new(),
+            attempts: Vec::new(),
         };
         if let Some(reason) = self
             .diagnosis

@@ -134,6 +134,9 @@ async fn send_once(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         duration_ms: 0.0,
+        shape: None,
+        schema: None,
+        undocumented: Vec::new(),
     };
     if !outgoing
         .headers

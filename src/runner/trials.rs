@@ -33,7 +33,8 @@ pub fn trials(ctx: &Arc<RunContext>, suite: &Suite) -> Vec<Trial> {
 
 fn completion(result: &TrialResult) -> Result<Completion, Failed> {
     match result.outcome {
-        Outcome::Passed => Ok(Completion::Completed),
+        // A flaky trial passed in the end; whether that fails the run is `--fail-on`'s call.
+        Outcome::Passed | Outcome::Flaky => Ok(Completion::Completed),
         Outcome::Ignored => Ok(Completion::ignored_with(
             result.reason.clone().unwrap_or_default(),
         )),
