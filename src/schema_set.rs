@@ -18,6 +18,8 @@ pub struct SchemaSet {
     validators: BTreeMap<String, Validator>,
     /// Every property name each schema file names anywhere: the vocabulary of "did you mean".
     properties: BTreeMap<String, BTreeSet<String>>,
+    /// The parsed files, by relative path, for walking a body along its schema.
+    documents: BTreeMap<String, Value>,
 }
 
 /// A schema file that does not parse or compile.
@@ -82,6 +84,10 @@ impl SchemaSet {
             Ok(Self {
                 validators,
                 properties,
+                documents: documents
+                    .into_iter()
+                    .map(|(file, doc)| (file.relative.clone(), doc))
+                    .collect(),
             })
         } else {
             Err(errors)
@@ -120,6 +126,135 @@ impl SchemaSet {
             .map(|(pointer, message)| format!("${}: {message}", pointer.replace('/', ".")))
             .collect()
     }
+}
+
+impl SchemaSet {
+    /// The field paths of `body` (in [`crate::report::shape`]'s notation) that schema `name`
+    /// does not name: a key that no `properties` of the schema at that point lists and no
+    /// `additionalProperties` schema admits. Only the first such path of a subtree is listed.
+    pub fn undocumented(&self, name: &str, body: &Value) -> Vec<String> {
+        let Some(doc) = self.documents.get(name) else {
+            return Vec::new();
+        };
+        let mut out = BTreeSet::new();
+        self.walk_unnamed(vec![(name.to_string(), doc)], body, "", &mut out, 0);
+        out.into_iter().collect()
+    }
+
+    fn walk_unnamed(
+        &self,
+        schemas: Vec<(String, &Value)>,
+        body: &Value,
+        path: &str,
+        out: &mut BTreeSet<String>,
+        depth: usize,
+    ) {
+        if depth > 8 || out.len() > 100 {
+            return;
+        }
+        let mut expanded = Vec::new();
+        for (file, schema) in schemas {
+            self.expand(&file, schema, &mut expanded, 0);
+        }
+        match body {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let child_path = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    let children: Vec<(String, &Value)> = expanded
+                        .iter()
+                        .filter_map(|(file, s)| {
+                            let named = s.get("properties").and_then(|p| p.get(key));
+                            let admitted = s.get("additionalProperties").filter(|a| a.is_object());
+                            named.or(admitted).map(|c| (file.clone(), c))
+                        })
+                        .collect();
+                    if children.is_empty() {
+                        out.insert(child_path);
+                    } else {
+                        self.walk_unnamed(children, child, &child_path, out, depth + 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let children: Vec<(String, &Value)> = expanded
+                    .iter()
+                    .filter_map(|(file, s)| s.get("items").map(|c| (file.clone(), c)))
+                    .collect();
+                if !children.is_empty() {
+                    let child_path = format!("{path}[]");
+                    for item in items {
+                        self.walk_unnamed(children.clone(), item, &child_path, out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `schema` and every schema it stands for: its `$ref` target and the branches of
+    /// `allOf`, `anyOf`, `oneOf`, `then` and `else`, each with the file it lives in.
+    fn expand<'a>(
+        &'a self,
+        file: &str,
+        schema: &'a Value,
+        out: &mut Vec<(String, &'a Value)>,
+        depth: usize,
+    ) {
+        if depth > 16 || !schema.is_object() {
+            return;
+        }
+        out.push((file.to_string(), schema));
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let (target_file, pointer) = match reference.split_once('#') {
+                Some(("", pointer)) => (file.to_string(), pointer),
+                Some((path, pointer)) => (join(file, path), pointer),
+                None => (join(file, reference), ""),
+            };
+            if let Some(target) = self
+                .documents
+                .get(&target_file)
+                .and_then(|doc| doc.pointer(pointer))
+            {
+                self.expand(&target_file, target, out, depth + 1);
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for branch in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                self.expand(file, branch, out, depth + 1);
+            }
+        }
+        for key in ["then", "else"] {
+            if let Some(branch) = schema.get(key) {
+                self.expand(file, branch, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// The relative path `reference` names, seen from the file `from` (`table/record.schema.json`
+/// and `../common.schema.json` give `common.schema.json`).
+fn join(from: &str, reference: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for piece in reference.split('/') {
+        match piece {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
 }
 
 /// The keys of every `properties` object in a schema document.

@@ -418,9 +418,14 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
         Path::new("."),
     );
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("regressions (4)"), "{out}");
     assert!(
-        out.contains("awa_inbox_actions/accept::accepts a pending work item[v1 xml]: failed"),
+        out.contains("regressions: passed before, fail now (4 trials"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "trial awa_inbox_actions/accept::accepts a pending work item[v1 xml]: passed -> failed"
+        ),
         "{out}"
     );
 
@@ -436,8 +441,10 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
     );
     assert_eq!(code, 0);
     let changes: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(changes["fixes"].as_array().unwrap().len(), 4);
-    assert!(changes["regressions"].as_array().unwrap().is_empty());
+    let trials = changes["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 4, "{changes}");
+    assert!(trials.iter().all(|t| t["change"] == "fixed"), "{changes}");
+    assert_eq!(changes["fails"], false);
 
     let (code, _, err) = run(
         &[

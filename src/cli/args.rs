@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::report::diff::FailOn;
 use clap::{Args, Parser, Subcommand};
 
 use super::target::TargetArgs;
@@ -198,9 +199,34 @@ pub struct DiffArgs {
     pub baseline: PathBuf,
     /// The later run's report.json.
     pub current: PathBuf,
-    /// Output format.
+    /// Output format; the Markdown is what a CI job posts as a comment or job summary.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+}
+
+/// How a comparison with a baseline is judged (shared by `diff` and `run --baseline`).
+#[derive(Debug, Clone, Args)]
+pub struct JudgeArgs {
+    /// What makes the exit status 1: `regression` (a trial passed before and fails now),
+    /// `flaky` (that, or a trial that passed only when retried), `any` (that, or a trial still
+    /// failing, a newly run one failing, or drift), `none`.
+    #[arg(long, value_enum, default_value_t = FailOn::Regression)]
+    pub fail_on: FailOn,
+    /// An operation has drifted `slower` when its median latency is more than this factor of
+    /// the baseline's (and more than 50 ms slower).
+    #[arg(long, default_value_t = 2.0, value_name = "FACTOR")]
+    pub latency_threshold: f64,
+}
+
+impl JudgeArgs {
+    pub fn options(&self) -> crate::report::diff::DiffOptions {
+        crate::report::diff::DiffOptions {
+            latency_threshold: self.latency_threshold,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

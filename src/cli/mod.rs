@@ -18,7 +18,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
     CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, DoctorArgs,
-    DoctorFormat, LintArgs, MockArgs, RunArgs,
+    DoctorFormat, JudgeArgs, LintArgs, MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 

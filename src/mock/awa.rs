@@ -126,6 +126,13 @@ fn check_assignment(work_item: &Record, agent_id: &str) -> Result<(), ApiError> 
 }
 
 fn accept_work_item(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
+    if mock.fail_this_accept() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+            "the instance is busy (fault first-accept-fails)",
+        ));
+    }
     gate(mock, headers)?;
     let body = mock.body_fields(headers, body)?;
     let ids = required(

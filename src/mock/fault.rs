@@ -61,6 +61,8 @@ faults! {
     AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406 (a should-level deviation)",
     ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415 (a should-level deviation)",
     DictionaryMissingField => "dictionary-missing-field": "sys_dictionary lacks awa_work_item.rejected (the APIs still work; sn-conform doctor must name it)",
+    InteractionDrifts => "interaction-drifts": "create and close give context as text, which the document's schema allows, and add a field the documents do not name (drift: every trial still passes; diff must report it)",
+    FirstAcceptFails => "first-accept-fails": "the first accept request answers 503, every later one is served (flaky: a retry passes)",
 }
 
 impl Fault {
@@ -77,6 +79,12 @@ impl Fault {
     /// an API: `doctor` catches it, and a run ignores the trials it affects.
     pub fn is_metadata_only(self) -> bool {
         matches!(self, Fault::DictionaryMissingField)
+    }
+
+    /// Whether the fault changes answers only in ways the documents allow or do not mention:
+    /// every trial still passes, and only a diff against an earlier run shows the drift.
+    pub fn is_drift_only(self) -> bool {
+        matches!(self, Fault::InteractionDrifts)
     }
 }
 

@@ -101,6 +101,8 @@ pub struct Mock {
     requests: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
     /// The tables as they were at start (built-in records and seed), for `/sn-conform/reset`.
     initial: Arc<super::store::Tables>,
+    /// Whether the fault `first-accept-fails` has answered its one failure.
+    first_accept_failed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Mock {
@@ -130,6 +132,7 @@ impl Mock {
             options: Arc::new(options),
             requests: Arc::default(),
             initial,
+            first_accept_failed: Arc::default(),
         }
     }
 
@@ -173,6 +176,14 @@ impl Mock {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.options.faults.has(fault)
+    }
+
+    /// Under `first-accept-fails`: true for the first accept request only.
+    pub fn fail_this_accept(&self) -> bool {
+        self.has(Fault::FirstAcceptFails)
+            && !self
+                .first_accept_failed
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Renders a handler's reply; errors pass through the faults that change every envelope.

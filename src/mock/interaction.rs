@@ -78,7 +78,7 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
         }
         t.insert(TABLE, &fields)
     });
-    let mut result = render(&record);
+    let mut result = render(mock, &record);
     if mock.has(Fault::InteractionNumberMissing) {
         if let Some(map) = result.as_object_mut() {
             map.remove("number");
@@ -108,7 +108,7 @@ fn close_interaction(mock: &Mock, interaction_id: &str, headers: &HeaderMap) -> 
             format!("There is no record for interaction : {interaction_id}"),
         )
     })?;
-    Ok(Success::ok(render(&record)))
+    Ok(Success::ok(render(mock, &record)))
 }
 
 /// The body's fields that hold text, and those that hold a map or its JSON text.
@@ -211,7 +211,18 @@ fn document_pair(
 }
 
 /// The API's view of an interaction record, as in the documents' samples.
-fn render(record: &Record) -> Value {
+fn render(mock: &Mock, record: &Record) -> Value {
+    let mut view = view_of(record);
+    if mock.has(Fault::InteractionDrifts) {
+        if let Some(map) = view.as_object_mut() {
+            map.insert("context".into(), json!("present"));
+            map.insert("x_trace_id".into(), json!(crate::sys_id::fresh()));
+        }
+    }
+    view
+}
+
+fn view_of(record: &Record) -> Value {
     let f = |name: &str| field_str(record, name);
     json!({
         "channel": f("channel"),

@@ -1,19 +1,21 @@
 //! Reports of a run, all written from one [`RunReport`]: `report.json`, `junit.xml`,
 //! `summary.md` and `report.html`.
 
+pub mod diff;
 mod html;
 mod json;
 mod junit;
 mod markdown;
 mod matrix;
 mod model;
+pub mod shape;
 
 use std::path::{Path, PathBuf};
 
 pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use model::{
-    iso8601, ExchangeRecord, FailureGroup, Outcome, Records, RunReport, Selection, Summary,
-    TrialResult,
+    iso8601, Attempt, ExchangeRecord, FailureGroup, Outcome, Records, RunReport, Selection,
+    Summary, TrialResult,
 };
 
 /// The files a run writes into its report directory.

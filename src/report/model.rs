@@ -221,7 +221,7 @@ pub struct Selection {
     pub trials_in_suite: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip: Vec<String>,
 }
 
@@ -371,6 +371,36 @@ impl RunReport {
                 .count();
         }
         groups
+    }
+
+    /// Per operation (`api/operation`), the median time its own requests took: the step
+    /// exchanges of its trials that went to the operation, not to the Table API (fixtures,
+    /// side-effect reads). For history and drift.
+    pub fn median_latency_by_operation(&self) -> std::collections::BTreeMap<String, f64> {
+        let mut times: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+        for t in &self.trials {
+            for x in &t.exchanges {
+                if x.is_step() && x.status.is_some() && !x.url.contains("/table/") {
+                    times
+                        .entry(format!("{}/{}", t.api, t.operation))
+                        .or_default()
+                        .push(x.duration_ms);
+                }
+            }
+        }
+        times
+            .into_iter()
+            .map(|(op, mut list)| {
+                list.sort_by(f64::total_cmp);
+                let mid = list.len() / 2;
+                let median = if list.len() % 2 == 0 {
+                    (list[mid - 1] + list[mid]) / 2.0
+                } else {
+                    list[mid]
+                };
+                (op, median)
+            })
+            .collect()
     }
 
     /// Trials grouped by API, in order.

@@ -199,6 +199,14 @@ impl RunContext {
                     Ok(a) => a,
                     Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
                 };
+                // For drift between runs: which schema the answer was held to, and what in it
+                // that schema does not name.
+                if let (Some(schema), Some(body), Some(record)) =
+                    (&expect.schema, &answer.json, state.exchanges.last_mut())
+                {
+                    record.schema = Some(schema.clone());
+                    record.undocumented = self.schemas.undocumented(schema, body);
+                }
                 let findings = match checks::response(
                     expect,
                     &answer,

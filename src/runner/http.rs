@@ -170,6 +170,7 @@ async fn send_once(
                 })
                 .collect();
             record.response_body = Some(redact::body(&answer.text));
+            record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
         }
         Err(e) => record.error = Some(e.clone()),
     }
