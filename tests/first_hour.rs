@@ -167,7 +167,7 @@ fn diff_says_when_two_reports_ran_different_selections() {
     ]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.starts_with("note: the two reports did not run the same selection"),
+        out.contains("\nnote: the two reports did not run the same selection"),
         "{out}"
     );
     assert!(

@@ -37,9 +37,13 @@ pub enum Command {
     /// The documented operation x case matrix and its gaps. Exits 1 when a documented case
     /// that can be provoked has no scenario.
     Coverage(CoverageArgs),
-    /// Compare two report.json files: regressions, fixes, new and removed trials. Exits 1
-    /// when a trial that passed in the baseline no longer does.
+    /// Compare two report.json files: regressions, fixes, flaky, still failing, newly run, no
+    /// longer run, added and removed trials and documented cases, and drift of the answers.
+    /// Exits 1 when `--fail-on` says so (by default: a trial that passed no longer does).
     Diff(DiffArgs),
+    /// The trend per documented case from a history file (`run --history FILE`): the last
+    /// runs as a row of marks, since when a case fails, how often it is flaky.
+    History(HistoryArgs),
     /// Check, before a run, every assumption the scenarios make about the instance: accounts
     /// and roles, plugins, tables, fields, choice values, glide.awa.enabled, permission to
     /// create and delete. Exits 0 when no check fails, 1 otherwise.
@@ -48,6 +52,18 @@ pub enum Command {
     /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
     /// put back.
     Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The history file `run --history` appends to.
+    pub file: PathBuf,
+    /// How many of the latest runs to show.
+    #[arg(long, default_value_t = 14, value_name = "N")]
+    pub last: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -117,6 +133,26 @@ pub struct RunArgs {
     /// Skip the doctor's checks before the trials (see `sn-conform doctor`).
     #[arg(long, env = "SN_NO_DOCTOR")]
     pub no_doctor: bool,
+
+    /// Run a trial that failed or broke again, with fresh fixtures, up to N more times; one
+    /// that then passes is reported `flaky` (with every attempt kept) and fails the run only
+    /// under `--fail-on flaky` or `any`.
+    #[arg(long, env = "SN_RETRIES", value_name = "N", default_value_t = 0)]
+    pub retries: usize,
+
+    /// The previous run's report.json: the run ends with what changed since (`sn-conform
+    /// diff`), writes it to diff.md and diff.json, and `--fail-on` judges that change
+    /// instead of the run alone.
+    #[arg(long, env = "SN_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Append one JSON line for this run (time, target, tool, counts, each documented case's
+    /// verdict, each operation's median latency) to FILE; see `sn-conform history`.
+    #[arg(long, env = "SN_HISTORY", value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 
     /// Faults to switch on in the built-in mock (testing the harness itself).
     #[arg(long = "mock-fault", value_name = "NAME", hide = true)]
@@ -209,9 +245,10 @@ pub struct DiffArgs {
 /// How a comparison with a baseline is judged (shared by `diff` and `run --baseline`).
 #[derive(Debug, Clone, Args)]
 pub struct JudgeArgs {
-    /// What makes the exit status 1: `regression` (a trial passed before and fails now),
-    /// `flaky` (that, or a trial that passed only when retried), `any` (that, or a trial still
-    /// failing, a newly run one failing, or drift), `none`.
+    /// What makes the exit status 1. With a baseline: `regression` (a trial passed before and
+    /// fails now), `flaky` (that, or a trial that passed only when retried), `any` (that, or a
+    /// trial still failing, a newly run one failing, or drift), `none`. Without one, every
+    /// failed or broken trial counts as a regression.
     #[arg(long, value_enum, default_value_t = FailOn::Regression)]
     pub fail_on: FailOn,
     /// An operation has drifted `slower` when its median latency is more than this factor of

@@ -7,6 +7,7 @@ mod cleanup;
 mod coverage;
 mod diff;
 mod doctor;
+mod history;
 mod lint;
 mod mock;
 mod run;
@@ -18,7 +19,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
     CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, DoctorArgs,
-    DoctorFormat, JudgeArgs, LintArgs, MockArgs, RunArgs,
+    DoctorFormat, HistoryArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 
@@ -42,6 +43,7 @@ pub fn main() -> ExitCode {
         Some(Command::Mock(args)) => mock::serve(args),
         Some(Command::Lint(args)) => lint::lint(args),
         Some(Command::Diff(args)) => diff::diff(args),
+        Some(Command::History(args)) => history::history(args),
         Some(Command::Coverage(args)) => coverage::coverage(args),
         Some(Command::Cleanup(args)) => cleanup::cleanup(args),
         Some(Command::Doctor(args)) => doctor::doctor(args),

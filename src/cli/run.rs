@@ -4,13 +4,14 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use colored::Colorize;
 
 use super::RunArgs;
 use crate::inputs;
 use crate::mock::{Mock, MockOptions};
 use crate::report;
+use crate::report::diff::FailOn;
 use crate::runner::{Notice, Plan, Run, Target};
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death (143 after SIGTERM).
@@ -73,9 +74,23 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     .with_ledger(args.report_dir.join("ledger.jsonl"))
     .with_doctor(!args.no_doctor);
-    // An unwritable report directory is found now, before anything is sent.
+    // An unwritable report directory, or a baseline or history that does not read, is found
+    // now, before anything is sent.
     check_report_dir(&args.report_dir)?;
-    let run = Run::prepare(inputs, plan)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(super::diff::read_report)
+        .transpose()?;
+    let history = args
+        .history
+        .as_deref()
+        .map(report::history::read)
+        .transpose()?;
+    for warning in history.iter().flat_map(|h| &h.warnings) {
+        eprintln!("{} {warning}", "warning:".yellow());
+    }
+    let run = Run::prepare(inputs, plan.with_retries(args.retries))?;
     let doctor_failed = run
         .diagnosis()
         .map_or(0, |d| d.count(crate::doctor::CheckStatus::Failed));
@@ -154,11 +169,27 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         say(json_events, format_args!("{text}"));
     }
+    let flaky: Vec<&str> = report
+        .trials
+        .iter()
+        .filter(|t| t.outcome == report::Outcome::Flaky)
+        .map(|t| t.name.as_str())
+        .collect();
+    if !flaky.is_empty() {
+        say(
+            json_events,
+            format_args!(
+                "\nflaky ({}): failed, then passed when retried\n  {}",
+                flaky.len(),
+                flaky.join("\n  ")
+            ),
+        );
+    }
     let s = &report.summary;
     say(
         json_events,
         format_args!(
-            "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {} warned of {} trials",
+            "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {}{} warned of {} trials",
             match report.verdict() {
                 "PASSED" => "PASSED".green(),
                 other => other.red(),
@@ -167,6 +198,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             s.failed.to_string().red(),
             s.error.to_string().yellow(),
             s.ignored,
+            if s.flaky > 0 {
+                format!("{} flaky, ", s.flaky.to_string().yellow())
+            } else {
+                String::new()
+            },
             s.warned,
             s.total
         ),
@@ -196,7 +232,27 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             format_args!("  left out: {count} trial(s): {reason}"),
         );
     }
-    let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    let mut paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    let diff = baseline
+        .as_ref()
+        .map(|b| report::diff::Diff::between(b, &report, args.judge.options()));
+    if let Some(diff) = &diff {
+        say(json_events, format_args!("\n{}", diff.text().trim_end()));
+        for (name, format) in [
+            ("diff.md", super::DiffFormat::Markdown),
+            ("diff.json", super::DiffFormat::Json),
+        ] {
+            let path = args.report_dir.join(name);
+            let text = super::diff::render(diff, format, &args.judge)?;
+            std::fs::write(&path, secrets.redact(&text))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            paths.push(path.display().to_string());
+        }
+    }
+    if let Some(path) = &args.history {
+        report::history::append(path, &report::history::HistoryEntry::of(&report))?;
+        paths.push(format!("{} (appended)", path.display()));
+    }
     say(json_events, format_args!("reports: {}", paths.join(", ")));
     if let Some(signal) = stopped_by {
         eprintln!("interrupted: the reports hold the trials that finished");
@@ -220,7 +276,14 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             "error:".red()
         );
     }
-    Ok(if failed || doctor_failed > 0 {
+    // `--fail-on` judges the change since the baseline, or without one the run itself.
+    let judged = match (&diff, args.judge.fail_on) {
+        (Some(diff), fail_on) => diff.fails(fail_on),
+        (None, FailOn::None) => false,
+        (None, FailOn::Regression) => failed,
+        (None, FailOn::Flaky | FailOn::Any) => failed || s.flaky > 0,
+    };
+    Ok(if judged || doctor_failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -317,9 +317,9 @@ impl Diff {
             || baseline.selection.skip != current.selection.skip)
             .then(|| {
                 format!(
-                    "the two runs did not select the same trials: the baseline ran {}, the current run {}",
-                    baseline.trials.len(),
-                    current.trials.len()
+                    "the two reports did not run the same selection: the baseline ran {}, the current run {}",
+                    selection_text(baseline),
+                    selection_text(current)
                 )
             });
         Self {
@@ -494,6 +494,18 @@ impl Diff {
         }
         out
     }
+}
+
+/// `12 trials (filter `accept`) (--skip `xml`)`.
+fn selection_text(report: &RunReport) -> String {
+    let mut text = format!("{} trials", report.trials.len());
+    if let Some(f) = &report.selection.filter {
+        text.push_str(&format!(" (filter `{f}`)"));
+    }
+    for s in &report.selection.skip {
+        text.push_str(&format!(" (--skip `{s}`)"));
+    }
+    text
 }
 
 fn t_is_bad(outcome: Option<&str>) -> bool {

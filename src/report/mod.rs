@@ -2,6 +2,7 @@
 //! `summary.md` and `report.html`.
 
 pub mod diff;
+pub mod history;
 mod html;
 mod json;
 mod junit;

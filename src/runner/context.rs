@@ -38,6 +38,8 @@ pub struct RunContext {
     /// What the doctor found before the trials, when it ran: failed checks make the trials
     /// that depend on them ignored, with the doctor's reason.
     pub diagnosis: std::sync::OnceLock<crate::doctor::Diagnosis>,
+    /// How many more attempts a failed or broken trial gets (`--retries`).
+    pub retries: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,12 +76,33 @@ impl RunContext {
             uncertain: Mutex::default(),
             diagnosis: std::sync::OnceLock::new(),
             cancel: Arc::new(Cancel::default()),
+            retries: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
     /// Runs one trial and keeps its result.
     pub fn run_trial(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
-        let result = self.redact(self.execute(scenario, variant));
+        let retries = self.retries.load(std::sync::atomic::Ordering::Relaxed);
+        let mut attempts = Vec::new();
+        let mut result = self.redact(self.execute(scenario, variant));
+        // Each attempt is a whole trial: fresh fixtures, its own cleanup.
+        while result.outcome.is_bad() && attempts.len() < retries && !self.cancel.is_cancelled() {
+            attempts.push(crate::report::Attempt {
+                outcome: result.outcome,
+                duration_ms: result.duration_ms,
+                failures: std::mem::take(&mut result.failures),
+                warnings: std::mem::take(&mut result.warnings),
+                exchanges: std::mem::take(&mut result.exchanges),
+            });
+            result = self.redact(self.execute(scenario, variant));
+        }
+        if !attempts.is_empty() {
+            if result.outcome == crate::report::Outcome::Passed {
+                result.outcome = crate::report::Outcome::Flaky;
+            }
+            result.duration_ms += attempts.iter().map(|a| a.duration_ms).sum::<f64>();
+            result.attempts = attempts;
+        }
         self.results
             .lock()
             .unwrap_or_else(|p| p.into_inner())

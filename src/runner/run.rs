@@ -42,6 +42,9 @@ pub struct Plan {
     /// Check the instance's assumptions first (`sn-conform doctor`); failed checks make
     /// the trials that depend on them ignored.
     pub doctor: bool,
+    /// Runs a failed or broken trial again, with fresh fixtures, up to this many times; one
+    /// that then passes is `flaky`.
+    pub retries: usize,
 }
 
 impl Plan {
@@ -52,7 +55,14 @@ impl Plan {
             embedded: None,
             ledger: None,
             doctor: false,
+            retries: 0,
         }
+    }
+
+    /// The plan with up to `retries` more attempts at a trial that failed or broke.
+    pub fn with_retries(mut self, retries: usize) -> Self {
+        self.retries = retries;
+        self
     }
 
     /// The plan with the doctor's checks before the trials (or without them).
@@ -75,6 +85,7 @@ impl Plan {
             embedded: Some(mock),
             ledger: None,
             doctor: false,
+            retries: 0,
         }
     }
 }
@@ -168,6 +179,8 @@ impl Run {
             run_id,
             ledger,
         )?);
+        ctx.retries
+            .store(plan.retries, std::sync::atomic::Ordering::Relaxed);
         if plan.doctor {
             let diagnosis = runtime.block_on(ctx.diagnose(&inputs.suite));
             let _ = ctx.diagnosis.set(diagnosis);
