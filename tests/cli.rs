@@ -397,11 +397,15 @@ fn diff_names_regressions_and_fixes_between_two_reports() {
     );
     let html = std::fs::read_to_string(bad.join("report.html")).unwrap();
     assert!(
-        html.contains("accepts a pending work item[v1 xml]</td><td class=\"failed\">failed</td>"),
+        html.contains("data-name=\"awa_inbox_actions&#x2f;accept::accepts a pending work item[v1 xml]\" data-outcome=\"failed\""),
         "{html}"
     );
     assert!(
-        html.contains("step &quot;accept the work item&quot;: status: expected 200, got 201"),
+        html.contains("step &quot;accept the work item&quot;: status</div>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<pre class=\"exp\">expected: 200</pre>"),
         "{html}"
     );
     let summary = std::fs::read_to_string(bad.join("summary.md")).unwrap();

@@ -138,8 +138,22 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let printed = run.run_with_printer(&args.libtest);
     let stopped_by = run.stopped_by();
     let report = run.finish();
-    let written =
-        report::write_all_redacted(&report, &args.report_dir, |text| secrets.redact(text))?;
+    let diff = baseline
+        .as_ref()
+        .map(|b| report::diff::Diff::between(b, &report, args.judge.options()));
+    // The page shows the history with this run in it.
+    let entry = report::history::HistoryEntry::of(&report);
+    let history = history.map(|mut h| {
+        h.entries.push(entry.clone());
+        h
+    });
+    let extras = report::Extras {
+        diff: diff.as_ref(),
+        history: history.as_ref(),
+    };
+    let written = report::write_all_redacted(&report, &args.report_dir, &extras, |text| {
+        secrets.redact(text)
+    })?;
     let groups = report.failure_groups();
     if !groups.is_empty() {
         let trials: usize = groups.iter().map(|g| g.variants.len()).sum();
@@ -233,9 +247,6 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let mut paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    let diff = baseline
-        .as_ref()
-        .map(|b| report::diff::Diff::between(b, &report, args.judge.options()));
     if let Some(diff) = &diff {
         say(json_events, format_args!("\n{}", diff.text().trim_end()));
         for (name, format) in [
@@ -250,7 +261,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(path) = &args.history {
-        report::history::append(path, &report::history::HistoryEntry::of(&report))?;
+        report::history::append(path, &entry)?;
         paths.push(format!("{} (appended)", path.display()));
     }
     say(json_events, format_args!("reports: {}", paths.join(", ")));

@@ -367,7 +367,14 @@ impl Diff {
             .iter()
             .filter_map(|c| {
                 let n = self.trials_in(*c).len();
-                (n > 0).then(|| format!("{n} {}", c.key().replace('_', " ")))
+                (n > 0).then(|| {
+                    let plural = if *c == Change::Regression && n != 1 {
+                        "s"
+                    } else {
+                        ""
+                    };
+                    format!("{n} {}{plural}", c.key().replace('_', " "))
+                })
             })
             .collect();
         if !self.drift.is_empty() {

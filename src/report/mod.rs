@@ -13,6 +13,7 @@ pub mod shape;
 
 use std::path::{Path, PathBuf};
 
+pub use html::Extras;
 pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use model::{
     iso8601, Attempt, ExchangeRecord, FailureGroup, Outcome, Records, RunReport, Selection,
@@ -35,14 +36,16 @@ pub enum ReportError {
 
 /// Writes the four reports into `dir` (created if needed); returns their paths.
 pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    write_all_redacted(report, dir, |text| text.to_string())
+    write_all_redacted(report, dir, &Extras::default(), |text| text.to_string())
 }
 
 /// Like [`write_all`], every file's text passed through `redact` on its way to disk: the
-/// last net that keeps a run's secrets out of its reports whatever a renderer shows.
+/// last net that keeps a run's secrets out of its reports whatever a renderer shows. The HTML
+/// page also shows `extras` (the diff with a baseline, the history).
 pub fn write_all_redacted(
     report: &RunReport,
     dir: &Path,
+    extras: &Extras<'_>,
     redact: impl Fn(&str) -> String,
 ) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
@@ -53,7 +56,7 @@ pub fn write_all_redacted(
         json::render(report),
         junit::render(report)?,
         markdown::render(report),
-        html::render(report),
+        html::render(report, extras),
     ];
     let mut written = Vec::new();
     for (name, text) in FILES.iter().zip(contents) {
