@@ -122,15 +122,17 @@ fn a_failing_run_shows_its_failures_first_everywhere_with_date_and_version() {
     assert!(md.find("## Failures").unwrap() < md.find("## awa_inbox_actions").unwrap());
     let html = read("report.html");
     let banner = html
-        .find("<div class=\"verdict failed\">FAILED")
+        .find("<header class=\"FAILED\">")
         .expect("a verdict banner");
     let failures = html.find("<h2>Failures</h2>").expect("a failures list");
-    assert!(banner < failures && failures < html.find("<h2>awa_inbox_actions</h2>").unwrap());
+    assert!(banner < failures && failures < html.find("<h2>Trials</h2>").unwrap());
     assert!(html.contains(&version) && iso.is_match(&html));
     // The coverage matrix, as summary.md has it: the broken case shows failed.
-    assert!(html.contains("<h2>Coverage of the documented cases</h2>"));
-    assert!(html.contains("<td>awa_inbox_actions/accept</td><td>200</td><td>accepted</td>"));
-    assert!(html.contains("<td class=\"failed\">failed</td></tr>"));
+    assert!(html.contains("<h2>Coverage: "));
+    assert!(
+        html.contains("<span class=\"chip failed\" title=\"200 "),
+        "the accepted case is coloured failed"
+    );
     let json: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
     assert!(iso.is_match(json["date"].as_str().unwrap()));
     assert!(json["started_at"].as_u64().unwrap() > 1_700_000_000);
