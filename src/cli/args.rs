@@ -41,6 +41,10 @@ pub enum Command {
     /// longer run, added and removed trials and documented cases, and drift of the answers.
     /// Exits 1 when `--fail-on` says so (by default: a trial that passed no longer does).
     Diff(DiffArgs),
+    /// Run the suite against two targets side by side and list every documented case where
+    /// they answer differently (outcome, status, content type, body shape). Exits 1 when they
+    /// differ: the check that keeps a mock honest against a real instance.
+    Compare(CompareArgs),
     /// The trend per documented case from a history file (`run --history FILE`): the last
     /// runs as a row of marks, since when a case fails, how often it is flaky.
     History(HistoryArgs),
@@ -52,6 +56,44 @@ pub enum Command {
     /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
     /// put back.
     Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// The first target: a target profile (YAML file), a base URL (with the credential
+    /// options and variables `run` takes), or `mock` for the built-in mock.
+    #[arg(long, value_name = "TARGET")]
+    pub a: String,
+    /// The second target, in the same forms.
+    #[arg(long, value_name = "TARGET")]
+    pub b: String,
+    /// Credentials and settings for a side given as a base URL (a profile names its own).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where each side's reports are written (DIR/a, DIR/b) and the comparison
+    /// (compare.md, compare.json).
+    #[arg(long, value_name = "DIR", default_value = "reports/compare")]
+    pub report_dir: PathBuf,
+    /// Trials at once on each side.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub threads: usize,
+    /// Skip the doctor's checks on both sides.
+    #[arg(long)]
+    pub no_doctor: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Scenario directory. Default: ./specs when present, else the built-in copy.
+    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Schema directory. Default: ./schemas when present, else the built-in copy.
+    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Faults to switch on in a side given as `mock` (testing the harness itself).
+    #[arg(long = "mock-fault-a", value_name = "NAME", hide = true)]
+    pub mock_faults_a: Vec<Fault>,
+    #[arg(long = "mock-fault-b", value_name = "NAME", hide = true)]
+    pub mock_faults_b: Vec<Fault>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod cleanup;
+mod compare;
 mod coverage;
 mod diff;
 mod doctor;
@@ -18,8 +19,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
-    CleanupArgs, Cli, Command, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat, DoctorArgs,
-    DoctorFormat, HistoryArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
+    CleanupArgs, Cli, Command, CompareArgs, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat,
+    DoctorArgs, DoctorFormat, HistoryArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
 };
 pub use target::TargetArgs;
 
@@ -44,6 +45,7 @@ pub fn main() -> ExitCode {
         Some(Command::Lint(args)) => lint::lint(args),
         Some(Command::Diff(args)) => diff::diff(args),
         Some(Command::History(args)) => history::history(args),
+        Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Coverage(args)) => coverage::coverage(args),
         Some(Command::Cleanup(args)) => cleanup::cleanup(args),
         Some(Command::Doctor(args)) => doctor::doctor(args),

@@ -25,7 +25,7 @@ const DEFAULT_THREADS: usize = 4;
 
 /// Token lifetime of the embedded mock: short, so that the expired-token scenarios wait
 /// little and the run's own tokens are refreshed on the way.
-const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
+pub(super) const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // libtest's --bench would select benchmarks only (there are none) and --test is the
@@ -302,7 +302,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Creates the report directory and writes a probe file in it.
-fn check_report_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn check_report_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     let probe = dir.join(".sn-conform-probe");
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&probe, b""))

@@ -1,6 +1,7 @@
 //! Reports of a run, all written from one [`RunReport`]: `report.json`, `junit.xml`,
 //! `summary.md` and `report.html`.
 
+pub mod compare;
 pub mod diff;
 pub mod history;
 mod html;

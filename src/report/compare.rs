@@ -1,0 +1,197 @@
+//! Two instances side by side (`sn-conform compare --a … --b …`): every documented case where
+//! the two answered differently, by outcome, status, content type or body shape, read from the
+//! two runs' reports. Its first use is keeping a mock honest against a real instance.
+//!
+//! Built on [`super::diff`]: the same pairing of trials and exchanges, without latency (two
+//! instances differ in speed by nature, not by behaviour).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::diff::{Change, Diff, DiffOptions};
+use super::RunReport;
+
+/// One documented case where the two instances differ.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDifference {
+    /// `api/operation::case`.
+    pub case: String,
+    /// The case's verdict on each side (`passed`, `failed`, …, `absent`).
+    pub a: String,
+    pub b: String,
+    /// What differed, one line each: outcomes of trials, statuses, fields.
+    pub differences: Vec<String>,
+}
+
+/// Every difference between the two runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub cases: Vec<CaseDifference>,
+    /// Differences of trials no documented case names (should be none).
+    pub other: Vec<String>,
+}
+
+impl Comparison {
+    pub fn between(a: &RunReport, b: &RunReport) -> Self {
+        let diff = Diff::between(
+            a,
+            b,
+            DiffOptions {
+                latency_threshold: f64::INFINITY,
+                ..DiffOptions::default()
+            },
+        );
+        let verdict = |r: &RunReport| -> BTreeMap<String, String> {
+            r.coverage
+                .iter()
+                .flat_map(|m| &m.operations)
+                .flat_map(|op| {
+                    op.cases.iter().filter_map(move |c| {
+                        let v = c.run.as_ref()?.verdict.clone();
+                        Some((format!("{}::{}", op.operation, c.id), v))
+                    })
+                })
+                .collect()
+        };
+        let (va, vb) = (verdict(a), verdict(b));
+        // Which cases each trial serves (from either side's matrix).
+        let mut cases_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for op in a
+            .coverage
+            .iter()
+            .chain(b.coverage.iter())
+            .flat_map(|m| &m.operations)
+        {
+            for case in &op.cases {
+                for trial in &case.trials {
+                    let list = cases_of.entry(trial.clone()).or_default();
+                    let name = format!("{}::{}", op.operation, case.id);
+                    if !list.contains(&name) {
+                        list.push(name);
+                    }
+                }
+            }
+        }
+        let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut other = Vec::new();
+        for entry in &diff.trials {
+            if entry.change == Change::Unchanged {
+                continue;
+            }
+            let line = format!(
+                "trial {}: {} on a, {} on b",
+                entry.name,
+                entry.before.as_deref().unwrap_or("absent"),
+                entry.now.as_deref().unwrap_or("absent")
+            );
+            match cases_of.get(&entry.name) {
+                Some(cases) => {
+                    for c in cases {
+                        found.entry(c.clone()).or_default().push(line.clone());
+                    }
+                }
+                None => other.push(line),
+            }
+        }
+        for drift in &diff.drift {
+            let place = if drift.path.is_empty() {
+                drift.step.clone()
+            } else {
+                format!("{} in {}", drift.path, drift.step)
+            };
+            let line = format!(
+                "{}: {}: {} on a, {} on b",
+                drift.kind.label(),
+                place,
+                drift.before,
+                drift.now
+            );
+            if drift.cases.is_empty() {
+                other.push(format!("{}: {line}", drift.operation));
+            }
+            for c in &drift.cases {
+                found.entry(c.clone()).or_default().push(line.clone());
+            }
+        }
+        // A case whose verdict differs is listed even when no trial pairs up (absent on a side).
+        for (case, v) in &vb {
+            if va.get(case) != Some(v) {
+                found.entry(case.clone()).or_default();
+            }
+        }
+        for case in va.keys() {
+            if !vb.contains_key(case) {
+                found.entry(case.clone()).or_default();
+            }
+        }
+        let cases = found
+            .into_iter()
+            .map(|(case, differences)| CaseDifference {
+                a: va.get(&case).cloned().unwrap_or_else(|| "absent".into()),
+                b: vb.get(&case).cloned().unwrap_or_else(|| "absent".into()),
+                case,
+                differences,
+            })
+            .collect();
+        Self {
+            a: a.base_url.clone(),
+            b: b.base_url.clone(),
+            cases,
+            other,
+        }
+    }
+
+    pub fn differs(&self) -> bool {
+        !self.cases.is_empty() || !self.other.is_empty()
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "sn-conform compare: {} documented case(s) differ\n  a: {}\n  b: {}\n",
+            self.cases.len(),
+            self.a,
+            self.b
+        );
+        for c in &self.cases {
+            out.push_str(&format!("\n{}: {} on a, {} on b\n", c.case, c.a, c.b));
+            for d in &c.differences {
+                out.push_str(&format!("  {d}\n"));
+            }
+        }
+        if !self.other.is_empty() {
+            out.push_str("\nnot tied to a documented case:\n");
+            for o in &self.other {
+                out.push_str(&format!("  {o}\n"));
+            }
+        }
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## sn-conform compare: {} documented case(s) differ\n\n- a: `{}`\n- b: `{}`\n\n",
+            self.cases.len(),
+            self.a,
+            self.b
+        );
+        if !self.cases.is_empty() {
+            out.push_str("| documented case | a | b | what differs |\n|---|---|---|---|\n");
+            for c in &self.cases {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    c.case,
+                    c.a,
+                    c.b,
+                    c.differences.join("<br>").replace('|', "\\|")
+                ));
+            }
+        }
+        for o in &self.other {
+            out.push_str(&format!("- {o}\n"));
+        }
+        out
+    }
+}
