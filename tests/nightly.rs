@@ -195,3 +195,36 @@ fn history_is_appended_read_past_a_corrupt_line_and_never_rewritten() {
     );
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_run_off_a_terminal_shows_plain_progress_lines_without_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(common::process::BIN)
+        .args(["run", "--mock-fault", "accept-wrong-status", "--report-dir"])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    // A line each tenth of the run and one at the end, not one per trial.
+    assert!((5..=15).contains(&lines.len()), "{err}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("progress: 315/315 trials done, 4 failed, 0 to go"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains(" left"),
+        "an estimate of the time left: {err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "no escape codes off a terminal: {err}"
+    );
+}

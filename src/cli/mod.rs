@@ -11,6 +11,7 @@ mod doctor;
 mod history;
 mod lint;
 mod mock;
+mod progress;
 mod run;
 mod target;
 

@@ -1,6 +1,7 @@
 //! `sn-conform run`: the arguments become a plan, the runner's [`Run`] does the rest, and this
 //! module prints its notices and summary and writes the reports.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -135,7 +136,26 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|t| !args.libtest.is_filtered_out(t))
         .count();
-    let printed = run.run_with_printer(&args.libtest);
+    // On a terminal (and unless libtest's own format is asked for) one progress line replaces
+    // libtest's line per trial; elsewhere libtest prints as usual and a plain progress line
+    // comes every tenth of the run.
+    let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    let own_printer = terminal && args.libtest.format.is_none() && !args.libtest.quiet;
+    let progress = std::sync::Arc::new(super::progress::Progress::new(selected, terminal));
+    if !json_events {
+        let progress = std::sync::Arc::clone(&progress);
+        run.on_trial_done(move |result| progress.trial_done(result));
+    }
+    let printed = if own_printer {
+        run.run_selected(
+            &args.libtest,
+            args.libtest.test_threads.unwrap_or(DEFAULT_THREADS),
+        );
+        progress.finish();
+        None
+    } else {
+        run.run_with_printer(&args.libtest)
+    };
     let stopped_by = run.stopped_by();
     let report = run.finish();
     let diff = baseline
@@ -272,7 +292,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let failed = match &printed {
         Some(conclusion) => conclusion.has_failed(),
         // The output closed before every selected trial ran: say so, the Unix way.
-        None if s.total < selected => {
+        None if !own_printer && s.total < selected => {
             eprintln!(
                 "sn-conform: output closed after {} of {selected} trials; the reports hold those",
                 s.total

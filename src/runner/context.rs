@@ -40,7 +40,12 @@ pub struct RunContext {
     pub diagnosis: std::sync::OnceLock<crate::doctor::Diagnosis>,
     /// How many more attempts a failed or broken trial gets (`--retries`).
     pub retries: std::sync::atomic::AtomicUsize,
+    /// Told of every finished trial (progress on the terminal).
+    pub on_trial: std::sync::OnceLock<TrialObserver>,
 }
+
+/// Something told of each trial as it finishes.
+pub type TrialObserver = Box<dyn Fn(&TrialResult) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client: {0}")]
@@ -77,6 +82,7 @@ impl RunContext {
             diagnosis: std::sync::OnceLock::new(),
             cancel: Arc::new(Cancel::default()),
             retries: std::sync::atomic::AtomicUsize::new(0),
+            on_trial: std::sync::OnceLock::new(),
         })
     }
 
@@ -107,6 +113,9 @@ impl RunContext {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(result.clone());
+        if let Some(observe) = self.on_trial.get() {
+            observe(&result);
+        }
         result
     }
 

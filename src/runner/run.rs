@@ -265,18 +265,42 @@ impl Run {
         args: &libtest_mimic::Arguments,
     ) -> Option<libtest_mimic::Conclusion> {
         let trials = self.trials();
-        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
-        *self.selection.lock().unwrap_or_else(|p| p.into_inner()) = crate::report::Selection {
-            filtered: selected < trials.len(),
-            trials_selected: selected,
-            trials_in_suite: trials.len(),
-            filter: args.filter.clone(),
-            skip: args.skip.clone(),
-        };
+        self.select(args, &trials);
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             libtest_mimic::run(args, trials)
         }))
         .ok()
+    }
+
+    /// Records which trials `args` select (libtest's filter, `--skip`, `--exact`); returns
+    /// their names.
+    fn select(
+        &self,
+        args: &libtest_mimic::Arguments,
+        trials: &[libtest_mimic::Trial],
+    ) -> std::collections::HashSet<String> {
+        let selected: std::collections::HashSet<String> = trials
+            .iter()
+            .filter(|t| !args.is_filtered_out(t))
+            .map(|t| t.name().to_string())
+            .collect();
+        *self.selection.lock().unwrap_or_else(|p| p.into_inner()) = crate::report::Selection {
+            filtered: selected.len() < trials.len(),
+            trials_selected: selected.len(),
+            trials_in_suite: trials.len(),
+            filter: args.filter.clone(),
+            skip: args.skip.clone(),
+        };
+        selected
+    }
+
+    /// Runs the trials `args` select on `threads` threads without libtest's printer; each
+    /// finished trial goes to the observer given to [`Run::on_trial_done`].
+    pub fn run_selected(&self, args: &libtest_mimic::Arguments, threads: usize) {
+        let selected = self.select(args, &self.trials());
+        trials::run_all(&self.ctx, &self.suite, threads, |name| {
+            selected.contains(name)
+        });
     }
 
     /// Runs every trial on `threads` threads without printing.
@@ -287,7 +311,15 @@ impl Run {
             trials_in_suite: total,
             ..Default::default()
         };
-        trials::run_all(&self.ctx, &self.suite, threads);
+        trials::run_all(&self.ctx, &self.suite, threads, |_| true);
+    }
+
+    /// Has `observe` told of each trial as it finishes (after its retries and cleanup).
+    pub fn on_trial_done(
+        &self,
+        observe: impl Fn(&crate::report::TrialResult) + Send + Sync + 'static,
+    ) {
+        let _ = self.ctx.on_trial.set(Box::new(observe));
     }
 
     /// Stops the trials when the process gets Ctrl-C or SIGTERM: those not started are

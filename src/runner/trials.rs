@@ -56,14 +56,22 @@ fn completion(result: &TrialResult) -> Result<Completion, Failed> {
     }
 }
 
-/// Runs every trial of `suite` on `threads` threads without libtest's printing; the results
-/// go to the run's collector.
-pub fn run_all(ctx: &Arc<RunContext>, suite: &Suite, threads: usize) {
-    let work: Vec<(&Scenario, &Variant)> = suite
+/// Runs the trials of `suite` that `selected` accepts (by trial name) on `threads` threads
+/// without libtest's printing; the results go to the run's collector.
+pub fn run_all(
+    ctx: &Arc<RunContext>,
+    suite: &Suite,
+    threads: usize,
+    selected: impl Fn(&str) -> bool + Sync,
+) {
+    let mut work: Vec<(&Scenario, &Variant)> = suite
         .scenarios
         .iter()
         .flat_map(|s| s.variants.iter().map(move |v| (s, v)))
+        .filter(|(s, v)| selected(&s.trial_name(v)))
         .collect();
+    // In name order, as libtest runs them.
+    work.sort_by_cached_key(|(s, v)| s.trial_name(v));
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
