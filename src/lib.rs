@@ -5,7 +5,8 @@
 //! exchanges -> check results -> one run result model -> reporters.
 //!
 //! # Layout
-//! - [`cli`]: the command line (`run`, `mock`, `lint`, `diff`) and its exit codes.
+//! - [`cli`]: the command line (`run`, `mock`, `lint`, `diff`, `compare`, `history`, ...) and
+//!   its exit codes.
 //! - [`assets`]: where spec and schema files come from (a directory or the built-in copies).
 //! - [`inputs`]: loading and checking specs and schemas before anything is sent.
 //! - [`catalogue`]: the documented cases of every operation, as data.
@@ -22,6 +23,11 @@
 //! - [`suggest`]: "did you mean" for misspelt names.
 //! - [`sys_id`]: fresh sys_ids.
 //! - [`xml`]: the platform's XML form of JSON bodies, both ways.
+
+// Data from an instance or a file never reaches `unwrap`/`expect`: outside unit tests both are
+// errors (clippy runs with -D warnings in CI), so a bad answer or file is an error message,
+// never a panic.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod assets;
 pub mod catalogue;

@@ -107,6 +107,15 @@ pub struct TargetArgs {
     #[arg(long, env = "SN_TIMEOUT", value_name = "SECS")]
     pub timeout: Option<u64>,
 
+    /// The largest answer body read, in bytes (default 10485760, 10 MiB). A larger answer is
+    /// an error of its trial and is not read further.
+    #[arg(long, env = "SN_MAX_BODY", value_name = "BYTES")]
+    pub max_body: Option<usize>,
+
+    /// Redirects followed at most (default 3); more is an error of the trial.
+    #[arg(long, env = "SN_MAX_REDIRECTS", value_name = "N")]
+    pub max_redirects: Option<usize>,
+
     /// Use an existing record instead of creating one for every fixture of TABLE (repeatable,
     /// or comma-separated in SN_PIN). Pinned records are never changed or deleted. A profile
     /// can also pin single fixtures by id.
@@ -182,6 +191,8 @@ impl TargetArgs {
                     oauth_client: None,
                     public_credentials: false,
                     ca_cert: None,
+                    max_body: crate::runner::DEFAULT_MAX_BODY,
+                    max_redirects: crate::runner::DEFAULT_MAX_REDIRECTS,
                 }
             }
         };
@@ -189,6 +200,15 @@ impl TargetArgs {
             || self.allow_config_changes
             || profile.allow_config_changes.unwrap_or(false);
         target.read_only = self.read_only || profile.read_only.unwrap_or(false);
+        if let Some(bytes) = self.max_body {
+            if bytes == 0 {
+                bail!("--max-body must be at least 1 byte");
+            }
+            target.max_body = bytes;
+        }
+        if let Some(redirects) = self.max_redirects {
+            target.max_redirects = redirects;
+        }
         target.pins = pins;
         if let Some(path) = &self.ca_cert {
             let pem = std::fs::read(path)

@@ -483,6 +483,7 @@ impl RunContext {
             authorization: self.target.authorization(auth),
             auth,
             body: None,
+            max_body: self.target.max_body,
         };
         match self.send(outgoing, state).await {
             Ok(answer) => Listing {

@@ -396,6 +396,7 @@ impl RunContext {
             authorization: self.target.authorization(request.auth),
             auth: request.auth,
             body,
+            max_body: self.target.max_body,
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct Outgoing {
     /// token are filled in just before sending.
     pub auth: Auth,
     pub body: Option<String>,
+    /// The largest answer body to read (the target's `--max-body`).
+    pub max_body: usize,
 }
 
 /// An answer: status, headers, and the body as text and (when it is JSON, or XML read into
@@ -259,12 +261,7 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         .map_err(|e| describe(&e, &outgoing.method, &outgoing.url))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response.text().await.map_err(|e| {
-        format!(
-            "{} {}: reading the body failed: {e}",
-            outgoing.method, outgoing.url
-        )
-    })?;
+    let text = read_body(response, outgoing).await?;
     let is_xml = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -284,6 +281,49 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         json,
         format,
     })
+}
+
+/// The answer's body as text, read chunk by chunk and never past `--max-body`: a runaway
+/// answer costs at most the limit in memory. Text that is not UTF-8 is refused with where it
+/// breaks (the platform answers UTF-8), rather than mended into something that may pass.
+async fn read_body(mut response: reqwest::Response, outgoing: &Outgoing) -> Result<String, String> {
+    let max = outgoing.max_body;
+    let fail = |cause: String| format!("{} {}: {cause}", outgoing.method, outgoing.url);
+    if let Some(declared) = response.content_length().filter(|n| *n > max as u64) {
+        return Err(fail(format!(
+            "the answer's body is {declared} bytes, more than --max-body ({max} bytes); it was not read"
+        )));
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| fail(format!("reading the body failed: {}", root_cause(&e))))?
+    {
+        if bytes.len() + chunk.len() > max {
+            return Err(fail(format!(
+                "the answer's body is larger than --max-body ({max} bytes); reading stopped there"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "the answer's body is not valid UTF-8 (from byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The innermost error of a chain, where the cause is named.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    chain.join(": ")
 }
 
 /// `METHOD URL: cause`, the cause in one line and by its root: `cannot resolve the host name
@@ -357,6 +397,7 @@ mod tests {
             authorization: Some("Basic c2VjcmV0".into()),
             auth: Auth::Default,
             body: None,
+            max_body: crate::runner::DEFAULT_MAX_BODY,
         };
         let mut log = Vec::new();
         let answer = send(

@@ -27,4 +27,4 @@ pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{Notice, Plan, PrepareError, Run};
 pub use secrets::Secrets;
 pub use sweep::{cleanup, ledger_base_url, CleanupError, Sweep};
-pub use target::{Credentials, Target};
+pub use target::{Credentials, Target, DEFAULT_MAX_BODY, DEFAULT_MAX_REDIRECTS};

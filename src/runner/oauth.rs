@@ -207,6 +207,7 @@ impl TokenSource {
             authorization: None,
             auth: Auth::None,
             body: Some(body),
+            max_body: super::DEFAULT_MAX_BODY,
         };
         let answer = http::send_keeping_secrets(client, outgoing, secrets, log).await?;
         let json = answer.json.as_ref();

@@ -105,6 +105,7 @@ impl RunContext {
             authorization: self.target.authorization(Auth::Default),
             auth: Auth::Default,
             body: body.map(|b| Value::Object(b.clone()).to_string()),
+            max_body: self.target.max_body,
         };
         self.send(outgoing, state).await
     }
@@ -131,6 +132,7 @@ impl RunContext {
             authorization: self.target.authorization(Auth::Default),
             auth: Auth::Default,
             body: None,
+            max_body: self.target.max_body,
         };
         let answer = self.send(outgoing, state).await?;
         answer

@@ -68,7 +68,17 @@ pub struct Target {
     pub public_credentials: bool,
     /// A CA certificate (PEM) trusted besides the system's (`--ca-cert`).
     pub ca_cert: Option<Vec<u8>>,
+    /// The largest answer body read, in bytes (`--max-body`); a larger one is an error and is
+    /// not read further, so a runaway answer cannot exhaust memory.
+    pub max_body: usize,
+    /// Redirects followed at most (`--max-redirects`); a loop ends as an error.
+    pub max_redirects: usize,
 }
+
+/// Default of `--max-body`: ten times the largest answer the suite expects.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// Default of `--max-redirects`: the platform's REST APIs do not redirect.
+pub const DEFAULT_MAX_REDIRECTS: usize = 3;
 
 impl Target {
     /// A mock instance at `base_url` with its built-in accounts (`admin` and `no.role`, each
@@ -96,6 +106,8 @@ impl Target {
             )),
             public_credentials: true,
             ca_cert: None,
+            max_body: DEFAULT_MAX_BODY,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
         }
     }
 
@@ -105,7 +117,8 @@ impl Target {
         let mut builder = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
-            .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("sn-conform/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(self.max_redirects));
         if let Some(certificate) = self
             .ca_cert
             .as_deref()
