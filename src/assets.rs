@@ -59,7 +59,21 @@ pub enum AssetError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}:{line}: not UTF-8 text (a byte that is not UTF-8 at column {column}); spec and schema files are text")]
+    NotText {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    #[error(
+        "{path}:1: {bytes} bytes, more than the {MAX_FILE_BYTES} a spec or schema file may have"
+    )]
+    TooLarge { path: PathBuf, bytes: u64 },
 }
+
+/// The largest spec or schema file read (1 MiB, thirty times the largest the project has): a
+/// runaway file is refused before it is read, not parsed for minutes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Spec files (`*.yaml`, `*.yml`): from `dir`, else `./specs`, else the built-in copy.
 pub fn specs(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
@@ -127,9 +141,26 @@ pub fn read_dir_tree(root: &Path, extensions: &[&str]) -> Result<AssetDir, Asset
 
 /// One file, named relative to `root`.
 pub fn read_file(root: &Path, path: &Path) -> Result<AssetFile, AssetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AssetError::Read {
+    let read_error = |source| AssetError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let bytes = std::fs::metadata(path).map_err(read_error)?.len();
+    if bytes > MAX_FILE_BYTES {
+        return Err(AssetError::TooLarge {
+            path: path.to_path_buf(),
+            bytes,
+        });
+    }
+    let raw = std::fs::read(path).map_err(read_error)?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        AssetError::NotText {
+            path: path.to_path_buf(),
+            line: good.iter().filter(|b| **b == b'\n').count() + 1,
+            column: good.len() - line_start + 1,
+        }
     })?;
     let relative = path
         .strip_prefix(root)

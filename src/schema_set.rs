@@ -47,6 +47,36 @@ impl SchemaSet {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // A `$ref` to a file that is not there is named at its line, before the registry
+        // would report it without one.
+        let known: BTreeSet<&str> = documents.iter().map(|(f, _)| f.relative.as_str()).collect();
+        for (file, doc) in &documents {
+            let mut refs = Vec::new();
+            refs_of(doc, "", &mut refs);
+            let lines = crate::spec::lines::LineIndex::new(&file.text);
+            for (pointer, reference) in refs {
+                let target_file = match reference.split_once('#') {
+                    Some(("", _)) => continue,
+                    Some((path, _)) => join(&file.relative, path),
+                    None => join(&file.relative, &reference),
+                };
+                if !known.contains(target_file.as_str()) {
+                    errors.push(SchemaError {
+                        file: crate::assets::location(
+                            &file.display,
+                            lines.line(&crate::spec::yaml::pointer_to_path(&pointer)),
+                        ),
+                        message: format!(
+                            "$ref `{reference}` names {target_file}, which {} does not have",
+                            dir.origin
+                        ),
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let resources = documents
             .iter()
             .map(|(file, doc)| (format!("{BASE}{}", file.relative), doc.clone()));
@@ -75,8 +105,13 @@ impl SchemaSet {
                     validators.insert(file.relative.clone(), v);
                 }
                 Err(e) => errors.push(SchemaError {
-                    file: file.display.clone(),
-                    message: format!("does not compile: {e}"),
+                    file: crate::assets::location(
+                        &file.display,
+                        crate::spec::lines::LineIndex::new(&file.text).line(
+                            &crate::spec::yaml::pointer_to_path(&e.instance_path().to_string()),
+                        ),
+                    ),
+                    message: format!("is not a valid JSON Schema: {e}"),
                 }),
             }
         }
@@ -97,6 +132,16 @@ impl SchemaSet {
     /// Every property name schema `name` knows, at any depth.
     pub fn property_names(&self, name: &str) -> BTreeSet<String> {
         self.properties.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The keys the root `properties` of schema `name` lists, in order.
+    pub fn top_level_keys(&self, name: &str) -> Vec<String> {
+        self.documents
+            .get(name)
+            .and_then(|d| d.get("properties"))
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The schema file names a step may refer to.
@@ -237,6 +282,27 @@ impl SchemaSet {
                 self.expand(file, branch, out, depth + 1);
             }
         }
+    }
+}
+
+/// Every `$ref` of a schema document: (JSON pointer of the `$ref` key, its value).
+fn refs_of(value: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(r)) => out.push((here, r.clone())),
+                    _ => refs_of(child, &here, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                refs_of(item, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
     }
 }
 

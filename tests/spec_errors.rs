@@ -46,8 +46,10 @@ fn workspace(text: &str) -> tempfile::TempDir {
 }
 
 fn lint(dir: &Path) -> (i32, String) {
+    // The spec directory named: its one file covers one case, so the whole-suite coverage
+    // check (which a bare `lint` makes) does not apply.
     let out = Command::new(env!("CARGO_BIN_EXE_sn-conform"))
-        .arg("lint")
+        .args(["lint", "specs"])
         .current_dir(dir)
         .output()
         .unwrap();

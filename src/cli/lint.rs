@@ -48,6 +48,10 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
             match spec::load_suite(dir, schemas, catalogue) {
                 Ok(suite) => {
                     scenarios += suite.scenarios.len();
+                    // The whole suite must cover every case the catalogue documents.
+                    if args.paths.is_empty() {
+                        problems.extend(uncovered(dir, catalogue, &suite));
+                    }
                     suites.push(suite);
                 }
                 Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
@@ -89,6 +93,38 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `targets/*.yaml` of the current directory, sorted.
+/// Each documented case no scenario names in `covers`, at its line of the catalogue.
+fn uncovered(dir: &AssetDir, catalogue: &Catalogue, suite: &spec::Suite) -> Vec<String> {
+    let Some(file) = dir.files.iter().find(|f| f.relative == CATALOGUE_FILE) else {
+        return Vec::new();
+    };
+    let lines = spec::lines::LineIndex::new(&file.text);
+    let matrix = crate::report::Matrix::build(catalogue, suite, None);
+    let mut out = Vec::new();
+    for (i, (op, covered)) in catalogue
+        .operations
+        .iter()
+        .zip(&matrix.operations)
+        .enumerate()
+    {
+        for (j, (case, coverage)) in op.cases.iter().zip(&covered.cases).enumerate() {
+            if coverage.scenarios.is_empty() {
+                out.push(format!(
+                    "{}: case `{}` of {} ({}) has no scenario: name it in a scenario's `covers`",
+                    assets::location(
+                        &file.display,
+                        lines.line(&format!("operations[{i}].cases[{j}]"))
+                    ),
+                    case.id,
+                    op.id(),
+                    case.status
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn default_profiles() -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir("targets")
         .into_iter()

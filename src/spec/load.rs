@@ -235,8 +235,16 @@ impl Checker<'_> {
         }
 
         let mut steps = Vec::new();
+        let mut step_names = HashSet::new();
         for (i, step) in raw.steps.iter().enumerate() {
             let spath = format!("{path}.steps[{i}]");
+            // Messages, reports and the diff's pairing of answers name a step by its name.
+            if !step_names.insert(step.name.clone()) {
+                self.error(
+                    &format!("{spath}.name"),
+                    format!("duplicate step name `{}` in this scenario", step.name),
+                );
+            }
             if let Some(s) = self.step(step, &spath, &mut defined, &requirements) {
                 steps.push(s);
             }

@@ -1,6 +1,6 @@
 //! Scenario files: the raw YAML shape, the validated model, and the loader between them.
 
-pub(crate) mod lines;
+pub mod lines;
 mod load;
 pub mod matcher;
 mod model;

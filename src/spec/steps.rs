@@ -273,6 +273,12 @@ impl Checker<'_> {
 
     /// Reports every `{{name}}` in `value` that is not defined at this point.
     pub(super) fn templates(&mut self, value: &Value, path: &str, defined: &BTreeSet<String>) {
+        for text in template::value_unclosed(value) {
+            self.error(
+                path,
+                format!("`{text}` opens `{{{{` without closing it with `}}}}`"),
+            );
+        }
         for name in template::value_names(value) {
             let known = defined.contains(&name)
                 || name

@@ -23,6 +23,30 @@ pub fn names(text: &str) -> Vec<&str> {
     out
 }
 
+/// Whether `text` opens a `{{` it never closes (a template that would be sent as written).
+pub fn has_unclosed(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => rest = &after[end + 2..],
+            None => return true,
+        }
+    }
+    false
+}
+
+/// Every string of `value` with an unclosed `{{` (`$regex` patterns are not templates).
+pub fn value_unclosed(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) if has_unclosed(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(value_unclosed).collect(),
+        Value::Object(map) if map.contains_key("$regex") => Vec::new(),
+        Value::Object(map) => map.values().flat_map(value_unclosed).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// `text` with every `{{name}}` replaced; the first undefined name is the error.
 ///
 /// ```

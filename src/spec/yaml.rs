@@ -64,12 +64,22 @@ pub fn parse<T: DeserializeOwned>(
                             .pointer(&pointer)
                             .and_then(|node| super::matcher::validate(node, "$").err())
                             .map_or_else(
-                                || {
-                                    let node = json.pointer(&pointer).map(super::matcher::short);
-                                    format!(
+                                || match json.pointer(&pointer) {
+                                    // The whole file: say what it must be.
+                                    Some(root) if pointer.is_empty() && !root.is_object() => {
+                                        format!(
+                                            "the file holds a list or a value ({}), where a map of keys ({}) belongs",
+                                            crate::report::shape::type_name(root),
+                                            vocabulary_top(schemas, name)
+                                        )
+                                    }
+                                    node => format!(
                                         "{} is not valid here",
-                                        node.unwrap_or_else(|| "this value".into())
-                                    )
+                                        node.map_or_else(
+                                            || "this value".into(),
+                                            super::matcher::short
+                                        )
+                                    ),
                                 },
                                 |e| e.trim_start_matches("$: ").to_string(),
                             ),
@@ -111,8 +121,13 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
+/// The top-level keys schema `name` allows, for a file that is not a map at all.
+fn vocabulary_top(schemas: &crate::schema_set::SchemaSet, name: &str) -> String {
+    schemas.top_level_keys(name).join(", ")
+}
+
 /// `/scenarios/0/steps/1` as `scenarios[0].steps[1]`, the index's path form.
-fn pointer_to_path(pointer: &str) -> String {
+pub(crate) fn pointer_to_path(pointer: &str) -> String {
     let mut path = String::new();
     for segment in pointer.split('/').skip(1) {
         let segment = segment.replace("~1", "/").replace("~0", "~");
