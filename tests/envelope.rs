@@ -105,3 +105,89 @@ fn every_rejection_is_an_error_envelope_with_its_status() {
         mock.stop().await;
     });
 }
+
+#[test]
+fn the_mock_limits_are_enforced_in_the_envelope() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let instance = sn_conform::mock::Mock::new(sn_conform::mock::MockOptions {
+            max_header_bytes: 2_000,
+            max_uri_bytes: 1_000,
+            max_records: 3,
+            max_body: 500,
+            ..Default::default()
+        });
+        let mock = sn_conform::mock::RunningMock::start(instance.clone())
+            .await
+            .unwrap();
+        let client = reqwest::Client::new();
+        let table = format!("{}/api/now/table/awa_queue", mock.base_url);
+        let envelope = |status: u16, body: &serde_json::Value| {
+            assert_eq!(body["status"], "failure", "{status}: {body}");
+            assert!(body["error"]["message"].is_string(), "{body}");
+        };
+        // URI: just under passes, over is 414.
+        let long = format!("{table}?sysparm_query=name={}", "x".repeat(1_000));
+        let r = client
+            .get(&long)
+            .basic_auth("admin", Some("admin"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 414);
+        envelope(414, &r.json().await.unwrap());
+        // Headers.
+        let r = client
+            .get(&table)
+            .basic_auth("admin", Some("admin"))
+            .header("x-padding", "y".repeat(2_000))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 431);
+        envelope(431, &r.json().await.unwrap());
+        // Body.
+        let r = client
+            .post(&table)
+            .basic_auth("admin", Some("admin"))
+            .json(&serde_json::json!({"name": "z".repeat(600)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 413);
+        envelope(413, &r.json().await.unwrap());
+        // Records per table: three fit, the fourth is refused, nothing is added.
+        for i in 0..3 {
+            let r = client
+                .post(&table)
+                .basic_auth("admin", Some("admin"))
+                .json(&serde_json::json!({"name": format!("q{i}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 201);
+        }
+        let r = client
+            .post(&table)
+            .basic_auth("admin", Some("admin"))
+            .json(&serde_json::json!({"name": "q3"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+        let body: serde_json::Value = r.json().await.unwrap();
+        envelope(403, &body);
+        assert!(
+            body["error"]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--max-records"),
+            "{body}"
+        );
+        assert_eq!(instance.store().with(|t| t.count("awa_queue")), 3);
+        mock.stop().await;
+    });
+}

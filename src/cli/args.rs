@@ -245,6 +245,15 @@ pub struct MockArgs {
     /// platform's envelope.
     #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// The largest request head (header names and values), in bytes; more is answered 431.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: usize,
+    /// The longest request URI (path and query), in bytes; longer is answered 414.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_URI_BYTES)]
+    pub max_uri_bytes: usize,
+    /// The most records a table may hold; an insert past it is answered 403.
+    #[arg(long, value_name = "N", default_value_t = crate::mock::DEFAULT_MAX_RECORDS)]
+    pub max_records: usize,
     /// Delay added to every answer, like a remote instance: `MS` or `MS±JITTER`
     /// (e.g. 100±20; `+-` works too).
     #[arg(long, value_name = "MS[±JITTER]", value_parser = crate::mock::parse_latency)]

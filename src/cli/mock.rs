@@ -71,6 +71,9 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             max_body: args.max_body,
             seed,
             https: args.tls,
+            max_header_bytes: args.max_header_bytes,
+            max_uri_bytes: args.max_uri_bytes,
+            max_records: args.max_records,
         });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {

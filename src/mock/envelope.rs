@@ -277,6 +277,34 @@ pub async fn negotiate_format(
     if let Some(latency) = mock.options().latency {
         tokio::time::sleep(latency.sample()).await;
     }
+    // The request's own size limits, in the envelope (NOTES 59).
+    let uri_bytes = request.uri().to_string().len();
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    let limit = if uri_bytes > mock.options().max_uri_bytes {
+        Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "Request URI too long",
+            format!(
+                "the URI has {uri_bytes} bytes, more than the {} allowed",
+                mock.options().max_uri_bytes
+            ),
+        ))
+    } else if header_bytes > mock.options().max_header_bytes {
+        Some(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request header fields too large",
+            format!(
+                "the headers have {header_bytes} bytes, more than the {} allowed",
+                mock.options().max_header_bytes
+            ),
+        ))
+    } else {
+        None
+    };
     let accept = request
         .headers()
         .get(header::ACCEPT)
@@ -290,7 +318,9 @@ pub async fn negotiate_format(
         .map(str::to_string);
     let path = request.uri().path().to_string();
     let method = request.method().clone();
-    let early = if !accepts_json_or_xml(&accept) && !mock.has(Fault::AcceptIgnored) {
+    let early = if limit.is_some() {
+        limit
+    } else if !accepts_json_or_xml(&accept) && !mock.has(Fault::AcceptIgnored) {
         Some(ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
             message_for(StatusCode::NOT_ACCEPTABLE),

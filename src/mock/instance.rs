@@ -32,10 +32,24 @@ pub struct MockOptions {
     pub seed: super::seed::Seed,
     /// Served over https: the links the Table API writes say so.
     pub https: bool,
+    /// The largest request head (every header name and value), in bytes; more is 431.
+    pub max_header_bytes: usize,
+    /// The longest request URI (path and query), in bytes; longer is 414.
+    pub max_uri_bytes: usize,
+    /// The most records a table holds; an insert past it is 403, so that a runaway client
+    /// meets a clear refusal rather than a mock out of memory.
+    pub max_records: usize,
 }
 
 /// The default of [`MockOptions::max_body`]: 2 MiB.
 pub const DEFAULT_MAX_BODY: usize = 2 * 1024 * 1024;
+/// The default of [`MockOptions::max_header_bytes`]: 32 KiB (the platform's front end allows
+/// less than hyper's own buffer, so this is the limit a client meets first).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
+/// The default of [`MockOptions::max_uri_bytes`]: 16 KiB, room for long encoded queries.
+pub const DEFAULT_MAX_URI_BYTES: usize = 16 * 1024;
+/// The default of [`MockOptions::max_records`]: 100,000 per table.
+pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 
 /// A delay and its jitter (the delay varies by up to that much either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +102,9 @@ impl Default for MockOptions {
             max_body: DEFAULT_MAX_BODY,
             seed: Vec::new(),
             https: false,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_uri_bytes: DEFAULT_MAX_URI_BYTES,
+            max_records: DEFAULT_MAX_RECORDS,
         }
     }
 }
@@ -176,6 +193,22 @@ impl Mock {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.options.faults.has(fault)
+    }
+
+    /// Refuses an insert into `table` once it holds `--max-records` records.
+    pub fn has_room(&self, table: &str, adding: usize) -> Result<(), ApiError> {
+        let held = self.store.with(|t| t.count(table));
+        if held + adding > self.options.max_records {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "Insert refused",
+                format!(
+                    "table {table} holds {held} records, the mock's limit is {} (--max-records)",
+                    self.options.max_records
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Under `first-accept-fails`: true for the first accept request only.

@@ -32,6 +32,8 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
     mock.authenticate(headers)?;
     let body = mock.body_fields(headers, body)?;
     check_types(&body)?;
+    // An interaction, and a record each for its context and channel metadata.
+    mock.has_room(TABLE, 1)?;
     let channel = body_str(&body, "channel").ok_or_else(|| {
         ApiError::bad_request(
             "Mandatory parameter missing",

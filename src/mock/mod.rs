@@ -25,7 +25,10 @@ pub mod tls;
 pub use auth::Account;
 pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
-pub use instance::{body_str, parse_latency, Latency, Mock, MockOptions, DEFAULT_MAX_BODY};
+pub use instance::{
+    body_str, parse_latency, Latency, Mock, MockOptions, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_RECORDS, DEFAULT_MAX_URI_BYTES,
+};
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
 pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};

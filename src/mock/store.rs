@@ -340,6 +340,11 @@ impl Tables {
     }
 
     /// How many records all tables hold.
+    /// How many records `table` holds.
+    pub fn count(&self, table: &str) -> usize {
+        self.tables.get(table).map_or(0, BTreeMap::len)
+    }
+
     pub fn record_count(&self) -> usize {
         self.tables.values().map(|t| t.len()).sum()
     }

@@ -112,6 +112,7 @@ pub async fn create(
         let caller = mock.authenticate(&headers)?;
         known(&table)?;
         require_body(&body, "insert")?;
+        mock.has_room(&table, 1)?;
         let fields = mock.body_fields(&headers, &body)?;
         let view = View::new(&params, &headers, mock.options().https)?;
         let (record, rendered) = mock.store().with(|t| {
