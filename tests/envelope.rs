@@ -191,3 +191,92 @@ fn the_mock_limits_are_enforced_in_the_envelope() {
         mock.stop().await;
     });
 }
+
+#[test]
+fn max_concurrent_makes_requests_wait_their_turn_and_rate_limit_answers_429() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let peak = |max_concurrent: Option<usize>| async move {
+            let instance = sn_conform::mock::Mock::new(sn_conform::mock::MockOptions {
+                max_concurrent,
+                latency: Some(sn_conform::mock::parse_latency("50").unwrap()),
+                ..Default::default()
+            });
+            let mock = sn_conform::mock::RunningMock::start(instance.clone())
+                .await
+                .unwrap();
+            let client = reqwest::Client::new();
+            let url = format!("{}/api/now/table/sys_user?sysparm_limit=1", mock.base_url);
+            let tasks: Vec<_> = (0..12)
+                .map(|_| {
+                    let (client, url) = (client.clone(), url.clone());
+                    tokio::spawn(async move {
+                        client
+                            .get(url)
+                            .basic_auth("admin", Some("admin"))
+                            .send()
+                            .await
+                            .unwrap()
+                            .status()
+                            .as_u16()
+                    })
+                })
+                .collect();
+            for task in tasks {
+                assert_eq!(task.await.unwrap(), 200);
+            }
+            mock.stop().await;
+            instance.peak_in_flight()
+        };
+        // Twelve at once: without a limit they overlap; with one, never more than it.
+        assert!(peak(None).await > 2);
+        assert_eq!(peak(Some(2)).await, 2);
+
+        let instance = sn_conform::mock::Mock::new(sn_conform::mock::MockOptions {
+            rate_limit: Some(sn_conform::mock::parse_rate("5/s").unwrap()),
+            ..Default::default()
+        });
+        let mock = sn_conform::mock::RunningMock::start(instance)
+            .await
+            .unwrap();
+        let client = reqwest::Client::new();
+        let url = format!("{}/api/now/table/sys_user?sysparm_limit=1", mock.base_url);
+        let mut statuses = Vec::new();
+        let mut refused = None;
+        for _ in 0..10 {
+            let r = client
+                .get(&url)
+                .basic_auth("admin", Some("admin"))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+            if r.status() == 429 && refused.is_none() {
+                refused = Some(r);
+            } else if r.status() == 200 {
+                assert_eq!(r.headers()["x-ratelimit-limit"], "5");
+            }
+        }
+        // The first five pass, then 429: the window is one second from the first request.
+        let first_refusal = statuses.iter().position(|s| *s == 429).expect("a 429");
+        assert_eq!(first_refusal, 5, "{statuses:?}");
+        let refused = refused.unwrap();
+        let retry: u64 = refused.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=1).contains(&retry));
+        assert_eq!(refused.headers()["x-ratelimit-remaining"], "0");
+        assert!(refused.headers().contains_key("x-ratelimit-reset"));
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["status"], "failure");
+        assert!(sn_conform::mock::parse_rate("0").is_err());
+        assert!(sn_conform::mock::parse_rate("fast").is_err());
+        mock.stop().await;
+    });
+}

@@ -258,6 +258,14 @@ pub struct MockArgs {
     /// (e.g. 100±20; `+-` works too).
     #[arg(long, value_name = "MS[±JITTER]", value_parser = crate::mock::parse_latency)]
     pub latency: Option<crate::mock::Latency>,
+    /// Serve at most N requests at once; the others wait their turn, as the platform's API
+    /// semaphore makes them (latency included).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub max_concurrent: Option<usize>,
+    /// Accept at most N requests per second (`N` or `N/s`); past it, answer 429 with
+    /// `Retry-After` and the `X-RateLimit-*` headers, as the platform's rate limit rules do.
+    #[arg(long, value_name = "N/s", value_parser = crate::mock::parse_rate)]
+    pub rate_limit: Option<u32>,
     /// Break one documented behaviour on purpose (repeatable), to check that the suite
     /// notices. `--fault list` names them all.
     #[arg(long = "fault", value_name = "NAME")]

@@ -74,6 +74,8 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             max_header_bytes: args.max_header_bytes,
             max_uri_bytes: args.max_uri_bytes,
             max_records: args.max_records,
+            max_concurrent: args.max_concurrent,
+            rate_limit: args.rate_limit,
         });
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {

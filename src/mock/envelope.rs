@@ -198,6 +198,24 @@ fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -
 pub type Reply = Result<Success, ApiError>;
 
 /// Whether an `Accept` header prefers XML to JSON: the first of the two it names.
+/// The `X-RateLimit-*` headers the platform's rate limit rules add to an answer.
+fn rate_headers(limit: u32, remaining: u32, reset: u64) -> Vec<(HeaderName, String)> {
+    vec![
+        (
+            HeaderName::from_static("x-ratelimit-limit"),
+            limit.to_string(),
+        ),
+        (
+            HeaderName::from_static("x-ratelimit-remaining"),
+            remaining.to_string(),
+        ),
+        (
+            HeaderName::from_static("x-ratelimit-reset"),
+            reset.to_string(),
+        ),
+    ]
+}
+
 pub fn wants_xml(accept: Option<&str>) -> bool {
     let Some(accept) = accept.map(str::to_ascii_lowercase) else {
         return false;
@@ -274,6 +292,10 @@ pub async fn negotiate_format(
     } else {
         mock.count_request(request.method().as_str());
     }
+    // `--max-concurrent`: wait for a turn, held until the answer is made (latency included).
+    let _turn = mock.turn().await;
+    let _serving = mock.in_flight();
+    let rate = mock.rate();
     if let Some(latency) = mock.options().latency {
         tokio::time::sleep(latency.sample()).await;
     }
@@ -284,7 +306,23 @@ pub async fn negotiate_format(
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
-    let limit = if uri_bytes > mock.options().max_uri_bytes {
+    let limit = if let Some(super::RateDecision::Refused {
+        limit,
+        retry_after,
+        reset,
+    }) = &rate
+    {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            format!("more than {limit} requests in a second (the mock's --rate-limit)"),
+        );
+        error.headers.extend(rate_headers(*limit, 0, *reset));
+        error
+            .headers
+            .push((header::RETRY_AFTER, retry_after.to_string()));
+        Some(error)
+    } else if uri_bytes > mock.options().max_uri_bytes {
         Some(ApiError::new(
             StatusCode::URI_TOO_LONG,
             "Request URI too long",
@@ -382,6 +420,18 @@ pub async fn negotiate_format(
     response
         .headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(SERVER));
+    if let Some(super::RateDecision::Allowed {
+        limit,
+        remaining,
+        reset,
+    }) = rate
+    {
+        for (name, value) in rate_headers(limit, remaining, reset) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)

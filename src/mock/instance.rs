@@ -39,6 +39,11 @@ pub struct MockOptions {
     /// The most records a table holds; an insert past it is 403, so that a runaway client
     /// meets a clear refusal rather than a mock out of memory.
     pub max_records: usize,
+    /// Requests served at once at most; the others wait their turn, as behind the platform's
+    /// API semaphore (`--max-concurrent`).
+    pub max_concurrent: Option<usize>,
+    /// Requests accepted per second; past it, 429 with `Retry-After` (`--rate-limit`).
+    pub rate_limit: Option<u32>,
 }
 
 /// The default of [`MockOptions::max_body`]: 2 MiB.
@@ -105,6 +110,8 @@ impl Default for MockOptions {
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_uri_bytes: DEFAULT_MAX_URI_BYTES,
             max_records: DEFAULT_MAX_RECORDS,
+            max_concurrent: None,
+            rate_limit: None,
         }
     }
 }
@@ -120,6 +127,31 @@ pub struct Mock {
     initial: Arc<super::store::Tables>,
     /// Whether the fault `first-accept-fails` has answered its one failure.
     first_accept_failed: Arc<std::sync::atomic::AtomicBool>,
+    /// The turns of `--max-concurrent`.
+    turns: Option<Arc<tokio::sync::Semaphore>>,
+    /// `--rate-limit`'s window: when it started and how many requests it has taken.
+    window: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+    /// Requests being served now, and the most ever at once.
+    in_flight: Arc<(
+        std::sync::atomic::AtomicUsize,
+        std::sync::atomic::AtomicUsize,
+    )>,
+}
+
+/// What `--rate-limit` says of one request.
+pub enum RateDecision {
+    /// Served; this many more fit in the current second.
+    Allowed {
+        limit: u32,
+        remaining: u32,
+        reset: u64,
+    },
+    /// Refused; the window ends in `retry_after` seconds.
+    Refused {
+        limit: u32,
+        retry_after: u64,
+        reset: u64,
+    },
 }
 
 impl Mock {
@@ -144,12 +176,18 @@ impl Mock {
             }
         });
         let initial = Arc::new(store.with(|t| t.clone()));
+        let turns = options
+            .max_concurrent
+            .map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
         Self {
             store,
             options: Arc::new(options),
             requests: Arc::default(),
             initial,
             first_accept_failed: Arc::default(),
+            turns,
+            window: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
+            in_flight: Arc::default(),
         }
     }
 
@@ -193,6 +231,55 @@ impl Mock {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.options.faults.has(fault)
+    }
+
+    /// Waits for a turn under `--max-concurrent` (at once without it); the turn lasts as long
+    /// as the returned guard.
+    pub async fn turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        match &self.turns {
+            Some(turns) => Arc::clone(turns).acquire_owned().await.ok(),
+            None => None,
+        }
+    }
+
+    /// Counts a request in flight until the guard drops; keeps the peak.
+    pub fn in_flight(&self) -> InFlight {
+        use std::sync::atomic::Ordering;
+        let now = self.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+        self.in_flight.1.fetch_max(now, Ordering::SeqCst);
+        InFlight(Arc::clone(&self.in_flight))
+    }
+
+    /// The most requests ever served at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.in_flight.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// `--rate-limit`'s verdict on one more request (a window of one second from its first).
+    pub fn rate(&self) -> Option<RateDecision> {
+        let limit = self.options.rate_limit?;
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if now.duration_since(window.0) >= std::time::Duration::from_secs(1) {
+            *window = (now, 0);
+        }
+        let left = std::time::Duration::from_secs(1).saturating_sub(now.duration_since(window.0));
+        let reset = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| (d + left).as_secs() + 1);
+        if window.1 >= limit {
+            return Some(RateDecision::Refused {
+                limit,
+                retry_after: left.as_secs_f64().ceil().max(1.0) as u64,
+                reset,
+            });
+        }
+        window.1 += 1;
+        Some(RateDecision::Allowed {
+            limit,
+            remaining: limit - window.1,
+            reset,
+        })
     }
 
     /// Refuses an insert into `table` once it holds `--max-records` records.
@@ -264,4 +351,29 @@ pub fn body_str<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a str>
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// `--rate-limit N` or `N/s`: requests per second, at least 1.
+pub fn parse_rate(text: &str) -> Result<u32, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a rate: write requests per second, e.g. 50 or 50/s"
+        )),
+    }
+}
+
+/// A request in flight; counted down when dropped.
+pub struct InFlight(
+    Arc<(
+        std::sync::atomic::AtomicUsize,
+        std::sync::atomic::AtomicUsize,
+    )>,
+);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }

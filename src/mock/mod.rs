@@ -26,8 +26,8 @@ pub use auth::Account;
 pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
 pub use instance::{
-    body_str, parse_latency, Latency, Mock, MockOptions, DEFAULT_MAX_BODY,
-    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_RECORDS, DEFAULT_MAX_URI_BYTES,
+    body_str, parse_latency, parse_rate, Latency, Mock, MockOptions, RateDecision,
+    DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_RECORDS, DEFAULT_MAX_URI_BYTES,
 };
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
