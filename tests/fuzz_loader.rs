@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use sn_conform::assets::{AssetDir, AssetFile};
 use sn_conform::catalogue::Catalogue;
@@ -146,7 +147,6 @@ fn mutated_inputs_are_refused_with_messages_never_a_panic() {
     let started = Instant::now();
     let tried = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config {
-        cases,
         failure_persistence: None,
         ..Config::default()
     });
@@ -154,23 +154,23 @@ fn mutated_inputs_are_refused_with_messages_never_a_panic() {
         0..spec_files.len() + schema_dir.files.len() + 1,
         prop::collection::vec(mutation(), 1..6),
     );
-    let result = runner.run(&strategy, |(which, mutations)| {
-        if started.elapsed() > budget {
-            return Ok(());
-        }
-        tried.fetch_add(1, Ordering::Relaxed);
+    // One input: Err when a loader answered wrongly; a panic is caught below.
+    let check = |which: usize, mutations: &[Mutation]| -> Result<(), String> {
         if which < spec_files.len() {
             let original = &spec_files[which];
-            let text = apply(&original.text, &mutations);
+            let text = apply(&original.text, mutations);
             if original.relative == "catalogue.yaml" {
                 let dir = AssetDir {
                     origin: "specs".into(),
                     files: vec![file("catalogue.yaml", text)],
                 };
                 if let Err(errors) = Catalogue::from_dir(&dir) {
-                    prop_assert!(errors
+                    if let Some(e) = errors
                         .iter()
-                        .all(|e| e.to_string().contains("catalogue.yaml")));
+                        .find(|e| !e.to_string().contains("catalogue.yaml"))
+                    {
+                        return Err(format!("a message without its file: {e}"));
+                    }
                 }
             } else {
                 let dir = AssetDir {
@@ -178,34 +178,67 @@ fn mutated_inputs_are_refused_with_messages_never_a_panic() {
                     files: vec![file(&original.relative, text)],
                 };
                 if let Err(errors) = sn_conform::spec::load_suite(&dir, &schemas, &catalogue) {
-                    prop_assert!(!errors.is_empty());
-                    for e in &errors {
-                        prop_assert!(e.to_string().contains(&original.relative), "{e}");
+                    if errors.is_empty() {
+                        return Err("refused without a message".into());
+                    }
+                    if let Some(e) = errors
+                        .iter()
+                        .find(|e| !e.to_string().contains(&original.relative))
+                    {
+                        return Err(format!("a message without its file: {e}"));
                     }
                 }
             }
         } else if which < spec_files.len() + schema_dir.files.len() {
             let index = which - spec_files.len();
             let mut dir = schema_dir.clone();
-            dir.files[index].text = apply(&dir.files[index].text, &mutations);
+            dir.files[index].text = apply(&dir.files[index].text, mutations);
             let _ = SchemaSet::compile(&dir);
         } else {
-            let text = apply(&profile_text, &mutations);
+            let text = apply(&profile_text, mutations);
             if let Err(errors) = sn_conform::profile::parse("targets/x.yaml", &text, &schemas, None)
             {
-                prop_assert!(errors
+                if let Some(e) = errors
                     .iter()
-                    .all(|e| e.to_string().contains("targets/x.yaml")));
+                    .find(|e| !e.to_string().contains("targets/x.yaml"))
+                {
+                    return Err(format!("a message without its file: {e}"));
+                }
             }
         }
         Ok(())
-    });
+    };
+    // Inputs until the count or the time is spent, each a fresh draw of proptest's strategy.
+    let mut failure = None;
+    while (tried.load(Ordering::Relaxed) as u64) < u64::from(cases) && started.elapsed() < budget {
+        let (which, mutations) = strategy
+            .new_tree(&mut runner)
+            .expect("the strategy draws")
+            .current();
+        tried.fetch_add(1, Ordering::Relaxed);
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(which, &mutations)));
+        let problem = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(problem)) => problem,
+            Err(panic) => format!(
+                "panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            ),
+        };
+        failure = Some(format!("input {which} with {mutations:?}: {problem}"));
+        break;
+    }
     println!(
         "fuzz_loader: {} mutated inputs in {:.0?}",
         tried.load(Ordering::Relaxed),
         started.elapsed()
     );
-    if let Err(e) = result {
-        panic!("{e}");
+    if let Some(failure) = failure {
+        panic!("{failure}");
     }
 }
