@@ -226,3 +226,41 @@ fn a_run_off_a_terminal_shows_plain_progress_lines_without_colour() {
         "no escape codes off a terminal: {err}"
     );
 }
+
+#[test]
+fn a_run_against_a_slow_rate_limited_built_in_mock_waits_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(common::process::BIN)
+        .args([
+            "run",
+            "-q",
+            "--no-doctor",
+            "--mock-latency",
+            "10",
+            "--mock-max-concurrent",
+            "2",
+            "--mock-rate-limit",
+            "3/s",
+            "--report-dir",
+        ])
+        .arg(dir.path())
+        .arg("reject_reasons::lists the channel's reasons by order[default json]")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    // The mock refused some requests with 429, and the run waited as told and went on.
+    let refused = report["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["exchanges"].as_array().unwrap())
+        .filter(|x| x["status"] == 429)
+        .count();
+    assert!(refused > 0, "no 429 at 3 requests a second");
+    assert_eq!(report["summary"]["passed"], 1);
+}

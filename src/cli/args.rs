@@ -200,6 +200,21 @@ pub struct RunArgs {
     #[arg(long = "mock-fault", value_name = "NAME", hide = true)]
     pub mock_faults: Vec<Fault>,
 
+    /// The built-in mock as a remote instance: a delay added to every answer, `MS` or
+    /// `MS±JITTER` (as `sn-conform mock --latency`).
+    #[arg(long, value_name = "MS[±JITTER]", value_parser = crate::mock::parse_latency)]
+    pub mock_latency: Option<crate::mock::Latency>,
+
+    /// The built-in mock serves at most N requests at once (as `sn-conform mock
+    /// --max-concurrent`).
+    #[arg(long, value_name = "N")]
+    pub mock_max_concurrent: Option<usize>,
+
+    /// The built-in mock answers 429 past N requests a second (as `sn-conform mock
+    /// --rate-limit`).
+    #[arg(long, value_name = "N/s", value_parser = crate::mock::parse_rate)]
+    pub mock_rate_limit: Option<u32>,
+
     /// libtest's own options: a name FILTER, --exact, --skip, --list, --ignored,
     /// --include-ignored, --test-threads N, -q, --color.
     #[command(flatten)]

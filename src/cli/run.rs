@@ -63,13 +63,20 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             resolved.target,
             Mock::new(MockOptions {
                 faults: args.mock_faults.iter().copied().collect(),
+                latency: args.mock_latency,
+                max_concurrent: args.mock_max_concurrent,
+                rate_limit: args.mock_rate_limit,
                 token_lifetime: EMBEDDED_TOKEN_LIFETIME,
                 ..MockOptions::default()
             }),
         )
     } else {
-        if !args.mock_faults.is_empty() {
-            bail!("--mock-fault applies only to the built-in mock, not to an instance");
+        if !args.mock_faults.is_empty()
+            || args.mock_latency.is_some()
+            || args.mock_max_concurrent.is_some()
+            || args.mock_rate_limit.is_some()
+        {
+            bail!("the --mock-* options apply only to the built-in mock, not to an instance");
         }
         Plan::instance(resolved.target)
     }
