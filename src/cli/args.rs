@@ -32,7 +32,8 @@ pub enum Command {
     Run(RunArgs),
     /// Serve the mock instance until Ctrl-C.
     Mock(MockArgs),
-    /// Validate spec and schema files; send nothing. Exits 2 on any mistake.
+    /// Validate spec, schema and catalogue files, target profiles, and that every documented
+    /// case has a scenario; send nothing. Exits 2 on any mistake.
     Lint(LintArgs),
     /// The documented operation x case matrix and its gaps. Exits 1 when a documented case
     /// that can be provoked has no scenario.
