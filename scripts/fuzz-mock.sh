@@ -20,16 +20,8 @@ fi
 timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   -r "$here/fuzz/requirements.txt"
 
-"$bin" mock --port 0 --seed "$here/fuzz/seed.yaml" > "$work/mock.log" 2>&1 &
-mock_pid=$!
-for _ in $(seq 1 100); do
-  url="$(head -n 1 "$work/mock.log" 2>/dev/null | sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p')"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-if [ -z "${url:-}" ]; then
-  echo "the mock did not start:"; cat "$work/mock.log"; exit 1
-fi
+. "$here/start-mock.sh"
+start_mock "$bin" "$work/mock.log" "" -- --seed "$here/fuzz/seed.yaml"
 echo "schemathesis against $url for ${seconds} s"
 # Run from the work directory so schemathesis's cache (.schemathesis/) stays out of the tree;
 # the seed is fixed so a failure reproduces with the same command. The run ends within

@@ -19,14 +19,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   timeout 600 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 
-"$bin" mock --port 0 > "$work/mock.log" 2>&1 &
-mock_pid=$!
-for _ in $(seq 1 100); do
-  url="$(head -n 1 "$work/mock.log" 2>/dev/null | sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p')"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "${url:-}" ] || { echo "the mock did not start:"; cat "$work/mock.log"; exit 1; }
+. "$here/start-mock.sh"
+start_mock "$bin" "$work/mock.log" "" --
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$mock_pid/status"; }
 timeout $((seconds + 30)) wrk -t 64 -c 64 -d "${seconds}s" --latency -s "$here/load/mix.lua" "$url" > "$work/wrk.txt" &

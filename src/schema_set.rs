@@ -204,11 +204,7 @@ impl SchemaSet {
         match body {
             Value::Object(map) => {
                 for (key, child) in map {
-                    let child_path = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
+                    let child_path = crate::report::shape::child_path(path, key);
                     let children: Vec<(String, &Value)> = expanded
                         .iter()
                         .filter_map(|(file, s)| {

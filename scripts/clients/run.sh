@@ -19,17 +19,9 @@ timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   -r "$here/requirements.txt"
 
 lifetime=2
-"$bin" mock --port 0 --tls --cert-out "$work/ca.pem" --token-lifetime "$lifetime" \
-  > "$work/mock.log" 2>&1 &
-mock_pid=$!
-for _ in $(seq 1 100); do
-  url="$(head -n 1 "$work/mock.log" 2>/dev/null | sed -n 's/.*listening on \(https:[^ ]*\).*/\1/p')"
-  [ -n "$url" ] && [ -s "$work/ca.pem" ] && break
-  sleep 0.1
-done
-if [ -z "${url:-}" ]; then
-  echo "the mock did not start:"; cat "$work/mock.log"; exit 1
-fi
+. "$root/scripts/start-mock.sh"
+start_mock "$bin" "$work/mock.log" "$work/ca.pem" -- \
+  --tls --cert-out "$work/ca.pem" --token-lifetime "$lifetime"
 echo "clients against $url"
 # requests lets REQUESTS_CA_BUNDLE override a session's `verify`: it is the one setting every
 # client honours, so it names the mock's CA.

@@ -15,8 +15,9 @@ use crate::report::RunReport;
 use crate::schema_set::SchemaSet;
 
 pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let baseline = read_report(&args.baseline)?;
-    let current = read_report(&args.current)?;
+    let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| super::all_errors(&e))?;
+    let baseline = read_report(&args.baseline, &schemas)?;
+    let current = read_report(&args.current, &schemas)?;
     let diff = Diff::between(&baseline, &current, args.judge.options());
     super::emit(&render(&diff, args.format, &args.judge)?);
     Ok(exit_code(&diff, &args.judge))
@@ -46,10 +47,9 @@ pub fn exit_code(diff: &Diff, judge: &JudgeArgs) -> ExitCode {
     }
 }
 
-/// A `report.json` read into the result model, after checking it against its schema so that
-/// a wrong file is named with what is wrong with it.
-pub fn read_report(path: &Path) -> anyhow::Result<RunReport> {
-    let schemas = SchemaSet::compile(&assets::schemas(None)?).map_err(|e| super::all_errors(&e))?;
+/// A `report.json` read into the result model, after checking it against its schema (in
+/// `schemas`) so that a wrong file is named with what is wrong with it.
+pub fn read_report(path: &Path, schemas: &SchemaSet) -> anyhow::Result<RunReport> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value =

@@ -88,7 +88,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let baseline = args
         .baseline
         .as_deref()
-        .map(super::diff::read_report)
+        .map(|path| super::diff::read_report(path, &inputs.schemas))
         .transpose()?;
     let history = args
         .history
@@ -168,10 +168,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let diff = baseline
         .as_ref()
         .map(|b| report::diff::Diff::between(b, &report, args.judge.options()));
-    // The page shows the history with this run in it.
-    let entry = report::history::HistoryEntry::of(&report);
+    // The page shows the history with this run in it (made only when there is a history).
+    let entry = args
+        .history
+        .as_ref()
+        .map(|_| report::history::HistoryEntry::of(&report));
     let history = history.map(|mut h| {
-        h.entries.push(entry.clone());
+        h.entries.extend(entry.clone());
         h
     });
     let extras = report::Extras {
@@ -287,8 +290,8 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             paths.push(path.display().to_string());
         }
     }
-    if let Some(path) = &args.history {
-        report::history::append(path, &entry)?;
+    if let (Some(path), Some(entry)) = (&args.history, &entry) {
+        report::history::append(path, entry)?;
         paths.push(format!("{} (appended)", path.display()));
     }
     say(json_events, format_args!("reports: {}", paths.join(", ")));

@@ -44,34 +44,14 @@ impl Comparison {
                 ..DiffOptions::default()
             },
         );
-        let verdict = |r: &RunReport| -> BTreeMap<String, String> {
-            r.coverage
-                .iter()
-                .flat_map(|m| &m.operations)
-                .flat_map(|op| {
-                    op.cases.iter().filter_map(move |c| {
-                        let v = c.run.as_ref()?.verdict.clone();
-                        Some((format!("{}::{}", op.operation, c.id), v))
-                    })
-                })
-                .collect()
-        };
-        let (va, vb) = (verdict(a), verdict(b));
+        let (va, vb) = (a.case_verdicts(), b.case_verdicts());
         // Which cases each trial serves (from either side's matrix).
-        let mut cases_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for op in a
-            .coverage
-            .iter()
-            .chain(b.coverage.iter())
-            .flat_map(|m| &m.operations)
-        {
-            for case in &op.cases {
-                for trial in &case.trials {
-                    let list = cases_of.entry(trial.clone()).or_default();
-                    let name = format!("{}::{}", op.operation, case.id);
-                    if !list.contains(&name) {
-                        list.push(name);
-                    }
+        let mut cases_of = a.cases_by_trial();
+        for (trial, cases) in b.cases_by_trial() {
+            let list = cases_of.entry(trial).or_default();
+            for case in cases {
+                if !list.contains(&case) {
+                    list.push(case);
                 }
             }
         }

@@ -280,18 +280,11 @@ impl Diff {
         }
         trials.sort_by(|a, b| a.change.cmp(&b.change).then_with(|| a.name.cmp(&b.name)));
 
+        // A case not run (filtered out) counts as absent from that run.
         let verdicts = |r: &RunReport| -> BTreeMap<String, String> {
-            r.coverage
-                .iter()
-                .flat_map(|m| &m.operations)
-                .flat_map(|op| {
-                    op.cases.iter().filter_map(move |c| {
-                        let verdict = c.run.as_ref()?.verdict.clone();
-                        (verdict != "not run")
-                            .then(|| (format!("{}::{}", op.operation, c.id), verdict))
-                    })
-                })
-                .collect()
+            let mut all = r.case_verdicts();
+            all.retain(|_, v| v != "not run");
+            all
         };
         let (case_before, case_now) = (verdicts(baseline), verdicts(current));
         let case_names: BTreeSet<&String> = case_before.keys().chain(case_now.keys()).collect();
@@ -559,17 +552,7 @@ fn drift(baseline: &RunReport, current: &RunReport, options: DiffOptions) -> Vec
         .map(|t| (t.name.as_str(), t))
         .collect();
     // Which documented cases each trial of the current run serves.
-    let mut cases_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for op in current.coverage.iter().flat_map(|m| &m.operations) {
-        for case in &op.cases {
-            for trial in &case.trials {
-                cases_of
-                    .entry(trial.as_str())
-                    .or_default()
-                    .push(format!("{}::{}", op.operation, case.id));
-            }
-        }
-    }
+    let cases_of = current.cases_by_trial();
     let mut found: BTreeMap<DriftKey, (usize, BTreeSet<String>)> = BTreeMap::new();
     for now in &current.trials {
         let Some(then) = before.get(now.name.as_str()) else {

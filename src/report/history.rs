@@ -6,7 +6,7 @@
 //! that names it; the file itself is only ever appended to, never rewritten.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -31,17 +31,7 @@ pub struct HistoryEntry {
 
 impl HistoryEntry {
     pub fn of(report: &RunReport) -> Self {
-        let cases = report
-            .coverage
-            .iter()
-            .flat_map(|m| &m.operations)
-            .flat_map(|op| {
-                op.cases.iter().filter_map(move |c| {
-                    let verdict = &c.run.as_ref()?.verdict;
-                    Some((format!("{}::{}", op.operation, c.id), verdict.clone()))
-                })
-            })
-            .collect();
+        let cases = report.case_verdicts();
         Self {
             date: report.date.clone(),
             started_at: report.started_at,
@@ -85,15 +75,17 @@ pub fn append(path: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
     line.push(b'\n');
     let mut file = std::fs::OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(path)
         .map_err(error)?;
     // A file whose last line lacks its newline (a run killed mid-write) gets one first, so
-    // that the damage stays on that line.
-    let len = file.metadata().map_err(error)?.len();
-    if len > 0 {
-        let text = std::fs::read(path).map_err(error)?;
-        if text.last() != Some(&b'\n') {
+    // that the damage stays on that line. Only the last byte is read.
+    if file.metadata().map_err(error)?.len() > 0 {
+        let mut last = [0u8; 1];
+        file.seek(std::io::SeekFrom::End(-1)).map_err(error)?;
+        file.read_exact(&mut last).map_err(error)?;
+        if last[0] != b'\n' {
             file.write_all(b"\n").map_err(error)?;
         }
     }

@@ -6,8 +6,6 @@
 //!
 //! Every value goes through the template's HTML auto-escaping; nothing here builds markup.
 
-use std::collections::BTreeMap;
-
 use minijinja::{Environment, Value};
 use serde::Serialize;
 
@@ -485,21 +483,7 @@ fn pretty(body: &str, limit: Option<usize>) -> String {
 /// Per operation, the durations of its own requests (see
 /// [`RunReport::median_latency_by_operation`]) as bars of a small chart.
 fn timings(report: &RunReport) -> Vec<Timing> {
-    let mut times: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for t in &report.trials {
-        for x in t
-            .exchanges
-            .iter()
-            .filter(|x| x.is_step() && x.status.is_some())
-        {
-            if !x.url.contains("/table/") {
-                times
-                    .entry(format!("{}/{}", t.api, t.operation))
-                    .or_default()
-                    .push(x.duration_ms);
-            }
-        }
-    }
+    let times = report.operation_latencies();
     let medians = report.median_latency_by_operation();
     let overall_max = times
         .values()

@@ -377,18 +377,7 @@ impl RunReport {
     /// exchanges of its trials that went to the operation, not to the Table API (fixtures,
     /// side-effect reads). For history and drift.
     pub fn median_latency_by_operation(&self) -> std::collections::BTreeMap<String, f64> {
-        let mut times: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-        for t in &self.trials {
-            for x in &t.exchanges {
-                if x.is_step() && x.status.is_some() && !x.url.contains("/table/") {
-                    times
-                        .entry(format!("{}/{}", t.api, t.operation))
-                        .or_default()
-                        .push(x.duration_ms);
-                }
-            }
-        }
-        times
+        self.operation_latencies()
             .into_iter()
             .map(|(op, mut list)| {
                 list.sort_by(f64::total_cmp);
@@ -401,6 +390,54 @@ impl RunReport {
                 (op, median)
             })
             .collect()
+    }
+
+    /// Per operation (`api/operation`), the durations in milliseconds of its own requests:
+    /// the answered step exchanges of its trials that went to the operation, not to the Table
+    /// API (fixtures, side-effect reads).
+    pub fn operation_latencies(&self) -> std::collections::BTreeMap<String, Vec<f64>> {
+        let mut times: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+        for t in &self.trials {
+            for x in &t.exchanges {
+                if x.is_step() && x.status.is_some() && !x.url.contains("/table/") {
+                    times
+                        .entry(format!("{}/{}", t.api, t.operation))
+                        .or_default()
+                        .push(x.duration_ms);
+                }
+            }
+        }
+        times
+    }
+
+    /// Each documented case (`api/operation::case`) and its verdict in this run (`not run`
+    /// when its trials were filtered out), from the coverage matrix.
+    pub fn case_verdicts(&self) -> std::collections::BTreeMap<String, String> {
+        self.coverage
+            .iter()
+            .flat_map(|m| &m.operations)
+            .flat_map(|op| {
+                op.cases.iter().filter_map(move |c| {
+                    let verdict = c.run.as_ref()?.verdict.clone();
+                    Some((format!("{}::{}", op.operation, c.id), verdict))
+                })
+            })
+            .collect()
+    }
+
+    /// Each trial name and the documented cases (`api/operation::case`) it serves.
+    pub fn cases_by_trial(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for op in self.coverage.iter().flat_map(|m| &m.operations) {
+            for case in &op.cases {
+                for trial in &case.trials {
+                    out.entry(trial.clone())
+                        .or_default()
+                        .push(format!("{}::{}", op.operation, case.id));
+                }
+            }
+        }
+        out
     }
 
     /// Trials grouped by API, in order.

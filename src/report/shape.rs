@@ -30,6 +30,15 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// The path of field `key` under `path` (`result` and `sys_id` give `result.sys_id`).
+pub fn child_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
 /// The shape of `body`. An array's items are merged: a path some item has is in the shape;
 /// where items disagree on a type, the first item's type is kept.
 pub fn shape_of(body: &Value) -> Shape {
@@ -53,12 +62,7 @@ fn walk(value: &Value, path: &str, depth: usize, shape: &mut Shape) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                let child_path = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                walk(child, &child_path, depth + 1, shape);
+                walk(child, &child_path(path, key), depth + 1, shape);
             }
         }
         Value::Array(items) => {
