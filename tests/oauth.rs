@@ -25,7 +25,7 @@ fn the_suite_passes_with_oauth_tokens_that_live_two_seconds() {
     // the way; the expired-token scenario waits one out.
     let mock = Mock::new(MockOptions {
         token_lifetime: Duration::from_secs(2),
-        latency: Some(parse_latency("5").unwrap()),
+        latency: Some(parse_latency("30").unwrap()),
         ..MockOptions::default()
     });
     let report = common::run_report(mock, |target| target.main = oauth_admin());
@@ -65,7 +65,7 @@ fn a_401_to_a_revoked_token_gets_one_new_token_and_one_more_try() {
     // every token once, mid-run (a restart or a revocation). The next request of each worker
     // answers 401, the runner gets a new token once and sends it again: every trial passes.
     let mock = Mock::new(MockOptions {
-        latency: Some(parse_latency("5").unwrap()),
+        latency: Some(parse_latency("30").unwrap()),
         ..MockOptions::default()
     });
     let tables = mock.clone();

@@ -279,37 +279,78 @@ fn fixtures_and_created_records_are_deleted_whatever_happened() {
 }
 
 #[test]
-fn a_trial_that_changes_instance_wide_settings_runs_alone() {
-    let results = common::run_against_mock(&[], true);
-    let window = |r: &sn_conform::report::TrialResult| {
-        let start = r
-            .exchanges
+fn the_trials_that_change_settings_run_in_one_exclusive_phase() {
+    let mock = common::mock_with(&[]);
+    let results = common::run_on(mock.clone(), |_| {});
+    // Every change of the property, over the whole run: set once, restored once.
+    let changes: Vec<_> = results
+        .iter()
+        .flat_map(|r| r.exchanges.iter().map(move |x| (r, x)))
+        .filter(|(_, x)| x.method == "PATCH" && x.url.contains("/table/sys_properties/"))
+        .collect();
+    assert_eq!(
+        changes.len(),
+        2,
+        "the property is changed once and put back once: {:?}",
+        changes
             .iter()
-            .map(|x| x.started_at_ms)
-            .fold(f64::INFINITY, f64::min);
-        let end = r
-            .exchanges
-            .iter()
-            .map(|x| x.started_at_ms + x.duration_ms)
-            .fold(0.0, f64::max);
-        (start, end)
-    };
-    let alone: Vec<_> = results
+            .map(|(r, x)| format!("{} {}", r.name, x.during))
+            .collect::<Vec<_>>()
+    );
+    assert!(changes[0].1.during.starts_with("property"));
+    assert!(changes[1].1.during.starts_with("restore"));
+    let in_phase: Vec<_> = results
         .iter()
         .filter(|r| r.name.contains("::AWA disabled["))
         .collect();
-    assert_eq!(alone.len(), 12);
-    for trial in alone {
-        let (start, end) = window(trial);
-        for other in results.iter().filter(|r| r.name != trial.name) {
-            for x in &other.exchanges {
-                let overlaps = x.started_at_ms < end && x.started_at_ms + x.duration_ms > start;
-                assert!(
-                    !overlaps,
-                    "{} sent {} {} while {} ran",
-                    other.name, x.method, x.url, trial.name
-                );
-            }
+    assert_eq!(in_phase.len(), 12);
+    // The phase: from its first exchange (reading the property) to its last (putting it
+    // back), which are the phase's own.
+    let exchanges = || in_phase.iter().flat_map(|r| r.exchanges.iter());
+    let start = exchanges()
+        .map(|x| x.started_at_ms)
+        .fold(f64::INFINITY, f64::min);
+    let end = exchanges()
+        .map(|x| x.started_at_ms + x.duration_ms)
+        .fold(0.0, f64::max);
+    assert_eq!(changes[1].1.started_at_ms + changes[1].1.duration_ms, end);
+    for trial in &in_phase {
+        assert_eq!(trial.outcome, Outcome::Passed, "{}", trial.name);
+        // The property was off before the trial's operation was asked.
+        let set = changes[0].1.started_at_ms + changes[0].1.duration_ms;
+        assert!(trial
+            .exchanges
+            .iter()
+            .filter(|x| x.url.contains("/awa/inbox/actions/"))
+            .all(|x| x.started_at_ms >= set));
+    }
+    // The phase's trials ran side by side: the phase is shorter than its trials one after
+    // another would be (each waits on its own requests; none waits for another).
+    let serial: f64 = in_phase.iter().map(|r| r.duration_ms).sum();
+    assert!(
+        end - start < serial,
+        "phase {}ms, trials {serial}ms",
+        end - start
+    );
+    for other in results
+        .iter()
+        .filter(|r| !r.name.contains("::AWA disabled["))
+    {
+        for x in &other.exchanges {
+            let overlaps = x.started_at_ms < end && x.started_at_ms + x.duration_ms > start;
+            assert!(
+                !overlaps,
+                "{} sent {} {} during the exclusive phase",
+                other.name, x.method, x.url
+            );
         }
     }
+    let value = mock.store().with(|s| {
+        s.find(
+            "sys_properties",
+            &[("name".into(), "glide.awa.enabled".into())],
+        )[0]["value"]
+            .clone()
+    });
+    assert_eq!(value, "true");
 }

@@ -302,6 +302,11 @@ pub struct LintArgs {
     /// Schema directory. Default: ./schemas when present, else the built-in copy.
     #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// For every scenario, say which fixtures a run creates once and shares between trials
+    /// and which each trial creates for itself, and why (a fixture's `scope:`, or what the
+    /// steps do with it).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone, Args)]

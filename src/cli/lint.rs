@@ -71,6 +71,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if problems.is_empty() {
+        if args.explain {
+            for suite in &suites {
+                print!("{}", explain(suite));
+            }
+        }
         println!(
             "{} {scenarios} scenarios in {files} spec file(s), {} schema(s) from {}{}",
             "ok:".green(),
@@ -90,6 +95,70 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{} mistake(s) found", problems.len());
         Ok(ExitCode::from(super::EXIT_INVALID))
     }
+}
+
+/// Every scenario's fixtures: shared by the run or each trial's own, and why; then the
+/// totals.
+///
+/// ```text
+/// specs/awa_inbox_actions/accept.yaml:36: accepts a pending work item (4 trials)
+///   agent      shared    no step changes it and no record check reads it back
+///   work_item  per trial the step "the work item is accepted" (line 55) reads it back
+/// ```
+fn explain(suite: &spec::Suite) -> String {
+    use spec::scope::Scope;
+    let mut out = String::new();
+    let (mut shared, mut leased, mut own) = (0, 0, 0);
+    let mut keys = std::collections::HashSet::new();
+    for scenario in &suite.scenarios {
+        let created: Vec<_> = scenario
+            .fixtures
+            .iter()
+            .filter_map(|f| match f {
+                spec::Fixture::Create { id, sharing, .. } => Some((id, sharing)),
+                _ => None,
+            })
+            .collect();
+        if created.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "{}: {} ({} trial(s))\n",
+            assets::location(&scenario.file, scenario.line),
+            scenario.name,
+            scenario.variants.len()
+        ));
+        let width = created.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+        for (id, sharing) in created {
+            let scope = match sharing.scope {
+                Scope::Run => {
+                    shared += scenario.variants.len();
+                    if sharing.per_variant {
+                        for v in &scenario.variants {
+                            keys.insert(format!("{}{}", sharing.key, v.label));
+                        }
+                    } else {
+                        keys.insert(sharing.key.clone());
+                    }
+                    "shared   "
+                }
+                Scope::Lease => {
+                    leased += scenario.variants.len();
+                    "leased   "
+                }
+                Scope::Trial => {
+                    own += scenario.variants.len();
+                    "per trial"
+                }
+            };
+            out.push_str(&format!("  {id:width$}  {scope}  {}\n", sharing.why));
+        }
+    }
+    out.push_str(&format!(
+        "fixtures of all trials: {own} created by their trial, {shared} served by {} record(s) the run shares, {leased} leased (one trial at a time)\n",
+        keys.len()
+    ));
+    out
 }
 
 /// `targets/*.yaml` of the current directory, sorted.

@@ -21,8 +21,14 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// Exit status when stdout closed before every trial ran, as a SIGPIPE death reports.
 const EXIT_OUTPUT_CLOSED: u8 = 141;
 
-/// Threads when `--test-threads` is not given: requests wait on the network, not the CPU.
+/// Threads when `--test-threads` is not given, against the built-in mock: its answers take
+/// microseconds, so more threads than cores only take turns.
 const DEFAULT_THREADS: usize = 4;
+
+/// Threads when `--test-threads` is not given, against an instance: each trial mostly waits
+/// on its answers, so as many trials run at once as requests may be in flight (the limiter,
+/// `--max-in-flight`, decides how many are).
+const DEFAULT_INSTANCE_THREADS: usize = crate::runner::DEFAULT_MAX_IN_FLIGHT;
 
 /// Token lifetime of the embedded mock: short, so that the expired-token scenarios wait
 /// little and the run's own tokens are refreshed on the way.
@@ -56,7 +62,17 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         .target
         .resolve(&inputs.schemas, &inputs.suite, args.strict)?;
     if args.libtest.test_threads.is_none() {
-        args.libtest.test_threads = Some(resolved.test_threads.unwrap_or(DEFAULT_THREADS));
+        // The built-in mock made slow on purpose stands for an instance.
+        let remote = !resolved.embedded
+            || args.mock_latency.is_some()
+            || args.mock_max_concurrent.is_some()
+            || args.mock_rate_limit.is_some();
+        let default = if remote {
+            DEFAULT_INSTANCE_THREADS.min(resolved.target.max_in_flight)
+        } else {
+            DEFAULT_THREADS
+        };
+        args.libtest.test_threads = Some(resolved.test_threads.unwrap_or(default));
     }
     let plan = if resolved.embedded {
         Plan::embedded(
@@ -275,6 +291,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             json_events,
             format_args!("  left out: {count} trial(s): {reason}"),
         );
+    }
+    if let Some(c) = &report.concurrency {
+        say(json_events, format_args!("{}", c.describe(s.total)));
     }
     let mut paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     if let Some(diff) = &diff {

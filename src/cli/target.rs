@@ -116,6 +116,12 @@ pub struct TargetArgs {
     #[arg(long, env = "SN_MAX_REDIRECTS", value_name = "N")]
     pub max_redirects: Option<usize>,
 
+    /// Requests in flight at most (default 32). The run starts at 8 and adapts: it halves the
+    /// requests in flight on a 429, lowers them when answers slow down (the instance queues),
+    /// and raises them by one per round of quick answers; the report says where it settled.
+    #[arg(long, env = "SN_MAX_IN_FLIGHT", value_name = "N")]
+    pub max_in_flight: Option<usize>,
+
     /// Use an existing record instead of creating one for every fixture of TABLE (repeatable,
     /// or comma-separated in SN_PIN). Pinned records are never changed or deleted. A profile
     /// can also pin single fixtures by id.
@@ -193,6 +199,7 @@ impl TargetArgs {
                     ca_cert: None,
                     max_body: crate::runner::DEFAULT_MAX_BODY,
                     max_redirects: crate::runner::DEFAULT_MAX_REDIRECTS,
+                    max_in_flight: crate::runner::DEFAULT_MAX_IN_FLIGHT,
                 }
             }
         };
@@ -208,6 +215,12 @@ impl TargetArgs {
         }
         if let Some(redirects) = self.max_redirects {
             target.max_redirects = redirects;
+        }
+        if let Some(n) = self.max_in_flight {
+            if n == 0 {
+                bail!("--max-in-flight must be at least 1");
+            }
+            target.max_in_flight = n;
         }
         target.pins = pins;
         if let Some(path) = &self.ca_cert {

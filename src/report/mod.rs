@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 pub use html::Extras;
 pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use model::{
-    iso8601, Attempt, ExchangeRecord, FailureGroup, Outcome, Records, RunReport, Selection,
-    Summary, TrialResult,
+    iso8601, Attempt, Concurrency, ExchangeRecord, FailureGroup, Outcome, Records, RunReport,
+    Selection, Summary, TrialResult,
 };
 
 /// The files a run writes into its report directory.

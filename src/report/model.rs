@@ -46,6 +46,10 @@ pub struct ExchangeRecord {
     pub request_headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
+    /// Which credentials it carried (`default`, `none`, `wrong_password`, `norole`,
+    /// `wrong_token`, `expired_token`): never the credentials themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
     /// Absent when no answer came (see `error`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -175,6 +179,57 @@ pub struct Records {
     pub ledger: Option<String>,
 }
 
+/// How many requests the run kept in flight, and how it adapted to the target's answers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Concurrency {
+    /// Trials run at the same time (`--test-threads`).
+    #[serde(default)]
+    pub threads: usize,
+    /// The limit on requests in flight at the start, its cap (`--max-in-flight`), where it
+    /// ended, and the lowest and highest it reached.
+    pub start: usize,
+    pub cap: usize,
+    pub settled: usize,
+    pub lowest: usize,
+    pub highest: usize,
+    /// The most requests that were in flight at once.
+    pub peak_in_flight: usize,
+    /// Requests sent in all (each attempt of a rate-limited request counts).
+    pub requests: usize,
+    /// Answers `429 Too Many Requests`, answers much slower than the quickest of their kind,
+    /// and the times the limit was lowered for them.
+    pub rate_limited: usize,
+    pub slowed: usize,
+    pub decreases: usize,
+}
+
+impl Concurrency {
+    /// One line for the end of a run.
+    ///
+    /// ```text
+    /// in flight: settled at 15 (started at 8, cap 32, range 12-17; 2 answers 429, 31 slowed); 1092 requests, 3.5 per trial, 32 trials at once
+    /// ```
+    pub fn describe(&self, trials: usize) -> String {
+        let per_trial = if trials == 0 {
+            String::new()
+        } else {
+            format!(", {:.1} per trial", self.requests as f64 / trials as f64)
+        };
+        format!(
+            "in flight: settled at {} (started at {}, cap {}, range {}-{}; {} answer(s) 429, {} slowed); {} requests{per_trial}, {} trials at once",
+            self.settled,
+            self.start,
+            self.cap,
+            self.lowest,
+            self.highest,
+            self.rate_limited,
+            self.slowed,
+            self.requests,
+            self.threads
+        )
+    }
+}
+
 /// `2026-11-24T06:59:08Z` for seconds since the Unix epoch.
 pub fn iso8601(seconds: u64) -> String {
     i64::try_from(seconds)
@@ -274,6 +329,9 @@ pub struct RunReport {
     /// What the doctor found before the trials, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doctor: Option<crate::doctor::Diagnosis>,
+    /// How many requests the run kept in flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
 }
 
 impl RunReport {
@@ -304,6 +362,7 @@ impl RunReport {
             records: Records::default(),
             selection: Selection::default(),
             doctor: None,
+            concurrency: None,
         }
     }
 

@@ -1,12 +1,14 @@
 //! What every trial of a run shares: the target, one HTTP client, the compiled schemas, the
-//! runtime handle, the isolation lock, the results collector and the Ctrl-C switch.
+//! runtime handle, the exclusive phases, the shared fixtures, the results collector and the
+//! Ctrl-C switch.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use super::cancel::Cancel;
 use super::ledger::Ledger;
 use super::oauth::TokenSource;
 use super::secrets::Secrets;
+use super::state::TrialState;
 use super::target::Target;
 use crate::report::TrialResult;
 use crate::schema_set::SchemaSet;
@@ -18,8 +20,9 @@ pub struct RunContext {
     pub client: reqwest::Client,
     pub schemas: SchemaSet,
     pub runtime: tokio::runtime::Handle,
-    /// Read by every trial, written by the ones that change instance-wide settings.
-    pub isolation: RwLock<()>,
+    /// The exclusive phases: trials that change instance-wide settings run together and
+    /// alone.
+    pub(super) phases: super::phase::Phases,
     /// Every finished trial's result, for the reports.
     pub results: Mutex<Vec<TrialResult>>,
     /// Part of every fixture name, so runs never collide.
@@ -42,6 +45,10 @@ pub struct RunContext {
     pub retries: std::sync::atomic::AtomicUsize,
     /// Told of every finished trial (progress on the terminal).
     pub on_trial: std::sync::OnceLock<TrialObserver>,
+    /// Records created once for the run and shared by the trials that need them.
+    pub(super) shared: super::shared::SharedFixtures,
+    /// The limit on requests in flight, adapted to the target's answers.
+    pub limiter: super::limiter::Limiter,
 }
 
 /// Something told of each trial as it finishes.
@@ -62,6 +69,7 @@ impl RunContext {
         ledger: Ledger,
     ) -> Result<Self, ClientError> {
         let client = target.client_builder().build()?;
+        let target_max_in_flight = target.max_in_flight;
         let secrets = Arc::new(Secrets::default());
         target.register_secrets(&secrets);
         let tokens = target
@@ -74,7 +82,7 @@ impl RunContext {
             client,
             schemas,
             runtime,
-            isolation: RwLock::new(()),
+            phases: Default::default(),
             results: Mutex::new(Vec::new()),
             run_id,
             ledger,
@@ -83,14 +91,24 @@ impl RunContext {
             cancel: Arc::new(Cancel::default()),
             retries: std::sync::atomic::AtomicUsize::new(0),
             on_trial: std::sync::OnceLock::new(),
+            shared: Default::default(),
+            limiter: super::limiter::Limiter::new(
+                super::target::START_IN_FLIGHT,
+                target_max_in_flight,
+            ),
         })
     }
 
-    /// Runs one trial and keeps its result.
+    /// Runs one trial (in its phase, when it changes instance-wide settings; after every
+    /// phase otherwise) and keeps its result.
     pub fn run_trial(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
+        let phase = scenario
+            .exclusive
+            .then(|| self.phases.phase_for(&scenario.settings()));
+        self.phases.wait_turn(phase);
         let retries = self.retries.load(std::sync::atomic::Ordering::Relaxed);
         let mut attempts = Vec::new();
-        let mut result = self.redact(self.execute(scenario, variant));
+        let mut result = self.redact(self.execute(scenario, variant, phase));
         // Each attempt is a whole trial: fresh fixtures, its own cleanup.
         while result.outcome.is_bad() && attempts.len() < retries && !self.cancel.is_cancelled() {
             attempts.push(crate::report::Attempt {
@@ -100,7 +118,22 @@ impl RunContext {
                 warnings: std::mem::take(&mut result.warnings),
                 exchanges: std::mem::take(&mut result.exchanges),
             });
-            result = self.redact(self.execute(scenario, variant));
+            result = self.redact(self.execute(scenario, variant, phase));
+        }
+        if let Some(phase) = phase {
+            // The last trial of the phase puts the settings back, once, before any later
+            // trial starts; its requests are never abandoned on Ctrl-C.
+            if let Some(restores) = self.phases.leave(phase) {
+                let mut state = TrialState::new(&result.name, crate::spec::Format::Json, true);
+                for r in &restores {
+                    let problem = self
+                        .runtime
+                        .block_on(self.restore(&r.sys_id, &r.name, &r.value, &mut state));
+                    result.warnings.extend(problem);
+                }
+                result.exchanges.append(&mut state.exchanges);
+                self.phases.close(phase);
+            }
         }
         if !attempts.is_empty() {
             if result.outcome == crate::report::Outcome::Passed {
@@ -117,6 +150,15 @@ impl RunContext {
             observe(&result);
         }
         result
+    }
+
+    /// What the run's requests go out through.
+    pub(super) fn link(&self) -> super::http::Link<'_> {
+        super::http::Link {
+            client: &self.client,
+            secrets: &self.secrets,
+            limiter: &self.limiter,
+        }
     }
 
     /// Marks a record whose insert is about to be sent (`true`) or was answered (`false`).

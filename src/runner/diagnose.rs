@@ -185,61 +185,64 @@ impl RunContext {
             }
         }
 
-        // Roles of the two accounts.
-        let role_ids = self.role_ids(&mut state).await;
-        let main_roles = match (&user, probe.first()) {
-            (Some(_), Some(record)) => {
-                Some(self.roles_of(text(record, "sys_id"), &mut state).await)
-            }
-            _ => None,
-        };
-        diagnosis.checks.push(role_check(
-            "role:main",
-            &format!("role of {}", user.as_deref().unwrap_or("the main account")),
-            true,
-            main_roles.as_ref(),
-            &role_ids,
-            true,
-            of_apis(ROLE_APIS),
-        ));
-        if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
-            let listed = self
-                .list(
-                    "sys_user",
-                    &format!("user_name={norole}"),
-                    "sys_id",
-                    Auth::Default,
-                    &mut state,
-                )
-                .await;
-            let roles = match listed.first() {
-                Some(record) => Some(self.roles_of(text(record, "sys_id"), &mut state).await),
-                None => None,
+        // The checks below are independent of each other (the write checks aside, which
+        // skip tables found missing): they go out at the same time, each with a state of its
+        // own, and their checks are listed in a fixed order.
+        let fresh = || TrialState::new("doctor", Format::Json, false);
+        let roles = async {
+            let mut checks = Vec::new();
+            let role_ids = self.role_ids(&mut fresh()).await;
+            let main_roles = match (&user, probe.first()) {
+                (Some(_), Some(record)) => {
+                    Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await)
+                }
+                _ => None,
             };
-            let readable = main_roles.as_ref().is_some_and(|r| !r.is_empty());
-            let needs: Vec<String> = suite
-                .scenarios
-                .iter()
-                .filter(|s| s.requirements.contains(&Requirement::NoroleAccount))
-                .map(|s| s.key())
-                .collect();
-            diagnosis.checks.push(role_check(
-                "role:norole",
-                &format!("no role for {norole}"),
-                false,
-                roles.as_ref(),
+            checks.push(role_check(
+                "role:main",
+                &format!("role of {}", user.as_deref().unwrap_or("the main account")),
+                true,
+                main_roles.as_ref(),
                 &role_ids,
-                readable,
-                needs,
+                true,
+                of_apis(ROLE_APIS),
             ));
-        }
-
-        // Plugins.
-        for (plugin, apis) in PLUGINS {
-            let check = self.plugin_check(plugin, of_apis(apis), &mut state).await;
-            diagnosis.checks.push(check);
-        }
-
+            if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
+                let listed = self
+                    .list(
+                        "sys_user",
+                        &format!("user_name={norole}"),
+                        "sys_id",
+                        Auth::Default,
+                        &mut fresh(),
+                    )
+                    .await;
+                let roles = match listed.first() {
+                    Some(record) => Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await),
+                    None => None,
+                };
+                let readable = main_roles.as_ref().is_some_and(|r| !r.is_empty());
+                let needs: Vec<String> = suite
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.requirements.contains(&Requirement::NoroleAccount))
+                    .map(|s| s.key())
+                    .collect();
+                checks.push(role_check(
+                    "role:norole",
+                    &format!("no role for {norole}"),
+                    false,
+                    roles.as_ref(),
+                    &role_ids,
+                    readable,
+                    needs,
+                ));
+            }
+            checks
+        };
+        let plugins = futures_util::future::join_all(PLUGINS.iter().map(|(plugin, apis)| async {
+            self.plugin_check(plugin, of_apis(apis), &mut fresh()).await
+        }));
         // Tables, fields and choice values the scenarios use.
         let mut needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
         for scenario in &suite.scenarios {
@@ -254,60 +257,70 @@ impl RunContext {
                 }
             }
         }
-        let mut found_tables = 0;
-        let mut table_rows = BTreeMap::new();
-        for table in needs.keys() {
-            let listing = self
-                .list(
-                    "sys_db_object",
-                    &format!("name={table}"),
-                    "sys_id,name,super_class",
-                    Auth::Default,
-                    &mut state,
-                )
-                .await;
-            if listing.first().is_some() {
-                found_tables += 1;
-            }
-            table_rows.insert(table.clone(), listing);
-        }
-        for (table, fields) in &needs {
-            let users: Vec<String> = fields[""].iter().cloned().collect();
-            let Some(row) = table_rows[table].first().cloned() else {
-                diagnosis.checks.push(if found_tables > 0 {
-                    Check::failed(
-                        format!("table:{table}"),
-                        format!("table {table}"),
-                        "sys_db_object lists other tables, not this one".into(),
-                        "install the plugin that brings it, or skip the scenarios that need it"
-                            .into(),
-                        users,
+        let table_checks = async {
+            let listings = futures_util::future::join_all(needs.keys().map(|table| async move {
+                let listing = self
+                    .list(
+                        "sys_db_object",
+                        &format!("name={table}"),
+                        "sys_id,name,super_class",
+                        Auth::Default,
+                        &mut fresh(),
                     )
-                } else {
-                    Check::unknown(
-                        format!("table:{table}"),
-                        format!("table {table}"),
-                        "sys_db_object lists none of the tables (the account may not read it)"
-                            .into(),
-                        "give the main account read access to sys_db_object, or trust the run"
-                            .into(),
-                        Vec::new(),
-                    )
-                });
-                continue;
-            };
-            diagnosis.checks.push(Check::passed(
-                format!("table:{table}"),
-                format!("table {table}"),
-                "exists".into(),
-                Vec::new(),
-            ));
-            let elements = self.elements(table, &row, &mut state).await;
-            for (field, users) in fields.iter().filter(|(f, _)| !f.is_empty()) {
-                let users: Vec<String> = users.iter().cloned().collect();
-                let id = format!("field:{table}.{field}");
-                let title = format!("field {table}.{field}");
-                diagnosis.checks.push(if elements.is_empty() {
+                    .await;
+                (table.clone(), listing)
+            }))
+            .await;
+            let found_tables = listings.iter().filter(|(_, l)| l.first().is_some()).count();
+            let table_rows: BTreeMap<String, _> = listings.into_iter().collect();
+            let all_elements = futures_util::future::join_all(needs.keys().map(|table| {
+                let row = table_rows[table].first().cloned();
+                async move {
+                    match row {
+                        Some(row) => self.elements(table, &row, &mut fresh()).await,
+                        None => BTreeSet::new(),
+                    }
+                }
+            }))
+            .await;
+            let mut checks = Vec::new();
+            for ((table, fields), elements) in needs.iter().zip(all_elements) {
+                let users: Vec<String> = fields[""].iter().cloned().collect();
+                let Some(row) = table_rows[table].first().cloned() else {
+                    checks.push(if found_tables > 0 {
+                        Check::failed(
+                            format!("table:{table}"),
+                            format!("table {table}"),
+                            "sys_db_object lists other tables, not this one".into(),
+                            "install the plugin that brings it, or skip the scenarios that need it"
+                                .into(),
+                            users,
+                        )
+                    } else {
+                        Check::unknown(
+                            format!("table:{table}"),
+                            format!("table {table}"),
+                            "sys_db_object lists none of the tables (the account may not read it)"
+                                .into(),
+                            "give the main account read access to sys_db_object, or trust the run"
+                                .into(),
+                            Vec::new(),
+                        )
+                    });
+                    continue;
+                };
+                checks.push(Check::passed(
+                    format!("table:{table}"),
+                    format!("table {table}"),
+                    "exists".into(),
+                    Vec::new(),
+                ));
+                let _ = row;
+                for (field, users) in fields.iter().filter(|(f, _)| !f.is_empty()) {
+                    let users: Vec<String> = users.iter().cloned().collect();
+                    let id = format!("field:{table}.{field}");
+                    let title = format!("field {table}.{field}");
+                    checks.push(if elements.is_empty() {
                     Check::unknown(id, title, format!("sys_dictionary lists no field of {table} (the account may not read it)"), "give the main account read access to sys_dictionary".into(), Vec::new())
                 } else if elements.contains(field) {
                     Check::passed(id, title, "exists".into(), Vec::new())
@@ -320,94 +333,94 @@ impl RunContext {
                         users,
                     )
                 });
-            }
-        }
-        for (table, field) in CHOICE_FIELDS {
-            let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for scenario in &suite.scenarios {
-                for value in scenario.field_values(table, field) {
-                    used.entry(value).or_default().push(scenario.key());
                 }
             }
-            if used.is_empty() {
-                continue;
-            }
-            let listing = self
+            (checks, table_rows, found_tables)
+        };
+        let choices =
+            futures_util::future::join_all(CHOICE_FIELDS.iter().map(|(table, field)| async move {
+                let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for scenario in &suite.scenarios {
+                    for value in scenario.field_values(table, field) {
+                        used.entry(value).or_default().push(scenario.key());
+                    }
+                }
+                if used.is_empty() {
+                    return None;
+                }
+                let listing = self
+                    .list(
+                        "sys_choice",
+                        &format!("name={table}^element={field}"),
+                        "value",
+                        Auth::Default,
+                        &mut fresh(),
+                    )
+                    .await;
+                let offered: BTreeSet<&str> =
+                    listing.records.iter().map(|r| text(r, "value")).collect();
+                let id = format!("choices:{table}.{field}");
+                let title = format!("choices of {table}.{field}");
+                let missing: Vec<&String> = used
+                    .keys()
+                    .filter(|v| !offered.contains(v.as_str()))
+                    .collect();
+                Some(if offered.is_empty() {
+                    Check::unknown(
+                        id,
+                        title,
+                        "sys_choice lists no value (the account may not read it)".into(),
+                        "give the main account read access to sys_choice".into(),
+                        Vec::new(),
+                    )
+                } else if missing.is_empty() {
+                    Check::passed(
+                        id,
+                        title,
+                        format!(
+                            "offers {}",
+                            used.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                        Vec::new(),
+                    )
+                } else {
+                    let users: BTreeSet<String> = missing
+                        .iter()
+                        .flat_map(|v| used[*v].iter().cloned())
+                        .collect();
+                    Check::failed(
+                        id,
+                        title,
+                        format!(
+                            "sys_choice does not offer {}",
+                            missing
+                                .iter()
+                                .map(|v| format!("`{v}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        "add the choice values, or skip the scenarios that use them".into(),
+                        users.into_iter().collect(),
+                    )
+                })
+            }));
+        let awa = async {
+            let property = self
                 .list(
-                    "sys_choice",
-                    &format!("name={table}^element={field}"),
-                    "value",
+                    "sys_properties",
+                    &format!("name={AWA_PROPERTY}"),
+                    "name,value",
                     Auth::Default,
-                    &mut state,
+                    &mut fresh(),
                 )
                 .await;
-            let offered: BTreeSet<&str> =
-                listing.records.iter().map(|r| text(r, "value")).collect();
-            let id = format!("choices:{table}.{field}");
-            let title = format!("choices of {table}.{field}");
-            let missing: Vec<&String> = used
-                .keys()
-                .filter(|v| !offered.contains(v.as_str()))
+            let awa_users: Vec<String> = suite
+                .scenarios
+                .iter()
+                .filter(|s| s.api == "awa_inbox_actions" && !s.exclusive)
+                .map(|s| s.key())
                 .collect();
-            diagnosis.checks.push(if offered.is_empty() {
-                Check::unknown(
-                    id,
-                    title,
-                    "sys_choice lists no value (the account may not read it)".into(),
-                    "give the main account read access to sys_choice".into(),
-                    Vec::new(),
-                )
-            } else if missing.is_empty() {
-                Check::passed(
-                    id,
-                    title,
-                    format!(
-                        "offers {}",
-                        used.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                    Vec::new(),
-                )
-            } else {
-                let users: BTreeSet<String> = missing
-                    .iter()
-                    .flat_map(|v| used[*v].iter().cloned())
-                    .collect();
-                Check::failed(
-                    id,
-                    title,
-                    format!(
-                        "sys_choice does not offer {}",
-                        missing
-                            .iter()
-                            .map(|v| format!("`{v}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    "add the choice values, or skip the scenarios that use them".into(),
-                    users.into_iter().collect(),
-                )
-            });
-        }
-
-        // The AWA switch.
-        let property = self
-            .list(
-                "sys_properties",
-                &format!("name={AWA_PROPERTY}"),
-                "name,value",
-                Auth::Default,
-                &mut state,
-            )
-            .await;
-        let awa_users: Vec<String> = suite
-            .scenarios
-            .iter()
-            .filter(|s| s.api == "awa_inbox_actions" && !s.exclusive)
-            .map(|s| s.key())
-            .collect();
-        diagnosis
-            .checks
-            .push(match property.first().map(|r| text(r, "value")) {
+            match property.first().map(|r| text(r, "value")) {
                 Some("true") => Check::passed(
                     "property:glide.awa.enabled".into(),
                     AWA_PROPERTY.into(),
@@ -428,8 +441,20 @@ impl RunContext {
                     format!("make sure {AWA_PROPERTY} is true (the platform's default)"),
                     Vec::new(),
                 ),
-            });
-
+            }
+        };
+        let (
+            role_checks,
+            plugin_checks,
+            (table_checks, table_rows, found_tables),
+            choice_checks,
+            awa_check,
+        ) = tokio::join!(roles, plugins, table_checks, choices, awa);
+        diagnosis.checks.extend(role_checks);
+        diagnosis.checks.extend(plugin_checks);
+        diagnosis.checks.extend(table_checks);
+        diagnosis.checks.extend(choice_checks.into_iter().flatten());
+        diagnosis.checks.push(awa_check);
         // Permission to create and delete on each fixture table.
         if !self.target.read_only {
             let mut creators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -445,15 +470,17 @@ impl RunContext {
                     }
                 }
             }
-            for (table, users) in creators {
-                if table_rows.get(&table).is_some_and(|l| l.first().is_none()) && found_tables > 0 {
-                    continue; // the table is missing: already failed above
-                }
-                let check = self
-                    .write_check(&table, users.into_iter().collect(), &mut state)
-                    .await;
-                diagnosis.checks.push(check);
-            }
+            // A missing table has already failed above.
+            let writable = creators.into_iter().filter(|(table, _)| {
+                !(table_rows.get(table).is_some_and(|l| l.first().is_none()) && found_tables > 0)
+            });
+            let writes =
+                futures_util::future::join_all(writable.map(|(table, users)| async move {
+                    self.write_check(&table, users.into_iter().collect(), &mut fresh())
+                        .await
+                }))
+                .await;
+            diagnosis.checks.extend(writes);
         }
         diagnosis
     }

@@ -25,7 +25,13 @@ enum Stop {
 
 impl RunContext {
     /// Runs `scenario` in `variant` and returns its result; never panics on a bad instance.
-    pub fn execute(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
+    /// A trial of an exclusive `phase` joins it (the first to join changes the settings).
+    pub(super) fn execute(
+        &self,
+        scenario: &Scenario,
+        variant: &Variant,
+        phase: Option<usize>,
+    ) -> TrialResult {
         let started = Instant::now();
         let mut result = TrialResult {
             name: scenario.trial_name(variant),
@@ -78,29 +84,16 @@ impl RunContext {
             return result;
         }
 
-        // The expired token is awaited before the trial starts (and before it
-        // takes the isolation lock, so that the wait holds nobody up): an instance whose tokens live
+        // The expired token is awaited before the trial starts: an instance whose tokens live
         // too long to wait for makes it an ignored trial, not a broken one.
         if let (true, Some(tokens)) = (scenario.uses_auth(Auth::ExpiredToken), &self.tokens) {
             let mut log = Vec::new();
-            let got = self
-                .runtime
-                .block_on(tokens.expired(&self.client, &self.secrets, &mut log));
+            let got = self.runtime.block_on(tokens.expired(self.link(), &mut log));
             if let Err(NoExpiredToken::TooLong(reason)) = got {
                 result.outcome = Outcome::Ignored;
                 result.reason = Some(reason);
                 return result;
             }
-        }
-        // A scenario that changes instance-wide settings runs alone: it takes the write side
-        // of the run-wide lock, every other trial the read side. A poisoned lock only means a
-        // trial panicked; the lock guards no data, so it stays usable.
-        let _shared;
-        let _alone;
-        if scenario.exclusive {
-            _alone = self.isolation.write().unwrap_or_else(|p| p.into_inner());
-        } else {
-            _shared = self.isolation.read().unwrap_or_else(|p| p.into_inner());
         }
         if self.cancel.is_cancelled() {
             result.outcome = Outcome::Ignored;
@@ -110,9 +103,23 @@ impl RunContext {
 
         let mut state = TrialState::new(&result.name, variant.format, false);
         state.vars = self.initial_vars(variant);
+        state.variant = variant.label.clone();
+        if let Some(phase) = phase {
+            let mut fork = state.fork();
+            let applied = self.phases.enter(phase, |restores| {
+                self.runtime
+                    .block_on(self.apply_settings(scenario, restores, &mut fork))
+            });
+            state.absorb(fork);
+            if let Err(e) = applied {
+                state.broken = Some(e);
+            }
+        }
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.runtime
-                .block_on(self.run_scenario(scenario, &mut state));
+            if state.broken.is_none() {
+                self.runtime
+                    .block_on(self.run_scenario(scenario, &mut state));
+            }
         }));
         if let Err(panic) = ran {
             let text = panic
@@ -124,7 +131,12 @@ impl RunContext {
                 .broken
                 .get_or_insert(format!("the harness panicked: {text}"));
         }
+        let warned = state.warnings.len();
         self.runtime.block_on(self.teardown(&mut state));
+        // The trial's own records are gone: what it leased may serve the next trial.
+        if state.warnings.len() == warned {
+            self.shared.give_back(std::mem::take(&mut state.leases));
+        }
 
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         result.exchanges = state.exchanges;
@@ -155,9 +167,44 @@ impl RunContext {
     }
 
     async fn run_scenario(&self, scenario: &Scenario, state: &mut TrialState) {
-        for fixture in &scenario.fixtures {
-            if let Err(e) = self.set_up(scenario, fixture, state).await {
-                state.broken = Some(e);
+        // Level by level; the fixtures of one level do not refer to each other, so they are
+        // created at the same time, each table's in a fork of the trial's state. A table's
+        // own records are created in the order written: a list answers in creation order, so
+        // that order is something a scenario may rely on (reasons created out of order).
+        let levels = crate::spec::scope::levels(&scenario.fixtures);
+        for level in 0..=levels.iter().copied().max().unwrap_or(0) {
+            let mut by_table: Vec<(&str, Vec<&crate::spec::Fixture>)> = Vec::new();
+            for (fixture, _) in scenario
+                .fixtures
+                .iter()
+                .zip(&levels)
+                .filter(|(_, l)| **l == level)
+            {
+                let table = match fixture {
+                    crate::spec::Fixture::Create { table, .. }
+                    | crate::spec::Fixture::Lookup { table, .. } => table.as_str(),
+                    crate::spec::Fixture::Property { .. } => "sys_properties",
+                };
+                match by_table.iter_mut().find(|(t, _)| *t == table) {
+                    Some((_, list)) => list.push(fixture),
+                    None => by_table.push((table, vec![fixture])),
+                }
+            }
+            let mut forks: Vec<TrialState> = by_table.iter().map(|_| state.fork()).collect();
+            let done = futures_util::future::join_all(by_table.iter().zip(forks.iter_mut()).map(
+                |((_, fixtures), fork)| async move {
+                    for fixture in fixtures {
+                        self.set_up(scenario, fixture, level, fork).await?;
+                    }
+                    Ok::<(), String>(())
+                },
+            ))
+            .await;
+            for fork in forks {
+                state.absorb(fork);
+            }
+            if let Some(e) = done.into_iter().find_map(Result::err) {
+                state.broken.get_or_insert(e);
                 return;
             }
         }
@@ -233,10 +280,11 @@ impl RunContext {
                         if let Err(e) = self.ledger.created(table, id, &state.trial) {
                             state.broken.get_or_insert(format!("{at}: {e}"));
                         }
-                        state.undo.push(Undo::Delete {
+                        state.undo.push(Undo {
                             table: table.clone(),
                             sys_id: id.to_string(),
                             what: format!("record the step \"{}\" created", step.name),
+                            level: super::state::STEP_LEVEL,
                         });
                     }
                 }

@@ -10,6 +10,15 @@ use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
 use crate::spec::{Auth, Format};
 
+/// What every request goes out through: the run's one client, the secrets to redact, and the
+/// limit on requests in flight.
+#[derive(Clone, Copy)]
+pub struct Link<'a> {
+    pub client: &'a reqwest::Client,
+    pub secrets: &'a Secrets,
+    pub limiter: &'a super::limiter::Limiter,
+}
+
 /// A request ready to send: everything rendered, credentials resolved.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -57,28 +66,27 @@ impl Answer {
 /// replaced in the answer before anyone reads it: checks quote bodies shortened, and a cut
 /// through a secret would leave a piece no redaction could match.
 pub async fn send(
-    client: &reqwest::Client,
+    link: Link<'_>,
     outgoing: Outgoing,
-    secrets: &Secrets,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
-    let answer = send_keeping_secrets(client, outgoing, secrets, log).await?;
+    let secrets = link.secrets;
+    let answer = send_keeping_secrets(link, outgoing, log).await?;
     Ok(redact_answer(answer, secrets))
 }
 
 /// Like [`send`], the answer as it came (the exchange record is still redacted): for the
 /// token endpoint, whose answer holds the tokens the run must read.
 pub async fn send_keeping_secrets(
-    client: &reqwest::Client,
+    link: Link<'_>,
     outgoing: Outgoing,
-    secrets: &Secrets,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
     // An instance's rate limit (429) is not a deviation of the API under test: wait as it
     // asks and try again, a few times, recording every attempt.
     let mut attempt = 1;
     loop {
-        let result = send_once(client, &outgoing, secrets, log).await;
+        let result = send_once(link, &outgoing, log).await;
         let wait = match &result {
             Ok(answer) if answer.status == 429 && attempt < RATE_LIMIT_ATTEMPTS => {
                 retry_after(answer)
@@ -105,11 +113,19 @@ fn retry_after(answer: &Answer) -> std::time::Duration {
 }
 
 async fn send_once(
-    client: &reqwest::Client,
+    link: Link<'_>,
     outgoing: &Outgoing,
-    secrets: &Secrets,
     log: &mut Vec<ExchangeRecord>,
 ) -> Result<Answer, String> {
+    let Link {
+        client,
+        secrets,
+        limiter,
+    } = link;
+    // The wait for a permit is not the exchange's: its time starts when it may go.
+    let permit = limiter
+        .acquire(super::limiter::kind(&outgoing.method, &outgoing.url))
+        .await;
     let started = Instant::now();
     let mut record = ExchangeRecord {
         during: outgoing.during.clone(),
@@ -128,6 +144,7 @@ async fn send_once(
             })
             .collect(),
         request_body: outgoing.body.as_deref().map(redact::body),
+        auth: Some(outgoing.auth.name().to_string()),
         status: None,
         response_headers: Vec::new(),
         response_body: None,
@@ -156,6 +173,7 @@ async fn send_once(
     }
     let result = exchange(client, outgoing).await;
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    permit.answered(result.as_ref().ok().map(|a| a.status));
     match &result {
         Ok(answer) => {
             record.status = Some(answer.status);
@@ -400,15 +418,20 @@ mod tests {
             max_body: crate::runner::DEFAULT_MAX_BODY,
         };
         let mut log = Vec::new();
-        let answer = send(
-            &reqwest::Client::new(),
-            outgoing,
-            &Secrets::default(),
-            &mut log,
-        )
-        .await
-        .unwrap();
+        let limiter = crate::runner::Limiter::new(4, 4);
+        let link = Link {
+            client: &reqwest::Client::new(),
+            secrets: &Secrets::default(),
+            limiter: &limiter,
+        };
+        let answer = send(link, outgoing, &mut log).await.unwrap();
         assert_eq!(answer.status, 200);
+        // The 429 counts against the limit: halved, once.
+        let report = limiter.report();
+        assert_eq!(
+            (report.rate_limited, report.settled, report.requests),
+            (1, 2, 2)
+        );
         assert_eq!(answer.result(), Some(&serde_json::json!(1)));
         assert_eq!(
             log.iter().map(|r| r.status).collect::<Vec<_>>(),

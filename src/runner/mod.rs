@@ -9,11 +9,14 @@ mod execute;
 mod fixtures;
 mod http;
 mod ledger;
+mod limiter;
 mod oauth;
+mod phase;
 mod redact;
 mod requests;
 mod run;
 mod secrets;
+mod shared;
 mod state;
 mod sweep;
 mod target;
@@ -23,8 +26,12 @@ pub use cancel::Cancel;
 pub use context::{ClientError, RunContext};
 pub use execute::READ_ONLY_REASON;
 pub use ledger::{Entry, Ledger, LedgerError, Outstanding};
+pub use limiter::Limiter;
 pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{Notice, Plan, PrepareError, Run};
 pub use secrets::Secrets;
 pub use sweep::{cleanup, ledger_base_url, CleanupError, Sweep};
-pub use target::{Credentials, Target, DEFAULT_MAX_BODY, DEFAULT_MAX_REDIRECTS};
+pub use target::{
+    Credentials, Target, DEFAULT_MAX_BODY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REDIRECTS,
+    START_IN_FLIGHT,
+};

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Mutex, OnceCell};
 
+use super::http::Link;
 use super::http::{self, Outgoing};
-use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
 use crate::spec::Auth;
 
@@ -69,14 +69,12 @@ impl TokenSource {
     /// to expire.
     pub async fn bearer(
         &self,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, String> {
         self.current_or_renewed(
             |t| Instant::now() + REFRESH_MARGIN.min(t.lifetime / 4) < t.expires_at,
-            client,
-            secrets,
+            link,
             log,
         )
         .await
@@ -86,15 +84,14 @@ impl TokenSource {
     async fn current_or_renewed(
         &self,
         still_good: impl Fn(&Tokens) -> bool,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, String> {
         let mut current = self.current.lock().await;
         if let Some(tokens) = current.as_ref().filter(|t| still_good(t)) {
             return Ok(tokens.access.clone());
         }
-        let tokens = self.renew(current.take(), client, secrets, log).await?;
+        let tokens = self.renew(current.take(), link, log).await?;
         let access = tokens.access.clone();
         *current = Some(tokens);
         Ok(access)
@@ -104,11 +101,10 @@ impl TokenSource {
     pub async fn after_rejection(
         &self,
         stale: &str,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, String> {
-        self.current_or_renewed(|t| t.access != stale, client, secrets, log)
+        self.current_or_renewed(|t| t.access != stale, link, log)
             .await
     }
 
@@ -116,14 +112,13 @@ impl TokenSource {
     /// [`EXPIRY_WAIT_LIMIT`]); `Err` says why there is none.
     pub async fn expired(
         &self,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<String, NoExpiredToken> {
         self.expired
             .get_or_init(|| async {
                 let tokens = self
-                    .password_grant(client, secrets, log)
+                    .password_grant(link, log)
                     .await
                     .map_err(NoExpiredToken::Failed)?;
                 if tokens.lifetime > EXPIRY_WAIT_LIMIT {
@@ -148,8 +143,7 @@ impl TokenSource {
     async fn renew(
         &self,
         old: Option<Tokens>,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<Tokens, String> {
         if let Some(refresh) = old.and_then(|t| t.refresh) {
@@ -159,21 +153,17 @@ impl TokenSource {
                 ("client_secret", self.login.client_secret.as_str()),
                 ("refresh_token", refresh.as_str()),
             ];
-            if let Ok(mut tokens) = self
-                .grant(&form, "OAuth refresh", client, secrets, log)
-                .await
-            {
+            if let Ok(mut tokens) = self.grant(&form, "OAuth refresh", link, log).await {
                 tokens.refresh = tokens.refresh.or(Some(refresh));
                 return Ok(tokens);
             }
         }
-        self.password_grant(client, secrets, log).await
+        self.password_grant(link, log).await
     }
 
     async fn password_grant(
         &self,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<Tokens, String> {
         let form = [
@@ -183,15 +173,14 @@ impl TokenSource {
             ("username", self.login.user.as_str()),
             ("password", self.login.password.as_str()),
         ];
-        self.grant(&form, "OAuth token", client, secrets, log).await
+        self.grant(&form, "OAuth token", link, log).await
     }
 
     async fn grant(
         &self,
         form: &[(&str, &str)],
         during: &str,
-        client: &reqwest::Client,
-        secrets: &Secrets,
+        link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<Tokens, String> {
         let body = serde_urlencoded::to_string(form).map_err(|e| e.to_string())?;
@@ -209,7 +198,7 @@ impl TokenSource {
             body: Some(body),
             max_body: super::DEFAULT_MAX_BODY,
         };
-        let answer = http::send_keeping_secrets(client, outgoing, secrets, log).await?;
+        let answer = http::send_keeping_secrets(link, outgoing, log).await?;
         let json = answer.json.as_ref();
         let field = |name: &str| json.and_then(|j| j.get(name)).and_then(Value::as_str);
         let Some(access) = field("access_token").filter(|_| answer.status == 200) else {
@@ -218,10 +207,10 @@ impl TokenSource {
                 self.url, answer.status
             ));
         };
-        secrets.add(access);
+        link.secrets.add(access);
         let refresh = field("refresh_token").map(str::to_string);
         if let Some(r) = &refresh {
-            secrets.add(r);
+            link.secrets.add(r);
         }
         let lifetime = json
             .and_then(|j| j.get("expires_in"))

@@ -11,6 +11,9 @@ use super::state::TrialState;
 use super::RunContext;
 use crate::spec::{Auth, Format};
 
+/// Why a request was not sent: a stop signal came first.
+pub(super) const NOT_SENT: &str = "interrupted (stop signal) before it was sent";
+
 /// How long a request in flight may still take after a stop signal.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -25,6 +28,11 @@ impl RunContext {
     ) -> Result<Answer, String> {
         if state.tearing_down {
             return self.send_with_token(outgoing, state).await;
+        }
+        // After a stop signal nothing new goes out (a trial waiting on a shared record that
+        // another trial failed to create would otherwise try again, and wait again).
+        if self.cancel.is_cancelled() {
+            return Err(NOT_SENT.into());
         }
         let cancel = std::sync::Arc::clone(&self.cancel);
         let exchange = self.send_with_token(outgoing, state);
@@ -51,7 +59,7 @@ impl RunContext {
         let oauth = match (&self.tokens, outgoing.auth) {
             (Some(tokens), Auth::Default) if self.target.main_uses_oauth() => Some(tokens),
             (Some(tokens), Auth::ExpiredToken) => {
-                let token = match tokens.expired(&self.client, &self.secrets, log).await {
+                let token = match tokens.expired(self.link(), log).await {
                     Ok(token) => token,
                     Err(NoExpiredToken::TooLong(why) | NoExpiredToken::Failed(why)) => {
                         return Err(why)
@@ -63,19 +71,17 @@ impl RunContext {
             _ => None,
         };
         let Some(tokens) = oauth else {
-            return http::send(&self.client, outgoing, &self.secrets, log).await;
+            return http::send(self.link(), outgoing, log).await;
         };
-        let token = tokens.bearer(&self.client, &self.secrets, log).await?;
+        let token = tokens.bearer(self.link(), log).await?;
         outgoing.authorization = Some(format!("Bearer {token}"));
-        let answer = http::send(&self.client, outgoing.clone(), &self.secrets, log).await?;
+        let answer = http::send(self.link(), outgoing.clone(), log).await?;
         if answer.status != 401 {
             return Ok(answer);
         }
-        let token = tokens
-            .after_rejection(&token, &self.client, &self.secrets, log)
-            .await?;
+        let token = tokens.after_rejection(&token, self.link(), log).await?;
         outgoing.authorization = Some(format!("Bearer {token}"));
-        http::send(&self.client, outgoing, &self.secrets, log).await
+        http::send(self.link(), outgoing, log).await
     }
 
     /// A Table API request with the main account; references come back as bare sys_ids.

@@ -124,6 +124,8 @@ pub struct Run {
     signal: Arc<std::sync::atomic::AtomicU8>,
     /// Which trials libtest's arguments selected (all, without the printer).
     selection: std::sync::Mutex<crate::report::Selection>,
+    /// How many trials ran at once, for the report.
+    threads: std::sync::atomic::AtomicUsize,
 }
 
 impl Run {
@@ -198,6 +200,7 @@ impl Run {
             notices,
             signal: Arc::default(),
             selection: Default::default(),
+            threads: Default::default(),
         })
     }
 
@@ -226,6 +229,7 @@ impl Run {
             notices: Vec::new(),
             signal: Arc::default(),
             selection: Default::default(),
+            threads: Default::default(),
         })
     }
 
@@ -264,8 +268,24 @@ impl Run {
         &self,
         args: &libtest_mimic::Arguments,
     ) -> Option<libtest_mimic::Conclusion> {
-        let trials = self.trials();
-        self.select(args, &trials);
+        let mut trials = self.trials();
+        let selected = self.select(args, &trials);
+        let threads = args
+            .test_threads
+            .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
+            .unwrap_or(1);
+        self.threads
+            .store(threads, std::sync::atomic::Ordering::Relaxed);
+        if !args.list {
+            let runs = |t: &libtest_mimic::Trial| !args.is_ignored(t);
+            let running: std::collections::HashSet<String> = trials
+                .iter()
+                .filter(|t| selected.contains(t.name()) && runs(t))
+                .map(|t| t.name().to_string())
+                .collect();
+            let places = trials::arm_phases(&self.ctx, &self.suite, |name| running.contains(name));
+            trials::run_order(&mut trials, &places);
+        }
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             libtest_mimic::run(args, trials)
         }))
@@ -297,6 +317,8 @@ impl Run {
     /// Runs the trials `args` select on `threads` threads without libtest's printer; each
     /// finished trial goes to the observer given to [`Run::on_trial_done`].
     pub fn run_selected(&self, args: &libtest_mimic::Arguments, threads: usize) {
+        self.threads
+            .store(threads, std::sync::atomic::Ordering::Relaxed);
         let selected = self.select(args, &self.trials());
         trials::run_all(&self.ctx, &self.suite, threads, |name| {
             selected.contains(name)
@@ -305,6 +327,8 @@ impl Run {
 
     /// Runs every trial on `threads` threads without printing.
     pub fn run_quietly(&self, threads: usize) {
+        self.threads
+            .store(threads, std::sync::atomic::Ordering::Relaxed);
         let total = self.trials().len();
         *self.selection.lock().unwrap_or_else(|p| p.into_inner()) = crate::report::Selection {
             trials_selected: total,
@@ -350,6 +374,10 @@ impl Run {
     /// Stops the embedded mock and turns the collected results into the one result model,
     /// with the coverage matrix of the run.
     pub fn finish(mut self) -> RunReport {
+        // The records the trials shared go first, dependents before what they refer to.
+        for problem in self.runtime.block_on(self.ctx.delete_shared()) {
+            eprintln!("warning: {problem}");
+        }
         // Whatever the trials' teardowns could not delete (or never reached, when a signal
         // stopped them) is deleted now, from the ledger.
         let mut outstanding = self.ctx.ledger.outstanding();
@@ -385,10 +413,15 @@ impl Run {
         .with_coverage(coverage);
         let selection =
             std::mem::take(&mut *self.selection.lock().unwrap_or_else(|p| p.into_inner()));
+        let concurrency = crate::report::Concurrency {
+            threads: self.threads.load(std::sync::atomic::Ordering::Relaxed),
+            ..self.ctx.limiter.report()
+        };
         let report = RunReport {
             records,
             selection,
             doctor: self.ctx.diagnosis.get().cloned(),
+            concurrency: Some(concurrency),
             ..report
         };
         let runtime = self.runtime;

@@ -20,20 +20,23 @@ pub(super) struct TrialState {
     pub(super) format: Format,
     /// The trial's name, for the ledger.
     pub(super) trial: String,
+    /// The variant's label: records shared by the run that depend on it are one per variant.
+    pub(super) variant: String,
+    /// Records lent to the trial, by sharing key, to give back after its teardown.
+    pub(super) leases: Vec<(String, super::shared::SharedRecord)>,
 }
 
-/// Something to put back after the steps, in reverse order.
-pub(super) enum Undo {
-    Delete {
-        table: String,
-        sys_id: String,
-        what: String,
-    },
-    Restore {
-        sys_id: String,
-        name: String,
-        value: String,
-    },
+/// The level of a record an operation created: deleted before every fixture.
+pub(super) const STEP_LEVEL: usize = usize::MAX;
+
+/// A record to delete after the steps.
+pub(super) struct Undo {
+    pub(super) table: String,
+    pub(super) sys_id: String,
+    pub(super) what: String,
+    /// The fixture's creation level ([`crate::spec::scope::levels`]), or [`STEP_LEVEL`] for a
+    /// record a step created: higher levels are deleted first.
+    pub(super) level: usize,
 }
 
 impl TrialState {
@@ -49,6 +52,40 @@ impl TrialState {
             tearing_down,
             format,
             trial: trial.to_string(),
+            variant: String::new(),
+            leases: Vec::new(),
+        }
+    }
+
+    /// A state for work done beside this one (a fixture created at the same time as
+    /// others): the same variables and settings, nothing done yet. [`TrialState::absorb`]
+    /// takes its work back.
+    pub(super) fn fork(&self) -> Self {
+        Self {
+            vars: self.vars.clone(),
+            exchanges: Vec::new(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            broken: None,
+            undo: Vec::new(),
+            tearing_down: self.tearing_down,
+            format: self.format,
+            trial: self.trial.clone(),
+            variant: self.variant.clone(),
+            leases: Vec::new(),
+        }
+    }
+
+    /// Takes back what a fork did: its exchanges, findings, variables and what it must undo.
+    pub(super) fn absorb(&mut self, fork: Self) {
+        self.exchanges.extend(fork.exchanges);
+        self.failures.extend(fork.failures);
+        self.warnings.extend(fork.warnings);
+        self.undo.extend(fork.undo);
+        self.vars.extend(fork.vars);
+        self.leases.extend(fork.leases);
+        if let Some(broken) = fork.broken {
+            self.broken.get_or_insert(broken);
         }
     }
 }

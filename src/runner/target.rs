@@ -73,12 +73,19 @@ pub struct Target {
     pub max_body: usize,
     /// Redirects followed at most (`--max-redirects`); a loop ends as an error.
     pub max_redirects: usize,
+    /// Requests in flight at most (`--max-in-flight`); the run adapts below it.
+    pub max_in_flight: usize,
 }
 
 /// Default of `--max-body`: ten times the largest answer the suite expects.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// Default of `--max-redirects`: the platform's REST APIs do not redirect.
 pub const DEFAULT_MAX_REDIRECTS: usize = 3;
+/// Default of `--max-in-flight`: twice the requests an instance node usually serves at once
+/// (its REST semaphore), so that its queue is used but the limiter's latency signal decides.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
+/// Requests in flight at the start of a run, before the target's answers raise the limit.
+pub const START_IN_FLIGHT: usize = 8;
 
 impl Target {
     /// A mock instance at `base_url` with its built-in accounts (`admin` and `no.role`, each
@@ -108,6 +115,7 @@ impl Target {
             ca_cert: None,
             max_body: DEFAULT_MAX_BODY,
             max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 

@@ -1,6 +1,10 @@
 //! Scenarios as trials: one libtest-mimic trial per scenario and variant, sorted by name, or
 //! all of them on a few threads without libtest's printing (for tests and embedding).
+//!
+//! Before running, the phases are armed with the selected trials that change instance-wide
+//! settings, and those trials are handed out first (see [`super::phase`]).
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
@@ -56,6 +60,75 @@ fn completion(result: &TrialResult) -> Result<Completion, Failed> {
     }
 }
 
+/// A trial's place in the run order: its phase (`usize::MAX` for none), then its position
+/// within its operation's trials spread over the run (0 to 1, as a fraction of a million).
+type Place = (usize, u64);
+
+/// Arms the run's phases with the trials `selected` accepts (by name) that change
+/// instance-wide settings, and returns the place of each selected trial in the run order:
+/// each phase's trials first, then every other trial. Within those, each operation's trials
+/// are spread evenly over the run rather than run one operation after another, so that a
+/// record leased to one trial at a time (see [`crate::spec::scope`]) is wanted by fewer trials
+/// at once, and fewer such records are made.
+pub fn arm_phases(
+    ctx: &RunContext,
+    suite: &Suite,
+    selected: impl Fn(&str) -> bool,
+) -> HashMap<String, Place> {
+    let mut phases: Vec<(Vec<(String, String)>, usize)> = Vec::new();
+    // (phase, operation) -> its selected trial names.
+    let mut groups: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
+    for scenario in &suite.scenarios {
+        let phase = if scenario.exclusive {
+            let settings = scenario.settings();
+            Some(match phases.iter().position(|(s, _)| *s == settings) {
+                Some(i) => i,
+                None => {
+                    phases.push((settings, 0));
+                    phases.len() - 1
+                }
+            })
+        } else {
+            None
+        };
+        for variant in &scenario.variants {
+            let name = scenario.trial_name(variant);
+            if !selected(&name) {
+                continue;
+            }
+            if let Some(i) = phase {
+                phases[i].1 += 1;
+            }
+            let operation = format!("{}/{}", scenario.api, scenario.operation);
+            groups
+                .entry((phase.unwrap_or(usize::MAX), operation))
+                .or_default()
+                .push(name);
+        }
+    }
+    ctx.phases.arm(phases);
+    let mut places = HashMap::new();
+    for ((phase, _), mut names) in groups {
+        names.sort();
+        let n = names.len() as u64;
+        for (i, name) in names.into_iter().enumerate() {
+            places.insert(name, (phase, (2 * i as u64 + 1) * 500_000 / n));
+        }
+    }
+    places
+}
+
+/// Sorts trials into run order (see [`arm_phases`]); trials without a place go last.
+pub fn run_order(trials: &mut [Trial], places: &HashMap<String, Place>) {
+    let place = |t: &Trial| {
+        places
+            .get(t.name())
+            .copied()
+            .unwrap_or((usize::MAX, u64::MAX))
+    };
+    trials.sort_by(|a, b| place(a).cmp(&place(b)).then_with(|| a.name().cmp(b.name())));
+}
+
 /// Runs the trials of `suite` that `selected` accepts (by trial name) on `threads` threads
 /// without libtest's printing; the results go to the run's collector.
 pub fn run_all(
@@ -70,8 +143,14 @@ pub fn run_all(
         .flat_map(|s| s.variants.iter().map(move |v| (s, v)))
         .filter(|(s, v)| selected(&s.trial_name(v)))
         .collect();
-    // In name order, as libtest runs them.
-    work.sort_by_cached_key(|(s, v)| s.trial_name(v));
+    let places = arm_phases(ctx, suite, &selected);
+    work.sort_by_cached_key(|(s, v)| {
+        let name = s.trial_name(v);
+        (
+            places.get(&name).copied().unwrap_or((usize::MAX, u64::MAX)),
+            name,
+        )
+    });
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::lines::LineIndex;
 use super::model::*;
 use super::raw::*;
+use super::scope::{self, Declared, Scope};
 use super::yaml;
 use crate::assets::{AssetDir, AssetFile};
 use crate::catalogue::{Catalogue, CATALOGUE_FILE};
@@ -258,6 +259,39 @@ impl Checker<'_> {
         if self.errors.len() > before {
             return None;
         }
+        // Every fixture was valid, so `fixtures` and `raw.fixtures` line up.
+        let declared: Vec<Option<Declared>> = raw
+            .fixtures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.scope.map(|s| Declared {
+                    scope: match s {
+                        RawScope::Run => Scope::Run,
+                        RawScope::Trial => Scope::Trial,
+                    },
+                    line: self.lines.line(&format!("{path}.fixtures[{i}].scope")),
+                })
+            })
+            .collect();
+        match scope::derive(&fixtures, &declared, &steps) {
+            Ok(decisions) => {
+                for (fixture, decision) in fixtures.iter_mut().zip(decisions) {
+                    if let (Fixture::Create { sharing, .. }, Some(decision)) = (fixture, decision) {
+                        *sharing = decision;
+                    }
+                }
+            }
+            Err(conflicts) => {
+                for conflict in conflicts {
+                    self.error(
+                        &format!("{path}.fixtures[{}].scope", conflict.index),
+                        conflict.message,
+                    );
+                }
+                return None;
+            }
+        }
         Some(Scenario {
             file: self.file.display.clone(),
             line: self.lines.line(path),
@@ -403,7 +437,11 @@ impl Checker<'_> {
         }
         let line = self.lines.line(path);
         if let Some(name) = &raw.property {
-            if raw.id.is_some() || raw.fields.is_some() || raw.query.is_some() {
+            if raw.id.is_some()
+                || raw.fields.is_some()
+                || raw.query.is_some()
+                || raw.scope.is_some()
+            {
                 self.error(path, "a property fixture takes only `property` and `value`");
             }
             let Some(value) = &raw.value else {
@@ -420,6 +458,12 @@ impl Checker<'_> {
             self.error(
                 &format!("{path}.value"),
                 "`value` belongs to property fixtures",
+            );
+        }
+        if raw.scope.is_some() && raw.create.is_none() {
+            self.error(
+                &format!("{path}.scope"),
+                "`scope` belongs to create fixtures (a lookup or a property is never created)",
             );
         }
         let Some(id) = raw.id.clone() else {
@@ -453,6 +497,8 @@ impl Checker<'_> {
                 table: table.clone(),
                 fields,
                 line,
+                // Decided once the scenario's fixtures and steps are all known.
+                sharing: Default::default(),
             });
         }
         let table = raw.lookup.clone().unwrap_or_default();

@@ -5,6 +5,7 @@ mod load;
 pub mod matcher;
 mod model;
 mod raw;
+pub mod scope;
 mod steps;
 pub mod template;
 pub(crate) mod yaml;

@@ -58,6 +58,20 @@ pub enum Auth {
     ExpiredToken,
 }
 
+impl Auth {
+    /// Its name in specs and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Auth::Default => "default",
+            Auth::None => "none",
+            Auth::WrongPassword => "wrong_password",
+            Auth::Norole => "norole",
+            Auth::WrongToken => "wrong_token",
+            Auth::ExpiredToken => "expired_token",
+        }
+    }
+}
+
 /// All scenarios of the suite, sorted by trial name.
 #[derive(Debug, Default)]
 pub struct Suite {
@@ -114,6 +128,18 @@ impl Scenario {
             }
         }
         None
+    }
+
+    /// The instance-wide settings the scenario needs for its steps, as `(name, value)`, in
+    /// its order (its property fixtures).
+    pub fn settings(&self) -> Vec<(String, String)> {
+        self.fixtures
+            .iter()
+            .filter_map(|f| match f {
+                Fixture::Property { name, value, .. } => Some((name.clone(), value.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// `api/operation::name`: how a scenario is named across operations.
@@ -253,6 +279,8 @@ pub enum Fixture {
         table: String,
         fields: Map<String, Value>,
         line: usize,
+        /// Created once for the run and shared, or for each trial; and why.
+        sharing: super::scope::Sharing,
     },
     /// An existing record, found by `field=value` conditions, never deleted.
     Lookup {

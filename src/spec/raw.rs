@@ -114,6 +114,17 @@ pub struct RawFixture {
     pub property: Option<String>,
     #[serde(default)]
     pub value: Option<String>,
+    /// `run` (created once and shared) or `trial` (each trial's own), for `create`; derived
+    /// when absent (see `spec::scope`).
+    #[serde(default)]
+    pub scope: Option<RawScope>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawScope {
+    Run,
+    Trial,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,145 @@
+//! The harness's own cost: the full suite against the in-process mock at one and two
+//! threads, against the same requests replayed by a bare reqwest loop (one request after
+//! another, as one thread of trials sends them) against a fresh in-process mock. The replay
+//! sends what the one-thread run sent, in its order, with the same headers and bodies, and
+//! reads each answer whole; it checks nothing.
+//!
+//! `cargo bench --bench local` (`SN_BENCH_ROUNDS`, default 5; medians reported).
+//! Targets: one thread within 1.3x of the replay; two threads at least 1.7x faster than one.
+
+use std::time::Instant;
+
+use sn_conform::mock::{Mock, MockOptions, RunningMock};
+use sn_conform::report::{ExchangeRecord, Outcome};
+use sn_conform::runner::{Plan, Run, Target};
+
+mod support;
+
+/// One full run on `threads` threads: seconds from the first trial to the last record
+/// deleted, and every exchange in the order the trials sent them.
+fn harness(threads: usize) -> (f64, Vec<ExchangeRecord>) {
+    let inputs = sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref()))
+        .expect("the repository's specs load");
+    let target = Target::mock(
+        "http://127.0.0.1:0",
+        std::time::Duration::from_secs(10),
+        false,
+    );
+    let mock = Mock::new(MockOptions {
+        token_lifetime: std::time::Duration::from_secs(1),
+        ..MockOptions::default()
+    });
+    let run = Run::prepare(inputs, Plan::embedded(target, mock)).expect("the run starts");
+    // The expired-token trial waits for a token to expire: a wait of the mock's, not the
+    // harness's, and no request; it is left out of the timed run.
+    let args = libtest_mimic::Arguments {
+        skip: vec!["an expired bearer token".into()],
+        ..Default::default()
+    };
+    let started = Instant::now();
+    run.run_selected(&args, threads);
+    let report = run.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        report.trials.iter().all(|t| t.outcome == Outcome::Passed) && report.trials.len() > 300,
+        "the suite must pass to be timed"
+    );
+    let mut exchanges: Vec<ExchangeRecord> = report
+        .trials
+        .into_iter()
+        .flat_map(|t| t.exchanges)
+        .collect();
+    exchanges.sort_by(|a, b| a.started_at_ms.total_cmp(&b.started_at_ms));
+    (seconds, exchanges)
+}
+
+/// A request to replay: method, URL, headers, body.
+type Replayed = (
+    reqwest::Method,
+    String,
+    Vec<(String, String)>,
+    Option<String>,
+);
+
+/// The same requests, one after another, by a bare reqwest client; seconds taken.
+fn replay(exchanges: &[ExchangeRecord]) -> f64 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mock = RunningMock::start(Mock::new(MockOptions::default()))
+            .await
+            .expect("the mock starts");
+        let client = reqwest::Client::new();
+        // The recorded URLs name the run's mock; the replay's has another port.
+        let requests: Vec<Replayed> = exchanges
+            .iter()
+            .map(|x| {
+                let path = x.url.splitn(4, '/').nth(3).unwrap_or("");
+                (
+                    x.method.parse().expect("a method"),
+                    format!("{}/{path}", mock.base_url),
+                    x.request_headers
+                        .iter()
+                        .filter(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
+                        .cloned()
+                        .collect(),
+                    x.request_body.clone(),
+                )
+            })
+            .collect();
+        let started = Instant::now();
+        for (method, url, headers, body) in requests {
+            let mut request = client
+                .request(method, url)
+                .basic_auth("admin", Some("admin"));
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            if let Some(body) = body {
+                request = request.body(body);
+            }
+            let answer = request.send().await.expect("the mock answers");
+            let _ = answer.bytes().await.expect("a body");
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        mock.stop().await;
+        seconds
+    })
+}
+
+fn main() {
+    let rounds = support::rounds(5);
+    let (mut one, mut two, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+    let mut requests = 0;
+    for round in 0..rounds {
+        let (t1, exchanges) = harness(1);
+        let (t2, _) = harness(2);
+        let tb = replay(&exchanges);
+        requests = exchanges.len();
+        println!(
+            "round {round}: 1 thread {t1:.3} s, 2 threads {t2:.3} s, bare replay of its {requests} requests {tb:.3} s"
+        );
+        one.push(t1);
+        two.push(t2);
+        bare.push(tb);
+    }
+    let (t1, t2, tb) = (
+        support::median(one),
+        support::median(two),
+        support::median(bare),
+    );
+    println!("local (in-process mock, {requests} requests), median of {rounds} rounds:");
+    println!(
+        "  1 thread / bare replay   {:5.2}x   target <= 1.3x   {}",
+        t1 / tb,
+        support::verdict(t1 / tb <= 1.3)
+    );
+    println!(
+        "  1 thread / 2 threads     {:5.2}x   target >= 1.7x   {}",
+        t1 / t2,
+        support::verdict(t1 / t2 >= 1.7)
+    );
+}

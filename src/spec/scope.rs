@@ -1,0 +1,399 @@
+//! Which fixtures a run creates once and shares, and which each trial creates for itself.
+//!
+//! A record no step changes can serve every trial that needs the same record: it is created
+//! the first time one needs it and deleted at the end of the run. A record a step changes
+//! (or reads back to see whether it changed) must be the trial's own, or one trial would see
+//! another's change. The rules, in order, for each `create` fixture:
+//!
+//! 1. `scope: trial` in the spec: per trial.
+//! 2. a record check reads it back (`record: {sys_id: "{{work_item.sys_id}}"}`), or a
+//!    request's query searches by it (`sysparm_query: queue={{queue.sys_id}}`, which would
+//!    find what other trials' operations made with it): per trial.
+//! 3. it refers to a record that is not shared by the run: per trial (a shared record cannot
+//!    point at a record that lives only as long as one trial).
+//! 4. a step reaches a per-trial record *through* it: the operation finds the record by other
+//!    records the request names, not by its own sys_id (a conversation member is found by its
+//!    agent and its interaction). The last of those the request names is *leased*: kept for
+//!    the run like a shared record, but lent to one trial at a time, so that no two trials
+//!    running at once have records found by the same names (the lessee's own records are
+//!    deleted before it gives the record back).
+//! 5. `scope: run` in the spec, or nothing above applies: shared by the run.
+//!
+//! Two trials share a record only when its definition, the records it refers to and the
+//! fixtures that refer to it are all the same: a channel with two reject reasons is not the
+//! channel a "no reasons" scenario lists.
+//!
+//! `sn-conform lint --explain` prints the decision and its reason for every fixture.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::model::{Action, Body, Fixture, Step};
+use super::template;
+
+/// Whether a fixture is created for each trial or once for the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Created once and used by every trial that needs it, at the same time.
+    Run,
+    /// Created when no free one is left and used by one trial at a time: kept for the run,
+    /// lent to a trial and given back after its teardown.
+    Lease,
+    /// Created and deleted by each trial.
+    #[default]
+    Trial,
+}
+
+/// The decision for one `create` fixture and why it was taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sharing {
+    pub scope: Scope,
+    pub why: String,
+    /// Identifies the record among every scenario's fixtures (same key, same record); only
+    /// meaningful for [`Scope::Run`].
+    pub key: String,
+    /// Whether the fixture's definition uses a variant's variables (`api`, `method`): then each
+    /// variant has a record of its own.
+    pub per_variant: bool,
+}
+
+/// What the spec said of a fixture's scope, and on which line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declared {
+    pub scope: Scope,
+    pub line: usize,
+}
+
+/// A fixture the spec declares `scope: run` whose other properties force it per trial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// Index of the fixture.
+    pub index: usize,
+    pub message: String,
+}
+
+/// The fixture ids a template-bearing value refers to (`{{agent.sys_id}}` -> `agent`).
+pub fn referred(value: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    collect(value, &mut out);
+    out
+}
+
+fn collect(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::String(s) => collect_text(s, out),
+        Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect(v, out)),
+        _ => {}
+    }
+}
+
+fn collect_text(text: &str, out: &mut BTreeSet<String>) {
+    for name in template::names(text) {
+        if let Some((fixture, _field)) = name.split_once('.') {
+            out.insert(fixture.to_string());
+        }
+    }
+}
+
+/// Whether a template-bearing value uses a variant's variables.
+fn uses_variant_vars(value: &Value) -> bool {
+    match value {
+        Value::String(s) => template::names(s)
+            .iter()
+            .any(|n| matches!(*n, "api" | "method")),
+        Value::Array(items) => items.iter().any(uses_variant_vars),
+        Value::Object(map) => map.values().any(uses_variant_vars),
+        _ => false,
+    }
+}
+
+/// The fixture ids a fixture's own templates refer to.
+pub fn fixture_refers_to(fixture: &Fixture) -> BTreeSet<String> {
+    match fixture {
+        Fixture::Create { fields, .. } => referred(&Value::Object(fields.clone())),
+        Fixture::Lookup { query, .. } => referred(&Value::String(query.clone())),
+        Fixture::Property { .. } => BTreeSet::new(),
+    }
+}
+
+/// The fixture ids a request step names anywhere (path, query, headers, body).
+fn request_names(step: &Step) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Action::Request { request, .. } = &step.action {
+        collect_text(&request.path, &mut out);
+        for (_, v) in request.query.iter().chain(&request.headers) {
+            collect_text(v, &mut out);
+        }
+        match &request.body {
+            Body::None => {}
+            Body::Json(value) => collect(value, &mut out),
+            Body::Raw(text) => collect_text(text, &mut out),
+        }
+    }
+    out
+}
+
+/// What the rules found for one fixture.
+#[derive(Debug, Clone)]
+enum Found {
+    Trial(String),
+    Lease(String),
+}
+
+/// The decision for every fixture (`None` for lookups and properties), in fixture order, or
+/// the `scope: run` declarations that cannot hold.
+pub fn derive(
+    fixtures: &[Fixture],
+    declared: &[Option<Declared>],
+    steps: &[Step],
+) -> Result<Vec<Option<Sharing>>, Vec<Conflict>> {
+    let ids: Vec<Option<&str>> = fixtures.iter().map(Fixture::created_id).collect();
+    let index_of = |id: &str| ids.iter().position(|i| *i == Some(id));
+    let refers: Vec<BTreeSet<String>> = fixtures.iter().map(fixture_refers_to).collect();
+    let declared_as = |i: usize| declared.get(i).copied().flatten();
+    let mut found: Vec<Option<Found>> = vec![None; fixtures.len()];
+
+    // Rule 1.
+    for i in 0..fixtures.len() {
+        if let (
+            Some(_),
+            Some(Declared {
+                scope: Scope::Trial,
+                line,
+            }),
+        ) = (ids[i], declared_as(i))
+        {
+            found[i] = Some(Found::Trial(format!("`scope: trial` (line {line})")));
+        }
+    }
+    // Rule 2: read back by a record check, or searched by.
+    let trial = |found: &mut Vec<Option<Found>>, id: &str, why: String| {
+        if let Some(i) = index_of(id) {
+            if found[i].is_none() {
+                found[i] = Some(Found::Trial(why));
+            }
+        }
+    };
+    for step in steps {
+        match &step.action {
+            Action::Record(check) => {
+                for id in referred(&Value::String(check.sys_id.clone())) {
+                    let why = format!(
+                        "the step \"{}\" (line {}) reads it back",
+                        step.name, step.line
+                    );
+                    trial(&mut found, &id, why);
+                }
+            }
+            Action::Request { request, .. } => {
+                let mut searched = BTreeSet::new();
+                for (_, v) in &request.query {
+                    collect_text(v, &mut searched);
+                }
+                for id in searched {
+                    let why = format!(
+                        "the step \"{}\" (line {}) searches by it, and would find what other trials made with it",
+                        step.name, step.line
+                    );
+                    trial(&mut found, &id, why);
+                }
+            }
+        }
+    }
+    let named: BTreeSet<String> = steps.iter().flat_map(request_names).collect();
+    let naming_step = |id: &str| {
+        steps
+            .iter()
+            .find(|s| request_names(s).contains(id))
+            .map(|s| (s.name.clone(), s.line))
+            .unwrap_or_default()
+    };
+    // Rules 3 and 4, until nothing changes.
+    loop {
+        let mut changed = false;
+        for i in 0..fixtures.len() {
+            let Some(id) = ids[i] else { continue };
+            match &found[i] {
+                None => {
+                    if let Some(dep) = refers[i]
+                        .iter()
+                        .find(|d| index_of(d).is_some_and(|j| found[j].is_some()))
+                    {
+                        found[i] = Some(Found::Trial(format!(
+                            "it refers to `{dep}`, which is not shared by the run"
+                        )));
+                        changed = true;
+                    }
+                }
+                // A per-trial record the requests never name is reached through the records
+                // they do name: while the trial runs, one of those must be its alone.
+                Some(Found::Trial(_)) if !named.contains(id) => {
+                    let through: Vec<usize> = refers[i]
+                        .iter()
+                        .filter(|d| named.contains(*d))
+                        .filter_map(|d| index_of(d))
+                        .collect();
+                    let unique = through.iter().any(|j| found[*j].is_some());
+                    let free = through.iter().copied().filter(|j| {
+                        !matches!(
+                            declared_as(*j),
+                            Some(Declared {
+                                scope: Scope::Run,
+                                ..
+                            })
+                        )
+                    });
+                    if let (false, Some(last)) = (unique, free.max()) {
+                        let (step, line) = ids[last].map(naming_step).unwrap_or_default();
+                        found[last] = Some(Found::Lease(format!(
+                            "the step \"{step}\" (line {line}) reaches `{id}` through it rather than by `{id}`'s own sys_id: one trial at a time uses it"
+                        )));
+                        changed = true;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    // A record some variants would see differently belongs to each variant: so does every
+    // record connected to it (its dependents and what it refers to).
+    let mut per_variant: Vec<bool> = fixtures
+        .iter()
+        .map(|f| match f {
+            Fixture::Create { fields, .. } => uses_variant_vars(&Value::Object(fields.clone())),
+            Fixture::Lookup { query, .. } => uses_variant_vars(&Value::String(query.clone())),
+            Fixture::Property { .. } => false,
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for i in 0..fixtures.len() {
+            for j in refers[i].iter().filter_map(|d| index_of(d)) {
+                if per_variant[i] != per_variant[j] {
+                    per_variant[i] = true;
+                    per_variant[j] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let mut conflicts = Vec::new();
+    let mut keys: Vec<Option<Value>> = vec![None; fixtures.len()];
+    let mut out = Vec::with_capacity(fixtures.len());
+    for (i, fixture) in fixtures.iter().enumerate() {
+        let Fixture::Create {
+            id, table, fields, ..
+        } = fixture
+        else {
+            out.push(None);
+            continue;
+        };
+        let (scope, why) = match (&found[i], declared_as(i)) {
+            (
+                Some(Found::Trial(why)),
+                Some(Declared {
+                    scope: Scope::Run, ..
+                }),
+            ) => {
+                conflicts.push(Conflict {
+                    index: i,
+                    message: format!("`scope: run` cannot hold: {why}"),
+                });
+                (Scope::Trial, why.clone())
+            }
+            (Some(Found::Trial(why)), _) => (Scope::Trial, why.clone()),
+            (Some(Found::Lease(why)), _) => (Scope::Lease, why.clone()),
+            (
+                None,
+                Some(Declared {
+                    scope: Scope::Run,
+                    line,
+                }),
+            ) => (Scope::Run, format!("`scope: run` (line {line})")),
+            (None, _) => (
+                Scope::Run,
+                "no step changes it and no record check reads it back".to_string(),
+            ),
+        };
+        // Same definition, same records referred to, same fixtures referring to it (those of
+        // a leased record are the lessee's own and gone when it gives the record back).
+        let deps: Vec<Value> = refers[i]
+            .iter()
+            .filter_map(|d| index_of(d))
+            .map(|j| keys[j].clone().unwrap_or(Value::Null))
+            .collect();
+        let dependents: BTreeSet<String> = match scope {
+            Scope::Lease => BTreeSet::new(),
+            _ => fixtures
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| refers[*j].contains(id.as_str()))
+                .map(|(_, f)| match f {
+                    Fixture::Create {
+                        id, table, fields, ..
+                    } => {
+                        serde_json::json!({"id": id, "create": table, "fields": fields}).to_string()
+                    }
+                    Fixture::Lookup {
+                        id, table, query, ..
+                    } => serde_json::json!({"id": id, "lookup": table, "query": query}).to_string(),
+                    Fixture::Property { .. } => String::new(),
+                })
+                .collect(),
+        };
+        let key = serde_json::json!({
+            "id": id,
+            "create": table,
+            "fields": fields,
+            "refers_to": deps,
+            "referred_by": dependents,
+            "leased": scope == Scope::Lease,
+        });
+        out.push(Some(Sharing {
+            scope,
+            why,
+            key: key.to_string(),
+            per_variant: per_variant[i],
+        }));
+        keys[i] = Some(key);
+    }
+    if conflicts.is_empty() {
+        Ok(out)
+    } else {
+        Err(conflicts)
+    }
+}
+
+/// The creation level of every fixture: 0 for one that refers to no other fixture, else one
+/// more than the highest level of those it refers to. Fixtures of one level do not depend on
+/// each other, so a trial creates them at the same time.
+pub fn levels(fixtures: &[Fixture]) -> Vec<usize> {
+    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(fixtures.len());
+    for fixture in fixtures {
+        let level = fixture_refers_to(fixture)
+            .iter()
+            .filter_map(|d| by_id.get(d.as_str()))
+            .map(|l| l + 1)
+            .max()
+            .unwrap_or(0);
+        if let Some(id) = fixture.created_id().or(match fixture {
+            Fixture::Lookup { id, .. } => Some(id.as_str()),
+            _ => None,
+        }) {
+            by_id.insert(id, level);
+        }
+        out.push(level);
+    }
+    out
+}
