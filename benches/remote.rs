@@ -60,15 +60,6 @@ fn main() {
             .expect("requests");
         // The exclusive phase: reading and setting the property, the longest of its trials
         // (its own round trips, the restore included), one after another.
-        let phase: Vec<&Value> = trials
-            .iter()
-            .filter(|t| {
-                t["exchanges"].as_array().is_some_and(|x| {
-                    x.iter()
-                        .any(|x| x["url"].as_str().unwrap_or("").contains("sys_properties"))
-                })
-            })
-            .collect();
         let longest = trials
             .iter()
             .filter(|t| t["name"].as_str().unwrap_or("").contains("::AWA disabled["))
@@ -91,12 +82,11 @@ fn main() {
         let wall = took.as_secs_f64();
         let ratio = requests / trials.len() as f64;
         println!(
-            "round {round}: {wall:.2} s for {} trials, {requests} requests ({ratio:.2} per trial); floor {floor_s:.2} s ({:.2} s of requests + {phase_rounds} phase round trips); {:.2}x the floor; limit settled at {} ({} trials had the property's phase)",
+            "round {round}: {wall:.2} s for {} trials, {requests} requests ({ratio:.2} per trial); floor {floor_s:.2} s ({:.2} s of requests + {phase_rounds} phase round trips); {:.2}x the floor; limit settled at {}",
             trials.len(),
             requests * LATENCY_MS / SERVED_AT_ONCE / 1000.0,
             wall / floor_s,
             report["concurrency"]["settled"],
-            phase.len(),
         );
         walls.push(wall);
         floors.push(wall / floor_s);

@@ -1,10 +1,12 @@
 //! Loading and validating a large suite: a generated tree of 980 and 9,800 scenarios (14 and
-//! 140 copies of the repository's 70, each copy its own APIs in the catalogue and its own
-//! spec files), loaded the way `run` and `lint` load specs (YAML, the scenario schema, the
-//! model's checks, the fixture-sharing decisions). Each size loads in a child process of its
+//! 140 copies of each of the repository's 70, under names of their own), loaded the way `run`
+//! and `lint` load specs (YAML, the scenario schema, the model's checks, the fixture-sharing
+//! decisions). Each size loads in a child process of its
 //! own, which reports its time and its peak resident memory (VmHWM).
 //!
 //! `cargo bench --bench scale` (`SN_BENCH_ROUNDS`, default 3; medians reported).
+//! `SN_SCALE_GENERATE=DIR:COPIES` writes a tree and stops; `SN_SCALE_CHILD=DIR` loads one
+//! and prints "milliseconds scenarios peak-kB" (what each measurement runs).
 //! Targets: 9,800 scenarios in under 10x the time of 980, in under 200 MB.
 
 use std::path::Path;
@@ -13,43 +15,48 @@ use std::time::Instant;
 
 mod support;
 
-/// Writes `copies` copies of specs/ under `dir`: a catalogue with every operation once per
-/// copy (its API renamed `<api>_g<k>`) and the spec files to match.
+/// Writes a tree under `dir` with `copies` copies of every scenario of specs/: the same
+/// catalogue and operations, each spec file with its scenarios (merge keys applied) as
+/// anchors and, for each copy, a scenario that merges one and names itself. Every copy is a
+/// whole scenario to the loader (an alias expands to the full value), and a file of 1,430
+/// scenarios stays well under the 1 MiB a spec file may have.
 fn generate(dir: &Path, copies: usize) {
-    let catalogue = std::fs::read_to_string("specs/catalogue.yaml").expect("the catalogue");
-    let (head, operations) = catalogue
-        .split_once("\noperations:\n")
-        .expect("the catalogue lists operations");
-    let mut out = format!("{head}\noperations:\n");
-    for k in 0..copies {
-        for line in operations.lines() {
-            match line.strip_prefix("  - api: ") {
-                Some(api) => out.push_str(&format!("  - api: {api}_g{k}\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-    }
-    std::fs::write(dir.join("catalogue.yaml"), out).expect("the catalogue is written");
+    std::fs::copy("specs/catalogue.yaml", dir.join("catalogue.yaml")).expect("the catalogue");
     for api in ["awa_inbox_actions", "conversation_member", "interaction"] {
         for entry in std::fs::read_dir(Path::new("specs").join(api)).expect("the specs") {
             let path = entry.expect("an entry").path();
             let text = std::fs::read_to_string(&path).expect("a spec");
-            for k in 0..copies {
-                let renamed: String = text
-                    .lines()
-                    .map(|l| match l.strip_prefix("api: ") {
-                        Some(name) => format!("api: {name}_g{k}\n"),
-                        None => format!("{l}\n"),
-                    })
-                    .collect();
-                let to = dir.join(format!("{api}_g{k}"));
-                std::fs::create_dir_all(&to).expect("a directory");
-                std::fs::write(to.join(path.file_name().expect("a name")), renamed)
-                    .expect("the spec is written");
+            let mut value: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+            value.apply_merge().expect("merge keys");
+            let file: serde_json::Value = serde_yaml::from_value(value).expect("JSON-like");
+            let mut out = format!("api: {}\noperation: {}\n", file["api"], file["operation"]);
+            if let Some(variants) = file.get("variants") {
+                out.push_str(&format!("variants: {variants}\n"));
             }
+            out.push_str("shared:\n");
+            let scenarios = file["scenarios"].as_array().expect("scenarios");
+            let mut names = Vec::new();
+            for (i, scenario) in scenarios.iter().enumerate() {
+                let mut body = scenario.clone();
+                let name = body
+                    .as_object_mut()
+                    .and_then(|o| o.remove("name"))
+                    .and_then(|n| n.as_str().map(str::to_string))
+                    .expect("a name");
+                out.push_str(&format!("  s{i}: &s{i} {body}\n"));
+                names.push(name);
+            }
+            out.push_str("scenarios:\n");
+            for k in 0..copies {
+                for (i, name) in names.iter().enumerate() {
+                    let named = serde_json::Value::String(format!("{name} #{k}"));
+                    out.push_str(&format!("  - {{<<: *s{i}, name: {named}}}\n"));
+                }
+            }
+            let to = dir.join(api);
+            std::fs::create_dir_all(&to).expect("a directory");
+            std::fs::write(to.join(path.file_name().expect("a name")), out)
+                .expect("the spec is written");
         }
     }
 }
@@ -95,6 +102,16 @@ fn measure(dir: &Path) -> (f64, usize, f64) {
 fn main() {
     if let Ok(dir) = std::env::var("SN_SCALE_CHILD") {
         child(&dir);
+        return;
+    }
+    // `SN_SCALE_GENERATE=DIR:COPIES` only writes a tree (to profile its loading by hand).
+    if let Some((dir, copies)) = std::env::var("SN_SCALE_GENERATE")
+        .ok()
+        .as_deref()
+        .and_then(|v| v.rsplit_once(':'))
+    {
+        std::fs::create_dir_all(dir).expect("the directory");
+        generate(Path::new(dir), copies.parse().expect("a number of copies"));
         return;
     }
     let rounds = support::rounds(3);

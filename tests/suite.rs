@@ -283,11 +283,12 @@ fn the_trials_that_change_settings_run_in_one_exclusive_phase() {
     let mock = common::mock_with(&[]);
     let results = common::run_on(mock.clone(), |_| {});
     // Every change of the property, over the whole run: set once, restored once.
-    let changes: Vec<_> = results
+    let mut changes: Vec<_> = results
         .iter()
         .flat_map(|r| r.exchanges.iter().map(move |x| (r, x)))
         .filter(|(_, x)| x.method == "PATCH" && x.url.contains("/table/sys_properties/"))
         .collect();
+    changes.sort_by(|a, b| a.1.started_at_ms.total_cmp(&b.1.started_at_ms));
     assert_eq!(
         changes.len(),
         2,

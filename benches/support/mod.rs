@@ -51,6 +51,11 @@ pub fn run_cli(args: &[&str], dir: &Path) -> (Duration, serde_json::Value) {
     )
 }
 
+/// The least of `values`.
+pub fn least(values: Vec<f64>) -> f64 {
+    values.into_iter().fold(f64::INFINITY, f64::min)
+}
+
 /// `verdict` for a ratio against its target: `ok` or `MISSED`.
 pub fn verdict(met: bool) -> &'static str {
     if met {

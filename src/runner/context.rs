@@ -100,7 +100,8 @@ impl RunContext {
     }
 
     /// Runs one trial (in its phase, when it changes instance-wide settings; after every
-    /// phase otherwise) and keeps its result.
+    /// phase otherwise) and keeps its result; returns its verdict (outcome, reason, failures
+    /// and warnings, without its exchanges).
     pub fn run_trial(&self, scenario: &Scenario, variant: &Variant) -> TrialResult {
         let phase = scenario
             .exclusive
@@ -142,14 +143,30 @@ impl RunContext {
             result.duration_ms += attempts.iter().map(|a| a.duration_ms).sum::<f64>();
             result.attempts = attempts;
         }
-        self.results
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(result.clone());
         if let Some(observe) = self.on_trial.get() {
             observe(&result);
         }
-        result
+        // The caller needs the verdict; the result itself (exchanges and all) goes to the
+        // collector, not copied.
+        let verdict = crate::report::TrialResult {
+            exchanges: Vec::new(),
+            attempts: Vec::new(),
+            failures: result.failures.clone(),
+            warnings: result.warnings.clone(),
+            reason: result.reason.clone(),
+            name: String::new(),
+            api: String::new(),
+            operation: String::new(),
+            scenario: String::new(),
+            variant: String::new(),
+            file: String::new(),
+            ..result
+        };
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(result);
+        verdict
     }
 
     /// What the run's requests go out through.

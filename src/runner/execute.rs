@@ -190,6 +190,16 @@ impl RunContext {
                     None => by_table.push((table, vec![fixture])),
                 }
             }
+            // One table: no fork needed.
+            if let [(_, fixtures)] = by_table.as_slice() {
+                for fixture in fixtures {
+                    if let Err(e) = self.set_up(scenario, fixture, level, state).await {
+                        state.broken.get_or_insert(e);
+                        return;
+                    }
+                }
+                continue;
+            }
             let mut forks: Vec<TrialState> = by_table.iter().map(|_| state.fork()).collect();
             let done = futures_util::future::join_all(by_table.iter().zip(forks.iter_mut()).map(
                 |((_, fixtures), fork)| async move {

@@ -337,6 +337,11 @@ impl RunContext {
         levels.dedup();
         for level in levels.into_iter().rev() {
             let wave: Vec<_> = deletes.iter().filter(|d| d.0 == level).collect();
+            if let [(_, table, sys_id, what)] = wave.as_slice() {
+                let problem = self.delete(table, sys_id, what, state).await;
+                state.warnings.extend(problem);
+                continue;
+            }
             let mut forks: Vec<TrialState> = wave.iter().map(|_| state.fork()).collect();
             let problems =
                 futures_util::future::join_all(wave.iter().zip(forks.iter_mut()).map(

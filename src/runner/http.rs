@@ -189,8 +189,16 @@ async fn send_once(
                     (k.to_string(), value)
                 })
                 .collect();
-            record.response_body = Some(redact::body(&answer.text));
-            record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
+            // A JSON answer was parsed already: its fields are checked for secret names
+            // without parsing it again.
+            record.response_body = Some(match (&answer.json, answer.format) {
+                (Some(json), Format::Json) => redact::body_parsed(&answer.text, json),
+                _ => redact::body(&answer.text),
+            });
+            // Shapes are compared between runs for the steps' answers only (drift).
+            if outgoing.during.starts_with("step ") {
+                record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
+            }
         }
         Err(e) => record.error = Some(e.clone()),
     }

@@ -7,20 +7,21 @@ pub const REDACTED: &str = "[redacted]";
 
 /// Whether a field or header name names a secret.
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    // Case-insensitively, without allocating: every field name of every body passes here.
+    let name = name.as_bytes();
     ["password", "secret", "token", "authorization", "cookie"]
         .iter()
-        .any(|word| name.contains(word))
+        .any(|word| {
+            name.windows(word.len())
+                .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+        })
 }
 
 /// `text` with secret fields redacted, when it is a JSON or form-encoded body; other text
 /// (XML included) is kept as is unless it names a secret field, then it is withheld whole.
 pub fn body(text: &str) -> String {
-    if let Ok(mut value) = serde_json::from_str::<Value>(text) {
-        if redact_value(&mut value) {
-            return value.to_string();
-        }
-        return text.to_string();
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return body_parsed(text, &value);
     }
     if let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(text) {
         if pairs.len() > 1 || text.contains('=') {
@@ -45,6 +46,28 @@ pub fn body(text: &str) -> String {
         return format!("{REDACTED} (the body names a secret field)");
     }
     text.to_string()
+}
+
+/// [`body`] for a JSON body already parsed into `value`: the text as is unless a field
+/// named like a secret holds something.
+pub fn body_parsed(text: &str, value: &Value) -> String {
+    if !names_a_secret(value) {
+        return text.to_string();
+    }
+    let mut value = value.clone();
+    redact_value(&mut value);
+    value.to_string()
+}
+
+/// Whether some field of `value` named like a secret holds something (not null).
+fn names_a_secret(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| (is_secret_name(k) && !v.is_null()) || names_a_secret(v)),
+        Value::Array(items) => items.iter().any(names_a_secret),
+        _ => false,
+    }
 }
 
 /// Redacts in place; true when anything changed.

@@ -82,7 +82,12 @@ impl TrialState {
         self.failures.extend(fork.failures);
         self.warnings.extend(fork.warnings);
         self.undo.extend(fork.undo);
-        self.vars.extend(fork.vars);
+        for (name, value) in fork.vars {
+            // Most of a fork's variables are its parent's, unchanged.
+            if self.vars.get(&name) != Some(&value) {
+                self.vars.insert(name, value);
+            }
+        }
         self.leases.extend(fork.leases);
         if let Some(broken) = fork.broken {
             self.broken.get_or_insert(broken);

@@ -111,11 +111,13 @@ fn uses_variant_vars(value: &Value) -> bool {
 
 /// The fixture ids a fixture's own templates refer to.
 pub fn fixture_refers_to(fixture: &Fixture) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
     match fixture {
-        Fixture::Create { fields, .. } => referred(&Value::Object(fields.clone())),
-        Fixture::Lookup { query, .. } => referred(&Value::String(query.clone())),
-        Fixture::Property { .. } => BTreeSet::new(),
+        Fixture::Create { fields, .. } => fields.values().for_each(|v| collect(v, &mut out)),
+        Fixture::Lookup { query, .. } => collect_text(query, &mut out),
+        Fixture::Property { .. } => {}
     }
+    out
 }
 
 /// The fixture ids a request step names anywhere (path, query, headers, body).
@@ -362,7 +364,7 @@ pub fn derive(
         out.push(Some(Sharing {
             scope,
             why,
-            key: key.to_string(),
+            key: digest(&key.to_string()),
             per_variant: per_variant[i],
         }));
         keys[i] = Some(key);
@@ -372,6 +374,21 @@ pub fn derive(
     } else {
         Err(conflicts)
     }
+}
+
+/// A short, fixed-length stand-in for a sharing key (which spells out a fixture, what it refers
+/// to and what refers to it): 128 bits of two SipHash passes, hashed on every fixture of every
+/// trial instead of the whole text.
+fn digest(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        // `DefaultHasher::new()` is SipHash with fixed keys: the same text, the same value.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut hasher);
+        text.hash(&mut hasher);
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
 }
 
 /// The creation level of every fixture: 0 for one that refers to no other fixture, else one
