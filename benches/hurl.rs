@@ -51,10 +51,11 @@ fn ids(text: &str) -> Vec<&str> {
     out
 }
 
+/// `text` as a literal inside a Hurl regex literal (`/.../`).
 fn escape_regex(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
-        if "\\.+*?()|[]{}^$/\"".contains(c) {
+        if "\\.+*?()|[]{}^$/".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -110,7 +111,7 @@ fn hurl_file(exchanges: &[ExchangeRecord], base: &str) -> String {
             let context = &body[at.saturating_sub(12)..at];
             let _ = writeln!(
                 captures,
-                "{var}: regex \"{}([0-9a-f]{{32}})\"",
+                "{var}: regex /{}([0-9a-f]{{32}})/",
                 escape_regex(context)
             );
             made.insert(id.to_string(), var);
@@ -207,11 +208,21 @@ fn main() {
             .expect("hurl runs");
         let theirs_s = started.elapsed().as_secs_f64();
         let text = String::from_utf8_lossy(&out.stderr);
-        failed_asserts = text.matches("error: Assert").count();
+        failed_asserts = text.matches("error: ").count();
+        if let Ok(keep) = std::env::var("SN_HURL_KEEP") {
+            let _ = std::fs::copy(&file, keep);
+        }
+        assert!(
+            !text.contains("error: Parsing"),
+            "Hurl could not read the file:\n{}",
+            text.lines().take(20).collect::<Vec<_>>().join("\n")
+        );
         runtime.block_on(mock.stop());
         println!(
-            "round {round}: sn-conform {ours_s:.3} s, hurl {theirs_s:.3} s for {} requests ({failed_asserts} assertion(s) failed in Hurl's run)",
-            exchanges.len()
+            "round {round}: sn-conform {ours_s:.3} s, hurl {theirs_s:.3} s for {} requests ({failed_asserts} error(s) in Hurl's run, exit {:?}; {})",
+            exchanges.len(),
+            out.status.code(),
+            text.lines().filter(|l| l.contains("files")).collect::<Vec<_>>().join("; ")
         );
         ours.push(ours_s);
         theirs.push(theirs_s);
@@ -227,6 +238,6 @@ fn main() {
         support::verdict(t > o)
     );
     if failed_asserts > 0 {
-        println!("  note: {failed_asserts} of Hurl's assertions failed (a request whose answer depends on a record the replay could not name); its time still counts every request");
+        println!("  note: Hurl reported {failed_asserts} error(s) (a request whose answer depends on a record the replay could not name); its time still counts every request");
     }
 }

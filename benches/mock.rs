@@ -103,7 +103,11 @@ fn main() {
         .build()
         .expect("a runtime");
     let mock = runtime
-        .block_on(RunningMock::start(Mock::new(MockOptions::default())))
+        // Interaction create adds a record per request, a few hundred thousand in a run.
+        .block_on(RunningMock::start(Mock::new(MockOptions {
+            max_records: usize::MAX,
+            ..MockOptions::default()
+        })))
         .expect("the mock starts");
     let base = mock.base_url.clone();
     // A channel with three reasons, and the answers to copy.

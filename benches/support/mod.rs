@@ -65,10 +65,8 @@ pub fn verdict(met: bool) -> &'static str {
     }
 }
 
-/// Whether `program` runs here (`program --version` succeeds).
+/// Whether `program` is on the PATH (wrk answers `--version` with its usage and status 1,
+/// so only whether it starts counts).
 pub fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(program).arg("--version").output().is_ok()
 }

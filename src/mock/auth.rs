@@ -119,9 +119,9 @@ impl Mock {
 
     fn caller(&self, user_name: &str) -> Option<Caller> {
         let account = self.accounts().iter().find(|a| a.user_name == user_name)?;
-        let sys_id = self.store().with(|t| {
-            t.find("sys_user", &[("user_name".into(), user_name.into())])
-                .first()
+        let sys_id = self.store().read(|t| {
+            t.matching("sys_user", &[("user_name", user_name)])
+                .next()
                 .map(|r| super::store::field_str(r, "sys_id").to_string())
         })?;
         Some(Caller {

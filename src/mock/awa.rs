@@ -38,13 +38,10 @@ pub async fn reject(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) -
 /// The checks every AWA operation starts with: 401, 403 for the role, 403 when AWA is off.
 fn gate(mock: &Mock, headers: &HeaderMap) -> Result<(), ApiError> {
     mock.authorize(headers, ROLE_AWA_INTEGRATION)?;
-    let enabled = mock.store().with(|t| {
-        t.find(
-            "sys_properties",
-            &[("name".into(), AWA_ENABLED_PROPERTY.into())],
-        )
-        .first()
-        .is_none_or(|p| field_str(p, "value") == "true")
+    let enabled = mock.store().read(|t| {
+        t.matching("sys_properties", &[("name", AWA_ENABLED_PROPERTY)])
+            .next()
+            .is_none_or(|p| field_str(p, "value") == "true")
     });
     if enabled || mock.has(Fault::AwaDisabledIgnored) {
         Ok(())
@@ -59,39 +56,39 @@ fn gate(mock: &Mock, headers: &HeaderMap) -> Result<(), ApiError> {
 
 fn list_reject_reasons(mock: &Mock, channel_id: &str, headers: &HeaderMap) -> Reply {
     gate(mock, headers)?;
-    let mut reasons = mock
+    let as_string = mock.has(Fault::RejectReasonsOrderAsString);
+    // (order, entry) of each reason of the channel, made from the stored records in place.
+    let mut reasons: Vec<(i64, Value)> = mock
         .store()
-        .with(|t| {
+        .read(|t| {
             t.get("awa_service_channel", channel_id).map(|_| {
-                t.find(
-                    REJECT_REASON,
-                    &[("service_channel".into(), channel_id.into())],
-                )
+                t.matching(REJECT_REASON, &[("service_channel", channel_id)])
+                    .map(|r| {
+                        let order = order_of(r);
+                        let shown = if as_string {
+                            json!(order.to_string())
+                        } else {
+                            json!(order)
+                        };
+                        let entry = json!({
+                            "order": shown,
+                            "value": field_str(r, "reason"),
+                            "display_value": field_str(r, "reason"),
+                            "sys_id": field_str(r, "sys_id"),
+                        });
+                        (order, entry)
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .ok_or_else(|| {
             ApiError::no_record(StatusCode::NOT_FOUND, "awa_service_channel", channel_id)
         })?;
     if !mock.has(Fault::RejectReasonsUnsorted) {
-        reasons.sort_by_key(order_of);
+        // A stable sort: reasons of the same order stay in creation order, as before.
+        reasons.sort_by_key(|(order, _)| *order);
     }
-    let as_string = mock.has(Fault::RejectReasonsOrderAsString);
-    let list = reasons
-        .iter()
-        .map(|r| {
-            let order = if as_string {
-                json!(order_of(r).to_string())
-            } else {
-                json!(order_of(r))
-            };
-            json!({
-                "order": order,
-                "value": field_str(r, "reason"),
-                "display_value": field_str(r, "reason"),
-                "sys_id": field_str(r, "sys_id"),
-            })
-        })
-        .collect();
+    let list = reasons.into_iter().map(|(_, entry)| entry).collect();
     Ok(Success::ok(Value::Array(list)))
 }
 

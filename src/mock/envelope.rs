@@ -300,7 +300,11 @@ pub async fn negotiate_format(
         tokio::time::sleep(latency.sample()).await;
     }
     // The request's own size limits, in the envelope (NOTES 59).
-    let uri_bytes = request.uri().to_string().len();
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len())
+        + request.uri().authority().map_or(0, |a| a.as_str().len());
     let header_bytes: usize = request
         .headers()
         .iter()

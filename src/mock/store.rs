@@ -6,7 +6,7 @@
 //! reads or writes, and lets go, so concurrent requests see whole operations, never halves.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 
@@ -95,9 +95,13 @@ pub fn is_known_table(table: &str) -> bool {
 }
 
 /// Handle to the tables; clones share the same data.
+///
+/// A `std::sync::RwLock`: no guard is held across an `.await`, and the paths every request
+/// takes (the caller's account, the AWA switch, a list) only read, so they need not wait for
+/// each other.
 #[derive(Clone, Default)]
 pub struct Store {
-    shared: Arc<Mutex<Tables>>,
+    shared: Arc<RwLock<Tables>>,
 }
 
 #[derive(Default, Clone)]
@@ -113,16 +117,18 @@ pub struct Tables {
 }
 
 impl Store {
-    /// Runs `f` with the tables locked. Keep `f` short and free of `.await`.
+    /// Runs `f` with the tables locked for writing. Keep `f` short and free of `.await`.
     pub fn with<R>(&self, f: impl FnOnce(&mut Tables) -> R) -> R {
-        let mut guard = self.lock();
+        // A panic in another handler cannot leave a table half-written (every write is a
+        // single map insert), so a poisoned lock is still safe to use.
+        let mut guard = self.shared.write().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Tables> {
-        // A panic in another handler cannot leave a table half-written (every write is a
-        // single map insert), so a poisoned lock is still safe to use.
-        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` with the tables locked for reading, beside other readers.
+    pub fn read<R>(&self, f: impl FnOnce(&Tables) -> R) -> R {
+        let guard = self.shared.read().unwrap_or_else(|p| p.into_inner());
+        f(&guard)
     }
 }
 
@@ -309,6 +315,26 @@ impl Tables {
             })
             .cloned()
             .collect()
+    }
+
+    /// Like [`Tables::find`], the records borrowed rather than copied: for the paths every
+    /// request takes (the caller's account, the AWA switch, a channel's reasons).
+    pub fn matching<'a>(
+        &'a self,
+        table: &str,
+        conditions: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = &'a Record> + 'a {
+        let rows = self.tables.get(table);
+        self.order
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter_map(move |id| rows.and_then(|r| r.get(id)))
+            .filter(move |record| {
+                conditions
+                    .iter()
+                    .all(|(field, value)| field_str(record, field) == *value)
+            })
     }
 
     /// The next interaction number, `IMS` and seven digits.
