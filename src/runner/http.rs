@@ -173,7 +173,13 @@ async fn send_once(
     }
     let result = exchange(client, outgoing).await;
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    permit.answered(result.as_ref().ok().map(|a| a.status));
+    permit.answered(
+        result.as_ref().ok().map(|a| a.status),
+        result
+            .as_ref()
+            .ok()
+            .and_then(|a| super::limiter::pause_asked(a.status, &a.headers)),
+    );
     match &result {
         Ok(answer) => {
             record.status = Some(answer.status);

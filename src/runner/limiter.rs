@@ -11,6 +11,11 @@
 //! A decrease takes effect once per round trip, so that one burst of slow or refused answers
 //! counts once. The limit never exceeds `--max-in-flight`, nor goes below one.
 //!
+//! A limit on requests in flight does not limit requests per second when answers are quick,
+//! so the instance's own word on its rate limit is kept too: after a 429 no request goes out
+//! before its `Retry-After`, and after an answer saying `X-RateLimit-Remaining: 0` none goes
+//! out before its `X-RateLimit-Reset` (both at most 30 s ahead).
+//!
 //! A `std::sync::Mutex` guards the counters (held only to read and add, never across an
 //! `.await`); requests waiting for a permit wait on a `Notify`.
 
@@ -26,6 +31,8 @@ use crate::report::Concurrency;
 const GROWN_RATIO: f64 = 2.0;
 /// ...and at least this much slower (loopback answers vary by more than 2x in microseconds).
 const GROWN_SLACK: Duration = Duration::from_millis(25);
+/// The longest an instance's rate limit may hold every request back.
+const MAX_PAUSE: Duration = Duration::from_secs(30);
 /// The quickest latency of a kind is forgotten after this many answers of the kind, so that
 /// an instance that got slower for good sets a new floor.
 const FLOOR_WINDOW: u32 = 200;
@@ -45,6 +52,8 @@ struct State {
     floors: HashMap<String, Floor>,
     /// No further decrease before this instant (one round trip after the last one).
     calm_until: Option<Instant>,
+    /// No request before this instant: the instance's rate limit is spent until then.
+    not_before: Option<Instant>,
     report: Concurrency,
 }
 
@@ -76,6 +85,7 @@ impl Limiter {
                 in_flight: 0,
                 floors: HashMap::new(),
                 calm_until: None,
+                not_before: None,
                 report: Concurrency {
                     start,
                     cap,
@@ -96,6 +106,11 @@ impl Limiter {
             tokio::pin!(freed);
             // Registered before the check, so a permit given back in between still wakes us.
             freed.as_mut().enable();
+            let paused = self.lock().not_before.filter(|t| *t > Instant::now());
+            if let Some(until) = paused {
+                tokio::time::sleep_until(until.into()).await;
+                continue;
+            }
             {
                 let mut state = self.lock();
                 if (state.in_flight as f64) < state.limit.floor().max(1.0) {
@@ -126,11 +141,15 @@ impl Limiter {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn release(&self, answer: Option<(u16, Duration, &str)>) {
+    fn release(&self, answer: Option<(u16, Duration, &str)>, pause: Option<Duration>) {
         let mut state = self.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
         if let Some((status, latency, kind)) = answer {
             state.observe(status, latency, kind);
+        }
+        if let Some(pause) = pause.map(|p| p.min(MAX_PAUSE)) {
+            let until = Instant::now() + pause;
+            state.not_before = Some(state.not_before.map_or(until, |t| t.max(until)));
         }
         drop(state);
         self.freed.notify_waiters();
@@ -184,21 +203,47 @@ impl State {
 }
 
 impl Permit<'_> {
-    /// Gives the permit back with the answer's status (`None`: no answer came).
-    pub fn answered(mut self, status: Option<u16>) {
+    /// Gives the permit back with the answer's status (`None`: no answer came) and how long
+    /// the instance asked every request to wait, if it did (see [`pause_asked`]).
+    pub fn answered(mut self, status: Option<u16>, pause: Option<Duration>) {
         self.open = false;
         let latency = self.started.elapsed();
         self.limiter
-            .release(status.map(|s| (s, latency, self.kind.as_str())));
+            .release(status.map(|s| (s, latency, self.kind.as_str())), pause);
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if self.open {
-            self.limiter.release(None);
+            self.limiter.release(None, None);
         }
     }
+}
+
+/// How long an answer asks every request to wait: a 429's `Retry-After` (seconds, at least
+/// one), or, once `X-RateLimit-Remaining` is 0, until `X-RateLimit-Reset` (seconds since the
+/// Unix epoch).
+pub fn pause_asked(status: u16, headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if status == 429 {
+        return Some(Duration::from_secs(
+            number("retry-after").unwrap_or(1).max(1),
+        ));
+    }
+    if number("x-ratelimit-remaining") != Some(0) {
+        return None;
+    }
+    let reset = number("x-ratelimit-reset")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Duration::from_secs(reset).checked_sub(now)
 }
 
 /// The kind of a request for latency comparisons: its method and path, sys_ids left out
@@ -238,7 +283,10 @@ mod tests {
         let limiter = Limiter::new(2, 6);
         run(async {
             for _ in 0..200 {
-                limiter.acquire("GET /x".into()).await.answered(Some(200));
+                limiter
+                    .acquire("GET /x".into())
+                    .await
+                    .answered(Some(200), None);
             }
         });
         let report = limiter.report();
@@ -257,7 +305,7 @@ mod tests {
                     .await;
             tokio::time::sleep(Duration::from_millis(20)).await;
             for p in permits {
-                p.answered(Some(429));
+                p.answered(Some(429), None);
             }
         });
         let report = limiter.report();
@@ -271,10 +319,13 @@ mod tests {
     fn a_grown_latency_lowers_the_limit() {
         let limiter = Limiter::new(10, 10);
         run(async {
-            limiter.acquire("GET /x".into()).await.answered(Some(200));
+            limiter
+                .acquire("GET /x".into())
+                .await
+                .answered(Some(200), None);
             let slow = limiter.acquire("GET /x".into()).await;
             tokio::time::sleep(Duration::from_millis(60)).await;
-            slow.answered(Some(200));
+            slow.answered(Some(200), None);
         });
         let report = limiter.report();
         assert_eq!(report.slowed, 1);
@@ -299,6 +350,31 @@ mod tests {
         });
         assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 3);
         assert_eq!(limiter.report().peak_in_flight, 3);
+    }
+
+    #[test]
+    fn an_instance_that_says_its_rate_is_spent_holds_every_request_back() {
+        let limiter = Limiter::new(4, 4);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "1".parse().unwrap());
+        assert_eq!(pause_asked(429, &headers), Some(Duration::from_secs(1)));
+        let mut spent = reqwest::header::HeaderMap::new();
+        spent.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        let reset = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 2;
+        spent.insert("x-ratelimit-reset", reset.to_string().parse().unwrap());
+        assert!(pause_asked(200, &spent).is_some_and(|p| p > Duration::from_millis(900)));
+        assert_eq!(pause_asked(200, &reqwest::header::HeaderMap::new()), None);
+        run(async {
+            let permit = limiter.acquire("GET /x".into()).await;
+            permit.answered(Some(429), Some(Duration::from_millis(300)));
+            let asked = Instant::now();
+            let _next = limiter.acquire("GET /x".into()).await;
+            assert!(asked.elapsed() >= Duration::from_millis(250));
+        });
     }
 
     #[test]
