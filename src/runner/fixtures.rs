@@ -291,9 +291,17 @@ impl RunContext {
         {
             Ok(answer) => answer,
             Err(e) => {
-                // Never sent: the record does not exist, and the ledger may say so.
+                // Never sent: the record does not exist; nobody deletes it, and the ledger
+                // says it is gone.
                 if e == super::requests::NOT_SENT {
                     self.set_uncertain(table, &chosen, false);
+                    if shared {
+                        self.shared.forget(table, &chosen);
+                    } else {
+                        state
+                            .undo
+                            .retain(|u| !(u.table == table && u.sys_id == chosen));
+                    }
                     let _ = self.ledger.deleted(table, &chosen);
                 }
                 return Err(format!("{at}: {e}"));
