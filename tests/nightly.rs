@@ -253,14 +253,26 @@ fn a_run_against_a_slow_rate_limited_built_in_mock_waits_and_passes() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
-    // The mock refused some requests with 429, and the run waited as told and went on.
-    let refused = report["trials"]
+    // The run kept to the mock's rate: it waits whenever the mock says its second is spent
+    // (X-RateLimit-Remaining: 0) or refuses a request (429, waited out as told), so its
+    // requests spread over at least one second per three.
+    let mut starts: Vec<f64> = report["trials"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|t| t["exchanges"].as_array().unwrap())
-        .filter(|x| x["status"] == 429)
-        .count();
-    assert!(refused > 0, "no 429 at 3 requests a second");
+        .filter(|x| x["status"] != 429)
+        .map(|x| x["started_at_ms"].as_f64().unwrap())
+        .collect();
+    starts.sort_by(f64::total_cmp);
+    let answered = starts.len();
+    assert!(answered >= 6, "the trial sends at least six requests");
+    let span = starts[answered - 1] - starts[0];
+    let seconds = (answered as f64 / 3.0).ceil() - 1.0;
+    assert!(
+        span >= seconds * 900.0,
+        "{answered} requests at 3 a second in {span} ms"
+    );
     assert_eq!(report["summary"]["passed"], 1);
+    assert_eq!(report["records"]["left"], 0);
 }
