@@ -4,45 +4,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::dump;
 use common::process::{MockProcess, BIN};
-
-/// Every table of the mock as the set of its sys_ids, and the value of glide.awa.enabled.
-fn dump(base: &str) -> (BTreeMap<String, BTreeSet<String>>, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let mut tables = BTreeMap::new();
-        let mut awa = String::new();
-        for table in sn_conform::mock::TABLE_NAMES {
-            let body: serde_json::Value = client
-                .get(format!("{base}/api/now/table/{table}"))
-                .basic_auth("admin", Some("admin"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let mut ids = BTreeSet::new();
-            for record in body["result"].as_array().unwrap() {
-                ids.insert(record["sys_id"].as_str().unwrap().to_string());
-                if record["name"] == "glide.awa.enabled" {
-                    awa = record["value"].as_str().unwrap().to_string();
-                }
-            }
-            tables.insert(table.to_string(), ids);
-        }
-        (tables, awa)
-    })
-}
 
 fn start_run(url: &str, reports: &Path, filter: Option<&str>) -> Child {
     let mut command = Command::new(BIN);

@@ -107,36 +107,7 @@ fn ctrl_c_still_deletes_the_shared_fixtures() {
     // Slow answers, so that the interrupt lands while shared records exist and trials that
     // use them are in flight.
     let mock = MockProcess::start(&["--latency", "20"]);
-    let tables = |url: &str| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = reqwest::Client::new();
-            let mut all = BTreeMap::new();
-            for table in sn_conform::mock::TABLE_NAMES {
-                let body: serde_json::Value = client
-                    .get(format!("{url}/api/now/table/{table}?sysparm_fields=sys_id"))
-                    .basic_auth("admin", Some("admin"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let ids: BTreeSet<String> = body["result"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["sys_id"].as_str().unwrap().to_string())
-                    .collect();
-                all.insert(table.to_string(), ids);
-            }
-            all
-        })
-    };
-    let before = tables(&mock.url);
+    let before = common::dump(&mock.url);
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger.jsonl");
     let mut run = Command::new(BIN)
@@ -158,7 +129,7 @@ fn ctrl_c_still_deletes_the_shared_fixtures() {
         assert!(Instant::now() < until, "the run never got going");
         std::thread::sleep(Duration::from_millis(5));
     }
-    let during = tables(&mock.url);
+    let during = common::dump(&mock.url);
     assert_ne!(during, before, "nothing existed when interrupted");
     let status = Command::new("kill")
         .args(["-INT", &run.id().to_string()])
@@ -166,7 +137,11 @@ fn ctrl_c_still_deletes_the_shared_fixtures() {
         .unwrap();
     assert!(status.success());
     assert_eq!(run.wait().unwrap().code(), Some(130));
-    assert_eq!(tables(&mock.url), before, "Ctrl-C left records behind");
+    assert_eq!(
+        common::dump(&mock.url),
+        before,
+        "Ctrl-C left records behind"
+    );
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())

@@ -377,27 +377,19 @@ impl RunContext {
                 "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
             ));
         }
+        let mut problems = Vec::new();
         match self
-            .table_request(
-                "DELETE",
+            .delete_record(
                 table,
-                Some(sys_id),
-                None,
+                sys_id,
                 &format!("cleanup of {what}"),
                 state,
+                &mut problems,
             )
             .await
         {
-            Ok(a) if a.status == 204 || a.status == 200 || a.status == 404 => self
-                .ledger
-                .deleted(table, sys_id)
-                .err()
-                .map(|e| e.to_string()),
-            Ok(a) => Some(format!(
-                "cleanup: deleting {what} ({table}/{sys_id}) answered {}",
-                a.status
-            )),
-            Err(e) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}): {e}")),
+            Ok(_) => problems.pop(),
+            Err(how) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}){how}")),
         }
     }
 
@@ -409,30 +401,14 @@ impl RunContext {
         value: &str,
         state: &mut TrialState,
     ) -> Option<String> {
-        let mut body = Map::new();
-        body.insert("value".into(), Value::String(value.to_string()));
+        let mut problems = Vec::new();
         match self
-            .table_request(
-                "PATCH",
-                "sys_properties",
-                Some(sys_id),
-                Some(&body),
-                &format!("restore of {name}"),
-                state,
-            )
+            .restore_setting(sys_id, name, value, state, &mut problems)
             .await
         {
-            Ok(a) if a.status == 200 => self
-                .ledger
-                .restored(sys_id, name)
-                .err()
-                .map(|e| e.to_string()),
-            Ok(a) => Some(format!(
-                "cleanup: restoring {name}={value} answered {}: restore it by hand",
-                a.status
-            )),
-            Err(e) => Some(format!(
-                "cleanup: restoring {name}={value}: {e}: restore it by hand"
+            Ok(()) => problems.pop(),
+            Err(how) => Some(format!(
+                "cleanup: restoring {name}={value}{how}: restore it by hand"
             )),
         }
     }

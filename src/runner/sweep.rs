@@ -37,64 +37,88 @@ impl RunContext {
         let mut sweep = Sweep::default();
         for (table, sys_id, trial) in outstanding.records.iter().rev() {
             let what = format!("{table}/{sys_id}");
-            let answer = self
-                .table_request(
-                    "DELETE",
-                    table,
-                    Some(sys_id),
-                    None,
-                    &format!("cleanup of {what} (from {trial})"),
-                    &mut state,
-                )
-                .await;
-            match answer {
-                Ok(a) if a.status == 200 || a.status == 204 || a.status == 404 => {
-                    if let Err(e) = self.ledger.deleted(table, sys_id) {
-                        sweep.problems.push(e.to_string());
-                    }
-                    if a.status == 404 {
-                        sweep.gone.push(what);
-                    } else {
-                        sweep.deleted.push(what);
-                    }
-                }
-                Ok(a) => sweep
-                    .problems
-                    .push(format!("deleting {what} answered {}", a.status)),
-                Err(e) => sweep.problems.push(format!("deleting {what}: {e}")),
+            let during = format!("cleanup of {what} (from {trial})");
+            match self
+                .delete_record(table, sys_id, &during, &mut state, &mut sweep.problems)
+                .await
+            {
+                Ok(true) => sweep.deleted.push(what),
+                Ok(false) => sweep.gone.push(what),
+                Err(how) => sweep.problems.push(format!("deleting {what}{how}")),
             }
         }
         for (sys_id, name, value) in outstanding.settings.iter().rev() {
-            let mut body = Map::new();
-            body.insert("value".into(), Value::String(value.clone()));
-            let answer = self
-                .table_request(
-                    "PATCH",
-                    "sys_properties",
-                    Some(sys_id),
-                    Some(&body),
-                    &format!("restore of {name}"),
-                    &mut state,
-                )
-                .await;
-            match answer {
-                Ok(a) if a.status == 200 => {
-                    if let Err(e) = self.ledger.restored(sys_id, name) {
-                        sweep.problems.push(e.to_string());
-                    }
-                    sweep.restored.push(format!("{name}={value}"));
-                }
-                Ok(a) => sweep.problems.push(format!(
-                    "restoring {name}={value} answered {}: restore it by hand",
-                    a.status
-                )),
-                Err(e) => sweep
+            match self
+                .restore_setting(sys_id, name, value, &mut state, &mut sweep.problems)
+                .await
+            {
+                Ok(()) => sweep.restored.push(format!("{name}={value}")),
+                Err(how) => sweep
                     .problems
-                    .push(format!("restoring {name}={value}: {e}: restore it by hand")),
+                    .push(format!("restoring {name}={value}{how}: restore it by hand")),
             }
         }
         sweep.exchanges = state.exchanges;
         sweep
+    }
+}
+
+impl RunContext {
+    /// Deletes one record the run made and writes that to the ledger (a ledger that cannot be
+    /// written is pushed onto `problems`): `Ok(true)` when it was there, `Ok(false)` when it was
+    /// already gone. `Err` says how the request failed, to follow the record's name in a
+    /// message (` answered 500`, `: timed out`). The one way every part of a run deletes.
+    pub(super) async fn delete_record(
+        &self,
+        table: &str,
+        sys_id: &str,
+        during: &str,
+        state: &mut TrialState,
+        problems: &mut Vec<String>,
+    ) -> Result<bool, String> {
+        let answer = self
+            .table_request("DELETE", table, Some(sys_id), None, during, state)
+            .await
+            .map_err(|e| format!(": {e}"))?;
+        if !matches!(answer.status, 200 | 204 | 404) {
+            return Err(format!(" answered {}", answer.status));
+        }
+        if let Err(e) = self.ledger.deleted(table, sys_id) {
+            problems.push(e.to_string());
+        }
+        Ok(answer.status != 404)
+    }
+
+    /// Puts the property `name` (record `sys_id`) back to `value` and writes that to the
+    /// ledger, as [`RunContext::delete_record`] does for records.
+    pub(super) async fn restore_setting(
+        &self,
+        sys_id: &str,
+        name: &str,
+        value: &str,
+        state: &mut TrialState,
+        problems: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let mut body = Map::new();
+        body.insert("value".into(), Value::String(value.to_string()));
+        let answer = self
+            .table_request(
+                "PATCH",
+                "sys_properties",
+                Some(sys_id),
+                Some(&body),
+                &format!("restore of {name}"),
+                state,
+            )
+            .await
+            .map_err(|e| format!(": {e}"))?;
+        if answer.status != 200 {
+            return Err(format!(" answered {}", answer.status));
+        }
+        if let Err(e) = self.ledger.restored(sys_id, name) {
+            problems.push(e.to_string());
+        }
+        Ok(())
     }
 }
 

@@ -91,3 +91,41 @@ pub fn record_counts(mock: &Mock) -> Vec<(&'static str, usize)> {
         .map(|t| (*t, mock.store().with(|s| s.find(t, &[]).len())))
         .collect()
 }
+
+/// Every table of the mock as the set of its sys_ids, and the value of glide.awa.enabled.
+pub fn dump(
+    base: &str,
+) -> (
+    std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    String,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut tables = std::collections::BTreeMap::new();
+        let mut awa = String::new();
+        for table in sn_conform::mock::TABLE_NAMES {
+            let body: serde_json::Value = client
+                .get(format!("{base}/api/now/table/{table}"))
+                .basic_auth("admin", Some("admin"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut ids = std::collections::BTreeSet::new();
+            for record in body["result"].as_array().unwrap() {
+                ids.insert(record["sys_id"].as_str().unwrap().to_string());
+                if record["name"] == "glide.awa.enabled" {
+                    awa = record["value"].as_str().unwrap().to_string();
+                }
+            }
+            tables.insert(table.to_string(), ids);
+        }
+        (tables, awa)
+    })
+}
