@@ -117,25 +117,34 @@ impl Default for MockOptions {
 }
 
 /// Handle to one mock instance; clones share its tables.
+///
+/// One `Arc` for everything the instance holds: the router clones the handle for every
+/// request (its state, the middleware's, each handler's), so a clone is one reference count,
+/// not one per field.
 #[derive(Clone)]
 pub struct Mock {
+    inner: Arc<Instance>,
+}
+
+/// What a [`Mock`] handle shares.
+struct Instance {
     store: Store,
-    options: Arc<MockOptions>,
+    options: MockOptions,
     /// Requests served, per HTTP method (a std Mutex: held only to add one).
-    requests: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
+    requests: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     /// The tables as they were at start (built-in records and seed), for `/sn-conform/reset`.
-    initial: Arc<super::store::Tables>,
+    initial: super::store::Tables,
     /// Whether the fault `first-accept-fails` has answered its one failure.
-    first_accept_failed: Arc<std::sync::atomic::AtomicBool>,
+    first_accept_failed: std::sync::atomic::AtomicBool,
     /// The turns of `--max-concurrent`.
     turns: Option<Arc<tokio::sync::Semaphore>>,
     /// `--rate-limit`'s window: when it started and how many requests it has taken.
-    window: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+    window: std::sync::Mutex<(std::time::Instant, u32)>,
     /// Requests being served now, and the most ever at once.
-    in_flight: Arc<(
+    in_flight: (
         std::sync::atomic::AtomicUsize,
         std::sync::atomic::AtomicUsize,
-    )>,
+    ),
 }
 
 /// What `--rate-limit` says of one request.
@@ -175,37 +184,43 @@ impl Mock {
                 tables.insert(table, fields);
             }
         });
-        let initial = Arc::new(store.with(|t| t.clone()));
+        let initial = store.with(|t| t.clone());
         let turns = options
             .max_concurrent
             .map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
         Self {
-            store,
-            options: Arc::new(options),
-            requests: Arc::default(),
-            initial,
-            first_accept_failed: Arc::default(),
-            turns,
-            window: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
-            in_flight: Arc::default(),
+            inner: Arc::new(Instance {
+                store,
+                options,
+                requests: std::sync::Mutex::default(),
+                initial,
+                first_accept_failed: std::sync::atomic::AtomicBool::default(),
+                turns,
+                window: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+                in_flight: Default::default(),
+            }),
         }
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.inner.store
     }
 
     /// Puts the tables back as they were at start; answers how many records they hold.
     pub fn reset(&self) -> usize {
-        self.store.with(|t| {
-            t.reset_to(&self.initial);
+        self.inner.store.with(|t| {
+            t.reset_to(&self.inner.initial);
             t.record_count()
         })
     }
 
     /// Counts one request of `method`.
     pub fn count_request(&self, method: &str) {
-        let mut counts = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         // The key is made once per method, not once per request.
         match counts.get_mut(method) {
             Some(count) => *count += 1,
@@ -217,54 +232,58 @@ impl Mock {
 
     /// How many requests of each method the mock has served.
     pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
-        self.requests
+        self.inner
+            .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
     pub fn options(&self) -> &MockOptions {
-        &self.options
+        &self.inner.options
     }
 
     pub fn faults(&self) -> &FaultSet {
-        &self.options.faults
+        &self.inner.options.faults
     }
 
     pub fn accounts(&self) -> &[Account] {
-        &self.options.accounts
+        &self.inner.options.accounts
     }
 
     pub fn has(&self, fault: Fault) -> bool {
-        self.options.faults.has(fault)
+        self.inner.options.faults.has(fault)
     }
 
     /// Waits for a turn under `--max-concurrent` (at once without it); the turn lasts as long
     /// as the returned guard.
     pub async fn turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        match &self.turns {
+        match &self.inner.turns {
             Some(turns) => Arc::clone(turns).acquire_owned().await.ok(),
             None => None,
         }
     }
 
     /// Counts a request in flight until the guard drops; keeps the peak.
-    pub fn in_flight(&self) -> InFlight {
+    pub fn in_flight(&self) -> InFlight<'_> {
         use std::sync::atomic::Ordering;
-        let now = self.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
-        self.in_flight.1.fetch_max(now, Ordering::SeqCst);
-        InFlight(Arc::clone(&self.in_flight))
+        let now = self.inner.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.in_flight.1.fetch_max(now, Ordering::SeqCst);
+        InFlight(&self.inner.in_flight)
     }
 
     /// The most requests ever served at once.
     pub fn peak_in_flight(&self) -> usize {
-        self.in_flight.1.load(std::sync::atomic::Ordering::SeqCst)
+        self.inner
+            .in_flight
+            .1
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `--rate-limit`'s verdict on one more request (a window of one second from its first).
     pub fn rate(&self) -> Option<RateDecision> {
-        let limit = self.options.rate_limit?;
-        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let limit = self.inner.options.rate_limit?;
+        let mut window = self.inner.window.lock().unwrap_or_else(|p| p.into_inner());
         let now = std::time::Instant::now();
         if now.duration_since(window.0) >= std::time::Duration::from_secs(1) {
             *window = (now, 0);
@@ -290,14 +309,14 @@ impl Mock {
 
     /// Refuses an insert into `table` once it holds `--max-records` records.
     pub fn has_room(&self, table: &str, adding: usize) -> Result<(), ApiError> {
-        let held = self.store.with(|t| t.count(table));
-        if held + adding > self.options.max_records {
+        let held = self.inner.store.with(|t| t.count(table));
+        if held + adding > self.inner.options.max_records {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "Insert refused",
                 format!(
                     "table {table} holds {held} records, the mock's limit is {} (--max-records)",
-                    self.options.max_records
+                    self.inner.options.max_records
                 ),
             ));
         }
@@ -308,6 +327,7 @@ impl Mock {
     pub fn fail_this_accept(&self) -> bool {
         self.has(Fault::FirstAcceptFails)
             && !self
+                .inner
                 .first_accept_failed
                 .swap(true, std::sync::atomic::Ordering::SeqCst)
     }
@@ -371,14 +391,14 @@ pub fn parse_rate(text: &str) -> Result<u32, String> {
 }
 
 /// A request in flight; counted down when dropped.
-pub struct InFlight(
-    Arc<(
+pub struct InFlight<'a>(
+    &'a (
         std::sync::atomic::AtomicUsize,
         std::sync::atomic::AtomicUsize,
-    )>,
+    ),
 );
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0 .0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
