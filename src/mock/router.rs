@@ -11,8 +11,34 @@ use super::fault::Fault;
 use super::instance::Mock;
 use super::{awa, batch, conversation_member, interaction, oauth, table_api};
 
-/// The router of the whole mock instance.
-pub fn app(mock: Mock) -> Router {
+/// The whole mock instance as one service: the envelope middleware and the body limit around
+/// the router, once, rather than around each of its routes (`Router::layer` wraps every route,
+/// and each wrapping costs a boxed clone per request).
+pub fn app(
+    mock: Mock,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    let limits = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            mock.clone(),
+            envelope::negotiate_format,
+        ))
+        // A body over the limit is refused (413, in the envelope) before it is read whole.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            mock.options().max_body,
+        ));
+    limits.service(routes(mock))
+}
+
+/// Every route of the mock.
+fn routes(mock: Mock) -> Router {
     let mut router = Router::new();
     let versioned = !mock.has(Fault::VersionedUrlMissing);
     let mut operation = |path: &str, handler: MethodRouter<Mock>| {
@@ -64,14 +90,6 @@ pub fn app(mock: Mock) -> Router {
         .route("/oauth_token.do", post(oauth::token))
         .route("/sn-conform/reset", post(reset))
         .fallback(unknown_resource)
-        // A body over the limit is refused (413, in the envelope) before it is read whole.
-        .layer(axum::extract::DefaultBodyLimit::max(
-            mock.options().max_body,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            mock.clone(),
-            envelope::negotiate_format,
-        ))
         .with_state(mock)
 }
 

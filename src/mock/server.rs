@@ -19,7 +19,7 @@ where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
-    axum::serve(listener, app(mock))
+    axum::serve(listener, axum::ServiceExt::into_make_service(app(mock)))
         .with_graceful_shutdown(shutdown)
         .await
 }
