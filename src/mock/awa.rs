@@ -11,8 +11,8 @@ use serde_json::{json, Map, Value};
 use super::auth::ROLE_AWA_INTEGRATION;
 use super::envelope::{ApiError, Reply, Success};
 use super::fault::Fault;
-use super::store::{field_str, Record};
-use super::{body_str, Mock};
+use super::store::{field_str, Record, Tables};
+use super::{body_str, json_text, Mock};
 
 pub const AWA_ENABLED_PROPERTY: &str = "glide.awa.enabled";
 const WORK_ITEM: &str = "awa_work_item";
@@ -37,12 +37,16 @@ pub async fn reject(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) -
 
 /// The checks every AWA operation starts with: 401, 403 for the role, 403 when AWA is off.
 fn gate(mock: &Mock, headers: &HeaderMap) -> Result<(), ApiError> {
-    mock.authorize(headers, ROLE_AWA_INTEGRATION)?;
-    let enabled = mock.store().read(|t| {
-        t.matching("sys_properties", &[("name", AWA_ENABLED_PROPERTY)])
-            .next()
-            .is_none_or(|p| field_str(p, "value") == "true")
-    });
+    mock.store().read(|t| gate_in(mock, t, headers))
+}
+
+/// [`gate`] on tables already read.
+fn gate_in(mock: &Mock, t: &Tables, headers: &HeaderMap) -> Result<(), ApiError> {
+    mock.permit_in(t, headers, ROLE_AWA_INTEGRATION)?;
+    let enabled = t
+        .matching("sys_properties", &[("name", AWA_ENABLED_PROPERTY)])
+        .next()
+        .is_none_or(|p| field_str(p, "value") == "true");
     if enabled || mock.has(Fault::AwaDisabledIgnored) {
         Ok(())
     } else {
@@ -55,41 +59,51 @@ fn gate(mock: &Mock, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 fn list_reject_reasons(mock: &Mock, channel_id: &str, headers: &HeaderMap) -> Reply {
-    gate(mock, headers)?;
     let as_string = mock.has(Fault::RejectReasonsOrderAsString);
-    // (order, entry) of each reason of the channel, made from the stored records in place.
-    let mut reasons: Vec<(i64, Value)> = mock
-        .store()
-        .read(|t| {
-            t.get("awa_service_channel", channel_id).map(|_| {
-                t.matching(REJECT_REASON, &[("service_channel", channel_id)])
-                    .map(|r| {
-                        let order = order_of(r);
-                        let shown = if as_string {
-                            json!(order.to_string())
-                        } else {
-                            json!(order)
-                        };
-                        let entry = json!({
-                            "order": shown,
-                            "value": field_str(r, "reason"),
-                            "display_value": field_str(r, "reason"),
-                            "sys_id": field_str(r, "sys_id"),
-                        });
-                        (order, entry)
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .ok_or_else(|| {
-            ApiError::no_record(StatusCode::NOT_FOUND, "awa_service_channel", channel_id)
-        })?;
-    if !mock.has(Fault::RejectReasonsUnsorted) {
-        // A stable sort: reasons of the same order stay in creation order, as before.
-        reasons.sort_by_key(|(order, _)| *order);
-    }
-    let list = reasons.into_iter().map(|(_, entry)| entry).collect();
-    Ok(Success::ok(Value::Array(list)))
+    // The checks, then each reason of the channel, borrowed from the stored records and written
+    // as JSON, all under one read of the tables: nothing is copied first.
+    mock.store().read(|t| {
+        gate_in(mock, t, headers)?;
+        if t.get("awa_service_channel", channel_id).is_none() {
+            return Err(ApiError::no_record(
+                StatusCode::NOT_FOUND,
+                "awa_service_channel",
+                channel_id,
+            ));
+        }
+        let of_channel = [("service_channel", channel_id)];
+        let mut reasons: Vec<(i64, &Record)> = t
+            .matching(REJECT_REASON, &of_channel)
+            .map(|r| (order_of(r), r))
+            .collect();
+        if !mock.has(Fault::RejectReasonsUnsorted) {
+            // A stable sort: reasons of the same order stay in creation order.
+            reasons.sort_by_key(|(order, _)| *order);
+        }
+        Ok(Success::writing(StatusCode::OK, |out| {
+            out.push(b'[');
+            for (i, (order, reason)) in reasons.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                // The document's fields, in its order.
+                out.extend_from_slice(br#"{"order":"#);
+                if as_string {
+                    json_text::string(out, &order.to_string());
+                } else {
+                    json_text::integer(out, *order);
+                }
+                out.extend_from_slice(br#","value":"#);
+                json_text::string(out, field_str(reason, "reason"));
+                out.extend_from_slice(br#","display_value":"#);
+                json_text::string(out, field_str(reason, "reason"));
+                out.extend_from_slice(br#","sys_id":"#);
+                json_text::string(out, field_str(reason, "sys_id"));
+                out.push(b'}');
+            }
+            out.push(b']');
+        }))
+    })
 }
 
 fn order_of(reason: &Record) -> i64 {

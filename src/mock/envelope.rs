@@ -26,23 +26,48 @@ pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
 /// The `Server` header of every answer, so a run can tell it is talking to this mock.
 pub const SERVER: &str = concat!("sn-conform-mock/", env!("CARGO_PKG_VERSION"));
 
-/// A successful answer: status, the value under `result`, and extra headers.
+/// A successful answer: status, the value under `result` (already written as JSON), and
+/// extra headers.
 #[derive(Debug)]
 pub struct Success {
     pub status: StatusCode,
-    pub result: Value,
+    /// The JSON text of the value under `result`: written once, straight from whatever the
+    /// handler had (records borrowed from the store need not become a `Value` first).
+    result: Vec<u8>,
     pub headers: Vec<(HeaderName, String)>,
 }
 
 impl Success {
-    pub fn ok(result: Value) -> Self {
+    pub fn ok(result: impl serde::Serialize) -> Self {
         Self::with_status(StatusCode::OK, result)
     }
 
-    pub fn with_status(status: StatusCode, result: Value) -> Self {
+    pub fn with_status(status: StatusCode, result: impl serde::Serialize) -> Self {
+        let mut body = Vec::with_capacity(256);
+        body.extend_from_slice(br#"{"result":"#);
+        // Serialising a `Value` or a struct of strings and numbers cannot fail; should a
+        // handler's type ever refuse, the answer says so rather than a half-written body.
+        if serde_json::to_writer(&mut body, &result).is_err() {
+            body.truncate(br#"{"result":"#.len());
+            body.extend_from_slice(b"null");
+        }
+        body.push(b'}');
         Self {
             status,
-            result,
+            result: body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A success whose `result` `write` puts down as JSON text (see [`super::json_text`]).
+    pub fn writing(status: StatusCode, write: impl FnOnce(&mut Vec<u8>)) -> Self {
+        let mut body = Vec::with_capacity(512);
+        body.extend_from_slice(br#"{"result":"#);
+        write(&mut body);
+        body.push(b'}');
+        Self {
+            status,
+            result: body,
             headers: Vec::new(),
         }
     }
@@ -149,8 +174,7 @@ impl ApiError {
 
 impl IntoResponse for Success {
     fn into_response(self) -> Response {
-        let body = json!({ "result": self.result });
-        respond(self.status, &body, &self.headers)
+        respond_bytes(self.status, self.result, &self.headers)
     }
 }
 
@@ -180,7 +204,11 @@ pub fn bare_json(status: StatusCode, body: &Value) -> Response {
 }
 
 fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    respond_bytes(status, body.to_string().into_bytes(), headers)
+}
+
+fn respond_bytes(status: StatusCode, body: Vec<u8>, headers: &[(HeaderName, String)]) -> Response {
+    let mut response = (status, body).into_response();
     let map = response.headers_mut();
     map.insert(
         header::CONTENT_TYPE,
@@ -197,7 +225,6 @@ fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -
 /// What every handler returns: a success or an error, both rendered here.
 pub type Reply = Result<Success, ApiError>;
 
-/// Whether an `Accept` header prefers XML to JSON: the first of the two it names.
 /// The `X-RateLimit-*` headers the platform's rate limit rules add to an answer.
 fn rate_headers(limit: u32, remaining: u32, reset: u64) -> Vec<(HeaderName, String)> {
     vec![
@@ -216,14 +243,27 @@ fn rate_headers(limit: u32, remaining: u32, reset: u64) -> Vec<(HeaderName, Stri
     ]
 }
 
+/// Where `needle` (lowercase ASCII) first occurs in `hay`, ignoring ASCII case. Every request
+/// asks this of its `Accept` and `Content-Type`; it allocates nothing.
+fn find_ignoring_case(hay: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Whether an `Accept` header prefers XML to JSON: the first of the two it names.
 pub fn wants_xml(accept: Option<&str>) -> bool {
-    let Some(accept) = accept.map(str::to_ascii_lowercase) else {
+    let Some(accept) = accept else {
         return false;
     };
-    let xml = accept
-        .find("application/xml")
-        .or_else(|| accept.find("text/xml"));
-    let json = accept.find("application/json");
+    if accept.eq_ignore_ascii_case("application/json") {
+        return false;
+    }
+    let xml = find_ignoring_case(accept, "application/xml")
+        .or_else(|| find_ignoring_case(accept, "text/xml"));
+    let json = find_ignoring_case(accept, "application/json");
     match (xml, json) {
         (Some(x), Some(j)) => x < j,
         (Some(_), None) => true,
@@ -233,8 +273,8 @@ pub fn wants_xml(accept: Option<&str>) -> bool {
 
 /// Whether an `Accept` header admits an answer the mock can give (JSON or XML).
 fn accepts_json_or_xml(accept: &str) -> bool {
-    let accept = accept.to_ascii_lowercase();
-    accept.trim().is_empty()
+    accept.eq_ignore_ascii_case("application/json")
+        || accept.trim().is_empty()
         || [
             "application/json",
             "application/xml",
@@ -243,16 +283,16 @@ fn accepts_json_or_xml(accept: &str) -> bool {
             "application/*",
         ]
         .iter()
-        .any(|t| accept.contains(t))
+        .any(|t| find_ignoring_case(accept, t).is_some())
 }
 
 /// Whether a request `Content-Type` names a body the mock can read (JSON, XML, or the form of
 /// the token endpoint).
 fn readable_content_type(content_type: &str, path: &str) -> bool {
-    let ct = content_type.to_ascii_lowercase();
-    ct.contains("json")
-        || ct.contains("xml")
-        || (path == "/oauth_token.do" && ct.starts_with("application/x-www-form-urlencoded"))
+    find_ignoring_case(content_type, "json").is_some()
+        || find_ignoring_case(content_type, "xml").is_some()
+        || (path == "/oauth_token.do"
+            && find_ignoring_case(content_type, "application/x-www-form-urlencoded") == Some(0))
 }
 
 /// The platform's wording for a status the framework answered on its own.
@@ -280,12 +320,11 @@ pub async fn negotiate_format(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let xml = wants_xml(
-        request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    ) && !mock.has(Fault::XmlIgnored);
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let xml = wants_xml(accept) && !mock.has(Fault::XmlIgnored);
     // Token requests are counted apart: a read-only run may send them, and nothing else but GET.
     if request.uri().path() == "/oauth_token.do" {
         mock.count_request("POST /oauth_token.do");
@@ -299,127 +338,15 @@ pub async fn negotiate_format(
     if let Some(latency) = mock.options().latency {
         tokio::time::sleep(latency.sample()).await;
     }
-    // The request's own size limits, in the envelope (NOTES 59).
-    let uri_bytes = request
-        .uri()
-        .path_and_query()
-        .map_or(0, |p| p.as_str().len())
-        + request.uri().authority().map_or(0, |a| a.as_str().len());
-    let header_bytes: usize = request
-        .headers()
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-        .sum();
-    let limit = if let Some(super::RateDecision::Refused {
-        limit,
-        retry_after,
-        reset,
-    }) = &rate
-    {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-            format!("more than {limit} requests in a second (the mock's --rate-limit)"),
-        );
-        error.headers.extend(rate_headers(*limit, 0, *reset));
-        error
-            .headers
-            .push((header::RETRY_AFTER, retry_after.to_string()));
-        Some(error)
-    } else if uri_bytes > mock.options().max_uri_bytes {
-        Some(ApiError::new(
-            StatusCode::URI_TOO_LONG,
-            "Request URI too long",
-            format!(
-                "the URI has {uri_bytes} bytes, more than the {} allowed",
-                mock.options().max_uri_bytes
-            ),
-        ))
-    } else if header_bytes > mock.options().max_header_bytes {
-        Some(ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "Request header fields too large",
-            format!(
-                "the headers have {header_bytes} bytes, more than the {} allowed",
-                mock.options().max_header_bytes
-            ),
-        ))
-    } else {
-        None
-    };
-    let accept = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let path = request.uri().path().to_string();
-    let method = request.method().clone();
-    let early = if limit.is_some() {
-        limit
-    } else if !accepts_json_or_xml(&accept) && !mock.has(Fault::AcceptIgnored) {
-        Some(ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            message_for(StatusCode::NOT_ACCEPTABLE),
-            format!("The answer can be application/json or application/xml, not `{accept}`"),
-        ))
-    } else {
-        match &content_type {
-            Some(ct)
-                if matches!(method.as_str(), "POST" | "PUT" | "PATCH")
-                    && !readable_content_type(ct, &path)
-                    && !mock.has(Fault::ContentTypeIgnored) =>
-            {
-                Some(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    message_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),
-                    format!(
-                        "A request body can be application/json or application/xml, not `{ct}`"
-                    ),
-                ))
-            }
-            _ => None,
-        }
-    };
-    let mut response = match early {
+    // Cheap clones (shared bytes), kept for the 405 an answer of the framework's may become.
+    let (uri, method) = (request.uri().clone(), request.method().clone());
+    let mut response = match refusal(&mock, &request, rate.as_ref()) {
         Some(error) => mock.respond(Err(error)),
         None => next.run(request).await,
     };
-    let declared = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
     let framework_made = response.status().is_client_error() || response.status().is_server_error();
-    if framework_made && !declared.starts_with("application/json") {
-        let status = response.status();
-        let allow = response.headers().get(header::ALLOW).cloned();
-        let (_, body) = response.into_parts();
-        let text = axum::body::to_bytes(body, 64 * 1024)
-            .await
-            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-            .unwrap_or_default();
-        let detail = match status {
-            StatusCode::METHOD_NOT_ALLOWED => {
-                format!("The resource {path} does not support {method}")
-            }
-            _ if text.is_empty() => status.canonical_reason().unwrap_or("").to_string(),
-            _ => text,
-        };
-        let mut error = ApiError::new(status, message_for(status), detail);
-        if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
-            error.headers.push((header::ALLOW, allow));
-        }
-        if status == StatusCode::METHOD_NOT_ALLOWED && mock.has(Fault::MethodNotAllowedAs400) {
-            error = ApiError::unknown_resource();
-        }
-        response = mock.respond(Err(error));
+    if framework_made && !is_json(&response) {
+        response = in_envelope(&mock, response, uri.path(), &method).await;
     }
     response
         .headers_mut()
@@ -436,12 +363,7 @@ pub async fn negotiate_format(
             }
         }
     }
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !xml || !is_json {
+    if !xml || !is_json(&response) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -461,4 +383,132 @@ pub async fn negotiate_format(
         parts,
         axum::body::Body::from(crate::xml::render("response", &value)),
     )
+}
+
+/// Whether an answer declares a JSON body.
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+}
+
+/// What the middleware refuses before any handler sees the request: past the rate limit
+/// (429), a URI or head over the limits (414, 431, NOTES 59), an `Accept` that admits neither
+/// JSON nor XML (406), a body in a format the mock cannot read (415).
+fn refusal(
+    mock: &super::Mock,
+    request: &axum::extract::Request,
+    rate: Option<&super::RateDecision>,
+) -> Option<ApiError> {
+    if let Some(super::RateDecision::Refused {
+        limit,
+        retry_after,
+        reset,
+    }) = rate
+    {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            format!("more than {limit} requests in a second (the mock's --rate-limit)"),
+        );
+        error.headers.extend(rate_headers(*limit, 0, *reset));
+        error
+            .headers
+            .push((header::RETRY_AFTER, retry_after.to_string()));
+        return Some(error);
+    }
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len())
+        + request.uri().authority().map_or(0, |a| a.as_str().len());
+    if uri_bytes > mock.options().max_uri_bytes {
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "Request URI too long",
+            format!(
+                "the URI has {uri_bytes} bytes, more than the {} allowed",
+                mock.options().max_uri_bytes
+            ),
+        ));
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > mock.options().max_header_bytes {
+        return Some(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request header fields too large",
+            format!(
+                "the headers have {header_bytes} bytes, more than the {} allowed",
+                mock.options().max_header_bytes
+            ),
+        ));
+    }
+    let accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !accepts_json_or_xml(accept) && !mock.has(Fault::AcceptIgnored) {
+        return Some(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            message_for(StatusCode::NOT_ACCEPTABLE),
+            format!("The answer can be application/json or application/xml, not `{accept}`"),
+        ));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match content_type {
+        Some(ct)
+            if matches!(request.method().as_str(), "POST" | "PUT" | "PATCH")
+                && !readable_content_type(ct, request.uri().path())
+                && !mock.has(Fault::ContentTypeIgnored) =>
+        {
+            Some(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                format!("A request body can be application/json or application/xml, not `{ct}`"),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// An answer the framework made on its own (plain text: an undecodable path segment, a body
+/// over the limit, a bad query string, a method the resource does not support), as the
+/// platform's error envelope with the same status (and `Allow` kept).
+async fn in_envelope(
+    mock: &super::Mock,
+    response: Response,
+    path: &str,
+    method: &axum::http::Method,
+) -> Response {
+    let status = response.status();
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let (_, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("The resource {path} does not support {method}")
+        }
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("").to_string(),
+        _ => text,
+    };
+    let mut error = ApiError::new(status, message_for(status), detail);
+    if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
+        error.headers.push((header::ALLOW, allow));
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED && mock.has(Fault::MethodNotAllowedAs400) {
+        error = ApiError::unknown_resource();
+    }
+    mock.respond(Err(error))
 }

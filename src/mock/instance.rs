@@ -130,8 +130,10 @@ pub struct Mock {
 struct Instance {
     store: Store,
     options: MockOptions,
-    /// Requests served, per HTTP method (a std Mutex: held only to add one).
-    requests: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Requests served, per HTTP method.
+    requests: RequestCounts,
+    /// The Basic credential of each account, encoded once (see [`super::auth`]).
+    basic_credentials: Vec<String>,
     /// The tables as they were at start (built-in records and seed), for `/sn-conform/reset`.
     initial: super::store::Tables,
     /// Whether the fault `first-accept-fails` has answered its one failure.
@@ -188,11 +190,13 @@ impl Mock {
         let turns = options
             .max_concurrent
             .map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+        let basic_credentials = super::auth::basic_credentials(&options.accounts);
         Self {
             inner: Arc::new(Instance {
                 store,
                 options,
-                requests: std::sync::Mutex::default(),
+                requests: RequestCounts::default(),
+                basic_credentials,
                 initial,
                 first_accept_failed: std::sync::atomic::AtomicBool::default(),
                 turns,
@@ -216,27 +220,12 @@ impl Mock {
 
     /// Counts one request of `method`.
     pub fn count_request(&self, method: &str) {
-        let mut counts = self
-            .inner
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        // The key is made once per method, not once per request.
-        match counts.get_mut(method) {
-            Some(count) => *count += 1,
-            None => {
-                counts.insert(method.to_string(), 1);
-            }
-        }
+        self.inner.requests.count(method);
     }
 
     /// How many requests of each method the mock has served.
     pub fn requests_by_method(&self) -> std::collections::BTreeMap<String, u64> {
-        self.inner
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.inner.requests.all()
     }
 
     pub fn options(&self) -> &MockOptions {
@@ -249,6 +238,11 @@ impl Mock {
 
     pub fn accounts(&self) -> &[Account] {
         &self.inner.options.accounts
+    }
+
+    /// The Basic credential each account sends, in the order of [`Mock::accounts`].
+    pub fn basic_credentials(&self) -> &[String] {
+        &self.inner.basic_credentials
     }
 
     pub fn has(&self, fault: Fault) -> bool {
@@ -401,5 +395,51 @@ pub struct InFlight<'a>(
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0 .0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Requests served per method: a counter each for the methods clients send (two workers add
+/// to them at once, without a lock), and a map under a mutex for any other.
+#[derive(Default)]
+struct RequestCounts {
+    common: [std::sync::atomic::AtomicU64; COMMON_METHODS.len()],
+    other: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+/// The methods counted without a lock; token requests are counted apart from other POSTs.
+const COMMON_METHODS: [&str; 6] = [
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "POST /oauth_token.do",
+];
+
+impl RequestCounts {
+    fn count(&self, method: &str) {
+        if let Some(i) = COMMON_METHODS.iter().position(|m| *m == method) {
+            self.common[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        let mut other = self.other.lock().unwrap_or_else(|p| p.into_inner());
+        match other.get_mut(method) {
+            Some(count) => *count += 1,
+            None => {
+                other.insert(method.to_string(), 1);
+            }
+        }
+    }
+
+    /// Every method served at least once, with its count.
+    fn all(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut all = self.other.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (method, count) in COMMON_METHODS.iter().zip(&self.common) {
+            let count = count.load(std::sync::atomic::Ordering::Relaxed);
+            if count > 0 {
+                all.insert(method.to_string(), count);
+            }
+        }
+        all
     }
 }

@@ -12,6 +12,7 @@ mod envelope;
 mod fault;
 mod instance;
 mod interaction;
+mod json_text;
 mod oauth;
 pub mod query;
 mod router;

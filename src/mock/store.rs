@@ -106,9 +106,11 @@ pub struct Store {
 
 #[derive(Default, Clone)]
 pub struct Tables {
-    tables: HashMap<String, BTreeMap<String, Record>>,
+    // Ordered maps, not hash maps: a request looks tables up several times, and a few
+    // comparisons of short names cost less than hashing the name each time.
+    tables: BTreeMap<String, BTreeMap<String, Record>>,
     /// Insertion order per table, so lists come back in creation order as on the platform.
-    order: HashMap<String, Vec<String>>,
+    order: BTreeMap<String, Vec<String>>,
     next_interaction: u64,
     /// Access token to (user name, expiry).
     tokens: HashMap<String, (String, std::time::Instant)>,
@@ -319,11 +321,11 @@ impl Tables {
 
     /// Like [`Tables::find`], the records borrowed rather than copied: for the paths every
     /// request takes (the caller's account, the AWA switch, a channel's reasons).
-    pub fn matching<'a>(
-        &'a self,
+    pub fn matching<'t: 'c, 'c>(
+        &'t self,
         table: &str,
-        conditions: &'a [(&'a str, &'a str)],
-    ) -> impl Iterator<Item = &'a Record> + 'a {
+        conditions: &'c [(&'c str, &'c str)],
+    ) -> impl Iterator<Item = &'t Record> + 'c {
         let rows = self.tables.get(table);
         self.order
             .get(table)
@@ -413,8 +415,15 @@ fn touch(record: &mut Record) {
 }
 
 /// A field of a record as a string; absent fields read as empty, as on the platform.
+///
+/// Found by comparing names in order rather than through the map's hash: a record has a few
+/// dozen fields at most, and every request reads several fields of several records.
 pub fn field_str<'a>(record: &'a Record, field: &str) -> &'a str {
-    record.get(field).and_then(Value::as_str).unwrap_or("")
+    record
+        .iter()
+        .find(|(name, _)| name.as_str() == field)
+        .and_then(|(_, value)| value.as_str())
+        .unwrap_or("")
 }
 
 /// The platform stores every field as a string; JSON numbers and booleans become their text.
