@@ -9,7 +9,7 @@ use base64::Engine;
 
 use super::envelope::ApiError;
 use super::fault::Fault;
-use super::store::{field_str, Tables};
+use super::store::{field_str, Record, Tables};
 use super::Mock;
 
 pub const ROLE_ADMIN: &str = "admin";
@@ -77,7 +77,8 @@ impl Mock {
             let account = self.account_in(t, headers)?;
             Ok(Caller {
                 user_name: account.user_name.clone(),
-                sys_id: user_sys_id(t, account)
+                sys_id: self
+                    .user_sys_id(t, account)
                     .ok_or_else(ApiError::not_authenticated)?
                     .to_string(),
                 roles: account.roles.clone(),
@@ -124,7 +125,7 @@ impl Mock {
             _ => None,
         };
         account
-            .filter(|account| user_sys_id(t, account).is_some())
+            .filter(|account| self.user_sys_id(t, account).is_some())
             .ok_or_else(ApiError::not_authenticated)
     }
 
@@ -158,16 +159,27 @@ impl Mock {
             .find(|a| a.user_name == user && a.password == password)
     }
 
+    /// The sys_id of an account's `sys_user` record, if it has one: the record it was made
+    /// with when that still names the account, else the first that does.
+    fn user_sys_id<'t>(&self, t: &'t Tables, account: &Account) -> Option<&'t str> {
+        let names = |r: &&Record| field_str(r, "user_name") == account.user_name;
+        let made = self
+            .accounts()
+            .iter()
+            .position(|a| std::ptr::eq(a, account))
+            .and_then(|i| self.user_ids().get(i))
+            .and_then(|id| t.get("sys_user", id))
+            .filter(names);
+        made.or_else(|| {
+            t.matching("sys_user", &[("user_name", account.user_name.as_str())])
+                .next()
+        })
+        .map(|r| field_str(r, "sys_id"))
+    }
+
     fn account(&self, user_name: &str) -> Option<&Account> {
         self.accounts().iter().find(|a| a.user_name == user_name)
     }
-}
-
-/// The sys_id of an account's `sys_user` record, if it has one.
-fn user_sys_id<'t>(t: &'t Tables, account: &Account) -> Option<&'t str> {
-    t.matching("sys_user", &[("user_name", account.user_name.as_str())])
-        .next()
-        .map(|r| field_str(r, "sys_id"))
 }
 
 /// The Basic credential (`user:password` in base64) each account sends, in account order.

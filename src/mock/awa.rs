@@ -19,12 +19,13 @@ const WORK_ITEM: &str = "awa_work_item";
 const REJECT_REASON: &str = "awa_reject_reason";
 const PENDING_ACCEPT: &str = "pending_accept";
 
+/// The headers are read from the request itself: a `HeaderMap` extractor would copy them.
 pub async fn reject_reasons(
     State(mock): State<Mock>,
     Path(channel_id): Path<String>,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> Response {
-    mock.respond(list_reject_reasons(&mock, &channel_id, &headers))
+    mock.respond(list_reject_reasons(&mock, &channel_id, request.headers()))
 }
 
 pub async fn accept(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) -> Response {

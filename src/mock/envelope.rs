@@ -208,7 +208,8 @@ fn respond(status: StatusCode, body: &Value, headers: &[(HeaderName, String)]) -
 }
 
 fn respond_bytes(status: StatusCode, body: Vec<u8>, headers: &[(HeaderName, String)]) -> Response {
-    let mut response = (status, body).into_response();
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
     let map = response.headers_mut();
     map.insert(
         header::CONTENT_TYPE,

@@ -134,6 +134,9 @@ struct Instance {
     requests: RequestCounts,
     /// The Basic credential of each account, encoded once (see [`super::auth`]).
     basic_credentials: Vec<String>,
+    /// The sys_id each account's `sys_user` record was made with (checked before use: a
+    /// client may delete or change the record).
+    user_ids: Vec<String>,
     /// The tables as they were at start (built-in records and seed), for `/sn-conform/reset`.
     initial: super::store::Tables,
     /// Whether the fault `first-accept-fails` has answered its one failure.
@@ -169,13 +172,15 @@ impl Mock {
     /// A mock with its built-in accounts as `sys_user` records and `glide.awa.enabled=true`.
     pub fn new(options: MockOptions) -> Self {
         let store = Store::default();
+        let mut user_ids = Vec::new();
         store.with(|tables| {
             for account in &options.accounts {
                 let mut fields = Map::new();
                 fields.insert("user_name".into(), json!(account.user_name));
                 fields.insert("first_name".into(), json!(account.first_name));
                 fields.insert("last_name".into(), json!(account.last_name));
-                tables.insert("sys_user", &fields);
+                let record = tables.insert("sys_user", &fields);
+                user_ids.push(super::store::field_str(&record, "sys_id").to_string());
             }
             let mut property = Map::new();
             property.insert("name".into(), json!(awa::AWA_ENABLED_PROPERTY));
@@ -197,6 +202,7 @@ impl Mock {
                 options,
                 requests: RequestCounts::default(),
                 basic_credentials,
+                user_ids,
                 initial,
                 first_accept_failed: std::sync::atomic::AtomicBool::default(),
                 turns,
@@ -240,6 +246,12 @@ impl Mock {
         &self.inner.options.accounts
     }
 
+    /// The sys_id each account's `sys_user` record was made with, in the order of
+    /// [`Mock::accounts`].
+    pub fn user_ids(&self) -> &[String] {
+        &self.inner.user_ids
+    }
+
     /// The Basic credential each account sends, in the order of [`Mock::accounts`].
     pub fn basic_credentials(&self) -> &[String] {
         &self.inner.basic_credentials
@@ -258,15 +270,23 @@ impl Mock {
         }
     }
 
-    /// Counts a request in flight until the guard drops; keeps the peak.
-    pub fn in_flight(&self) -> InFlight<'_> {
+    /// Counts a request in flight until the guard drops; keeps the peak. Only a mock shaped
+    /// like a remote instance (`--latency` or `--max-concurrent`) counts: the counters are
+    /// shared by every worker, and at full speed their cache line moving between cores costs
+    /// more than the rest of a small request.
+    pub fn in_flight(&self) -> Option<InFlight<'_>> {
         use std::sync::atomic::Ordering;
+        let options = &self.inner.options;
+        if options.latency.is_none() && options.max_concurrent.is_none() {
+            return None;
+        }
         let now = self.inner.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
         self.inner.in_flight.1.fetch_max(now, Ordering::SeqCst);
-        InFlight(&self.inner.in_flight)
+        Some(InFlight(&self.inner.in_flight))
     }
 
-    /// The most requests ever served at once.
+    /// The most requests ever served at once, by a mock with `--latency` or
+    /// `--max-concurrent` (0 without either).
     pub fn peak_in_flight(&self) -> usize {
         self.inner
             .in_flight

@@ -34,10 +34,12 @@ pub async fn list(
     State(mock): State<Mock>,
     Path(table): Path<String>,
     Query(params): Params,
-    headers: HeaderMap,
+    // The headers of the request itself (a `HeaderMap` extractor would copy them).
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers();
     let reply = (|| {
-        mock.authenticate(&headers)?;
+        mock.authenticate(headers)?;
         known(&table)?;
         let text = params.get("sysparm_query").map_or("", String::as_str);
         let parsed = query::parse(text).map_err(|e| {
@@ -53,7 +55,7 @@ pub async fn list(
         }
         let offset = number_param(&params, "sysparm_offset")?.unwrap_or(0);
         let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
-        let view = View::new(&params, &headers, mock.options().https)?;
+        let view = View::new(&params, headers, mock.options().https)?;
         let (total, page) = mock.store().with(|t| {
             let mut records: Vec<Record> = t
                 .find(&table, &[])
@@ -134,12 +136,14 @@ pub async fn read(
     State(mock): State<Mock>,
     Path((table, id)): Path<(String, String)>,
     Query(params): Params,
-    headers: HeaderMap,
+    // The headers of the request itself (a `HeaderMap` extractor would copy them).
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers();
     let reply = (|| {
-        mock.authenticate(&headers)?;
+        mock.authenticate(headers)?;
         known(&table)?;
-        let view = View::new(&params, &headers, mock.options().https)?;
+        let view = View::new(&params, headers, mock.options().https)?;
         let rendered = mock
             .store()
             .with(|t| t.get(&table, &id).map(|r| view.render(&table, r, t)))
@@ -177,10 +181,11 @@ pub async fn update(
 pub async fn delete(
     State(mock): State<Mock>,
     Path((table, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers();
     let reply = (|| {
-        mock.authenticate(&headers)?;
+        mock.authenticate(headers)?;
         known(&table)?;
         // The built-in accounts' users stay: their credentials are fixed for the mock's life.
         if table == "sys_user" {
