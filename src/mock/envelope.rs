@@ -309,6 +309,63 @@ fn message_for(status: StatusCode) -> &'static str {
     }
 }
 
+/// The middleware of [`negotiate_format`] as a tower service around the mock's router:
+/// written out rather than `axum::middleware::from_fn`, which boxes the inner service into a
+/// `Next` for every request.
+#[derive(Clone)]
+pub struct Envelope<S> {
+    mock: super::Mock,
+    inner: S,
+}
+
+impl<S> Envelope<S> {
+    pub fn new(mock: super::Mock, inner: S) -> Self {
+        Self { mock, inner }
+    }
+}
+
+impl<S> tower::Service<axum::extract::Request> for Envelope<S>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response, std::convert::Infallible>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        // The service that was polled ready answers this request; its clone waits for the next.
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        let mock = self.mock.clone();
+        Box::pin(async move {
+            use tower::ServiceExt;
+            let answer = negotiate_format(mock, request, |request| async move {
+                inner
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|never| match never {})
+            });
+            Ok(answer.await)
+        })
+    }
+}
+
 /// Middleware: the one place every answer passes. Before the handler: a request whose
 /// `Accept` admits neither JSON nor XML is answered 406, a body in a format the mock cannot
 /// read 415. After it: an answer the framework made on its own (a plain-text rejection: an
@@ -316,11 +373,15 @@ fn message_for(status: StatusCode) -> &'static str {
 /// does not support) becomes the platform's error envelope with the same status (and `Allow`
 /// kept); and a JSON answer becomes XML when `Accept` asks for it, so no handler knows about
 /// formats.
-pub async fn negotiate_format(
-    axum::extract::State(mock): axum::extract::State<super::Mock>,
+async fn negotiate_format<F, Fut>(
+    mock: super::Mock,
     request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+    next: F,
+) -> Response
+where
+    F: FnOnce(axum::extract::Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let accept = request
         .headers()
         .get(header::ACCEPT)
@@ -343,7 +404,7 @@ pub async fn negotiate_format(
     let (uri, method) = (request.uri().clone(), request.method().clone());
     let mut response = match refusal(&mock, &request, rate.as_ref()) {
         Some(error) => mock.respond(Err(error)),
-        None => next.run(request).await,
+        None => next(request).await,
     };
     let framework_made = response.status().is_client_error() || response.status().is_server_error();
     if framework_made && !is_json(&response) {

@@ -11,9 +11,9 @@ use super::fault::Fault;
 use super::instance::Mock;
 use super::{awa, batch, conversation_member, interaction, oauth, table_api};
 
-/// The whole mock instance as one service: the envelope middleware and the body limit around
-/// the router, once, rather than around each of its routes (`Router::layer` wraps every route,
-/// and each wrapping costs a boxed clone per request).
+/// The whole mock instance as one service: the envelope middleware ([`envelope::Envelope`])
+/// and the body limit around the router, once, rather than around each of its routes
+/// (`Router::layer` wraps every route, and each wrapping costs a boxed clone per request).
 pub fn app(
     mock: Mock,
 ) -> impl tower::Service<
@@ -25,16 +25,12 @@ pub fn app(
        + Send
        + Sync
        + 'static {
-    let limits = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(
-            mock.clone(),
-            envelope::negotiate_format,
-        ))
-        // A body over the limit is refused (413, in the envelope) before it is read whole.
-        .layer(axum::extract::DefaultBodyLimit::max(
-            mock.options().max_body,
-        ));
-    limits.service(routes(mock))
+    // A body over the limit is refused (413, in the envelope) before it is read whole.
+    let limited = tower::Layer::layer(
+        &axum::extract::DefaultBodyLimit::max(mock.options().max_body),
+        routes(mock.clone()),
+    );
+    envelope::Envelope::new(mock, limited)
 }
 
 /// Every route of the mock.
