@@ -43,20 +43,15 @@ impl Success {
     }
 
     pub fn with_status(status: StatusCode, result: impl serde::Serialize) -> Self {
-        let mut body = Vec::with_capacity(256);
-        body.extend_from_slice(br#"{"result":"#);
-        // Serialising a `Value` or a struct of strings and numbers cannot fail; should a
-        // handler's type ever refuse, the answer says so rather than a half-written body.
-        if serde_json::to_writer(&mut body, &result).is_err() {
-            body.truncate(br#"{"result":"#.len());
-            body.extend_from_slice(b"null");
-        }
-        body.push(b'}');
-        Self {
-            status,
-            result: body,
-            headers: Vec::new(),
-        }
+        Self::writing(status, |out| {
+            let start = out.len();
+            // Serialising a `Value` or a struct of strings and numbers cannot fail; should a
+            // handler's type ever refuse, the answer says so rather than a half-written body.
+            if serde_json::to_writer(&mut *out, &result).is_err() {
+                out.truncate(start);
+                out.extend_from_slice(b"null");
+            }
+        })
     }
 
     /// A success whose `result` `write` puts down as JSON text (see [`super::json_text`]).

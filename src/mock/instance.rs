@@ -248,12 +248,12 @@ impl Mock {
 
     /// The sys_id each account's `sys_user` record was made with, in the order of
     /// [`Mock::accounts`].
-    pub fn user_ids(&self) -> &[String] {
+    pub(super) fn user_ids(&self) -> &[String] {
         &self.inner.user_ids
     }
 
     /// The Basic credential each account sends, in the order of [`Mock::accounts`].
-    pub fn basic_credentials(&self) -> &[String] {
+    pub(super) fn basic_credentials(&self) -> &[String] {
         &self.inner.basic_credentials
     }
 

@@ -192,21 +192,12 @@ impl RunContext {
                 name: name.clone(),
                 value: old,
             });
-            let mut body = Map::new();
-            body.insert("value".into(), Value::String(value.clone()));
-            let answer = self
-                .table_request(
-                    "PATCH",
-                    "sys_properties",
-                    Some(&sys_id),
-                    Some(&body),
-                    &during,
-                    state,
-                )
+            let status = self
+                .set_property(&sys_id, value, &during, state)
                 .await
                 .map_err(|e| format!("{at}: {e}"))?;
-            if answer.status != 200 {
-                return Err(format!("{at}: setting it answered {}", answer.status));
+            if status != 200 {
+                return Err(format!("{at}: setting it answered {status}"));
             }
         }
         Ok(())

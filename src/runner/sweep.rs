@@ -99,26 +99,40 @@ impl RunContext {
         state: &mut TrialState,
         problems: &mut Vec<String>,
     ) -> Result<(), String> {
-        let mut body = Map::new();
-        body.insert("value".into(), Value::String(value.to_string()));
-        let answer = self
-            .table_request(
-                "PATCH",
-                "sys_properties",
-                Some(sys_id),
-                Some(&body),
-                &format!("restore of {name}"),
-                state,
-            )
+        let status = self
+            .set_property(sys_id, value, &format!("restore of {name}"), state)
             .await
             .map_err(|e| format!(": {e}"))?;
-        if answer.status != 200 {
-            return Err(format!(" answered {}", answer.status));
+        if status != 200 {
+            return Err(format!(" answered {status}"));
         }
         if let Err(e) = self.ledger.restored(sys_id, name) {
             problems.push(e.to_string());
         }
         Ok(())
+    }
+
+    /// Sets the property record `sys_id` to `value` (a setting applied or put back); the
+    /// answer's status.
+    pub(super) async fn set_property(
+        &self,
+        sys_id: &str,
+        value: &str,
+        during: &str,
+        state: &mut TrialState,
+    ) -> Result<u16, String> {
+        let mut body = Map::new();
+        body.insert("value".into(), Value::String(value.to_string()));
+        self.table_request(
+            "PATCH",
+            "sys_properties",
+            Some(sys_id),
+            Some(&body),
+            during,
+            state,
+        )
+        .await
+        .map(|answer| answer.status)
     }
 }
 
