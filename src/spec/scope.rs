@@ -100,13 +100,17 @@ fn collect_text(text: &str, out: &mut BTreeSet<String>) {
 /// Whether a template-bearing value uses a variant's variables.
 fn uses_variant_vars(value: &Value) -> bool {
     match value {
-        Value::String(s) => template::names(s)
-            .iter()
-            .any(|n| matches!(*n, "api" | "method")),
+        Value::String(s) => text_uses_variant_vars(s),
         Value::Array(items) => items.iter().any(uses_variant_vars),
         Value::Object(map) => map.values().any(uses_variant_vars),
         _ => false,
     }
+}
+
+fn text_uses_variant_vars(text: &str) -> bool {
+    template::names(text)
+        .iter()
+        .any(|n| matches!(*n, "api" | "method"))
 }
 
 /// The fixture ids a fixture's own templates refer to.
@@ -268,8 +272,8 @@ pub fn derive(
     let mut per_variant: Vec<bool> = fixtures
         .iter()
         .map(|f| match f {
-            Fixture::Create { fields, .. } => uses_variant_vars(&Value::Object(fields.clone())),
-            Fixture::Lookup { query, .. } => uses_variant_vars(&Value::String(query.clone())),
+            Fixture::Create { fields, .. } => fields.values().any(uses_variant_vars),
+            Fixture::Lookup { query, .. } => text_uses_variant_vars(query),
             Fixture::Property { .. } => false,
         })
         .collect();
@@ -290,7 +294,7 @@ pub fn derive(
     }
 
     let mut conflicts = Vec::new();
-    let mut keys: Vec<Option<Value>> = vec![None; fixtures.len()];
+    let mut keys: Vec<Option<String>> = vec![None; fixtures.len()];
     let mut out = Vec::with_capacity(fixtures.len());
     for (i, fixture) in fixtures.iter().enumerate() {
         let Fixture::Create {
@@ -328,13 +332,14 @@ pub fn derive(
             ),
         };
         // Same definition, same records referred to, same fixtures referring to it (those of
-        // a leased record are the lessee's own and gone when it gives the record back).
-        let deps: Vec<Value> = refers[i]
+        // a leased record are the lessee's own and gone when it gives the record back). The
+        // parts are written as JSON straight into the digest, never built as a value.
+        let refers_to: Vec<&str> = refers[i]
             .iter()
             .filter_map(|d| index_of(d))
-            .map(|j| keys[j].clone().unwrap_or(Value::Null))
+            .map(|j| keys[j].as_deref().unwrap_or(""))
             .collect();
-        let dependents: BTreeSet<String> = match scope {
+        let referred_by: BTreeSet<String> = match scope {
             Scope::Lease => BTreeSet::new(),
             _ => fixtures
                 .iter()
@@ -343,28 +348,26 @@ pub fn derive(
                 .map(|(_, f)| match f {
                     Fixture::Create {
                         id, table, fields, ..
-                    } => {
-                        serde_json::json!({"id": id, "create": table, "fields": fields}).to_string()
-                    }
+                    } => digest(&Definition::Create { id, table, fields }),
                     Fixture::Lookup {
                         id, table, query, ..
-                    } => serde_json::json!({"id": id, "lookup": table, "query": query}).to_string(),
+                    } => digest(&Definition::Lookup { id, table, query }),
                     Fixture::Property { .. } => String::new(),
                 })
                 .collect(),
         };
-        let key = serde_json::json!({
-            "id": id,
-            "create": table,
-            "fields": fields,
-            "refers_to": deps,
-            "referred_by": dependents,
-            "leased": scope == Scope::Lease,
+        let key = digest(&Key {
+            id,
+            create: table,
+            fields,
+            refers_to,
+            referred_by,
+            leased: scope == Scope::Lease,
         });
         out.push(Some(Sharing {
             scope,
             why,
-            key: digest(&key.to_string()),
+            key: key.clone(),
             per_variant: per_variant[i],
         }));
         keys[i] = Some(key);
@@ -376,19 +379,61 @@ pub fn derive(
     }
 }
 
-/// A short, fixed-length stand-in for a sharing key (which spells out a fixture, what it refers
-/// to and what refers to it): 128 bits of two SipHash passes, hashed on every fixture of every
-/// trial instead of the whole text.
-fn digest(text: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let half = |salt: u8| {
-        // `DefaultHasher::new()` is SipHash with fixed keys: the same text, the same value.
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut hasher);
-        text.hash(&mut hasher);
-        hasher.finish()
-    };
-    format!("{:016x}{:016x}", half(1), half(2))
+/// What a sharing key spells out: a fixture, the keys of the records it refers to and the
+/// definitions of the fixtures that refer to it.
+#[derive(serde::Serialize)]
+struct Key<'a> {
+    id: &'a str,
+    create: &'a str,
+    fields: &'a serde_json::Map<String, Value>,
+    refers_to: Vec<&'a str>,
+    referred_by: BTreeSet<String>,
+    leased: bool,
+}
+
+/// A fixture that refers to a shared record, as part of that record's key.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Definition<'a> {
+    Create {
+        id: &'a str,
+        #[serde(rename = "create")]
+        table: &'a str,
+        fields: &'a serde_json::Map<String, Value>,
+    },
+    Lookup {
+        id: &'a str,
+        #[serde(rename = "lookup")]
+        table: &'a str,
+        query: &'a str,
+    },
+}
+
+/// A short, fixed-length stand-in for `what` as JSON: 128 bits of two SipHash passes over its
+/// text, which is written into the hashers and never kept.
+fn digest(what: &impl serde::Serialize) -> String {
+    use std::hash::Hasher;
+    /// `DefaultHasher::new()` is SipHash with fixed keys: the same text, the same value. The
+    /// hashers take the text in pieces as they come, which gives what hashing it whole gives.
+    struct Pair([std::collections::hash_map::DefaultHasher; 2]);
+    impl std::io::Write for Pair {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.iter_mut().for_each(|h| h.write(bytes));
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut pair = Pair(Default::default());
+    for (salt, hasher) in pair.0.iter_mut().enumerate() {
+        hasher.write_u8(salt as u8 + 1);
+    }
+    // Writing JSON into hashers cannot fail: the writer never does, and every map key of a key
+    // is text (serde_json's only other cause of failure).
+    let _infallible = serde_json::to_writer(&mut pair, what);
+    let [a, b] = pair.0;
+    format!("{:016x}{:016x}", a.finish(), b.finish())
 }
 
 /// The creation level of every fixture: 0 for one that refers to no other fixture, else one

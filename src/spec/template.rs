@@ -14,13 +14,31 @@ pub type Vars = BTreeMap<String, String>;
 pub fn names(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b'{') {
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
+        let Some(end) = find_pair(after, b'}') else {
+            break;
+        };
         out.push(after[..end].trim());
         rest = &after[end + 2..];
     }
     out
+}
+
+/// Where `text` first holds `byte` twice in a row. (Every string of every scenario is searched
+/// for templates while loading; a search for one byte is several times quicker than for a
+/// two-byte pattern.)
+fn find_pair(text: &str, byte: u8) -> Option<usize> {
+    let mut from = 0;
+    // `find` of one ASCII character is a memchr.
+    while let Some(at) = text[from..].find(byte as char) {
+        let at = from + at;
+        if text.as_bytes().get(at + 1) == Some(&byte) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Whether `text` opens a `{{` it never closes (a template that would be sent as written).
@@ -122,6 +140,14 @@ fn collect(value: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_names_between_double_braces() {
+        assert_eq!(names("a {b} {{ c.d }}x{{e}}"), vec!["c.d", "e"]);
+        assert_eq!(names("{{{a}}}"), vec!["{a"]);
+        assert_eq!(names("{ {a} } {{b"), Vec::<&str>::new());
+        assert_eq!(names("é{{ü}}"), vec!["ü"]);
+    }
 
     #[test]
     fn renders_and_reports_undefined_names() {
