@@ -20,6 +20,38 @@ pub struct SchemaSet {
     properties: BTreeMap<String, BTreeSet<String>>,
     /// The parsed files, by relative path, for walking a body along its schema.
     documents: BTreeMap<String, Value>,
+    /// Every file, for compiling parts of them later ([`SchemaSet::split_list`]).
+    registry: Registry<'static>,
+}
+
+/// A schema file taken apart at one list of its root object: the file with that list's items
+/// left unchecked, and the schema of one item. A document checked with both (each item on its
+/// own, the root with its items replaced by placeholders) gets the violations, at the same
+/// places and in the same words, that the whole file gives it.
+pub struct ListSplit {
+    pub name: String,
+    pub key: String,
+    root: Validator,
+    item: Validator,
+}
+
+impl ListSplit {
+    /// The violations of the root's own keywords (each item of the list is taken as valid).
+    pub fn root_violations(&self, instance: &Value) -> Vec<(String, String)> {
+        errors_of(&self.root, instance)
+    }
+
+    /// The violations of one item of the list, their pointers relative to the item.
+    pub fn item_violations(&self, item: &Value) -> Vec<(String, String)> {
+        errors_of(&self.item, item)
+    }
+}
+
+fn errors_of(validator: &Validator, instance: &Value) -> Vec<(String, String)> {
+    validator
+        .iter_errors(instance)
+        .map(|e| (e.instance_path().to_string(), e.to_string()))
+        .collect()
 }
 
 /// A schema file that does not parse or compile.
@@ -91,6 +123,7 @@ impl SchemaSet {
             })?;
         let mut validators = BTreeMap::new();
         let mut properties = BTreeMap::new();
+        let registry: Registry<'static> = registry;
         for (file, doc) in &documents {
             let mut names = BTreeSet::new();
             property_names(doc, &mut names);
@@ -123,6 +156,7 @@ impl SchemaSet {
                     .into_iter()
                     .map(|(file, doc)| (file.relative.clone(), doc))
                     .collect(),
+                registry,
             })
         } else {
             Err(errors)
@@ -158,10 +192,60 @@ impl SchemaSet {
         let Some(validator) = self.validators.get(name) else {
             return vec![(String::new(), format!("schema `{name}` is not loaded"))];
         };
-        validator
-            .iter_errors(instance)
-            .map(|e| (e.instance_path().to_string(), e.to_string()))
-            .collect()
+        errors_of(validator, instance)
+    }
+
+    /// Schema `name` taken apart at the list `key` of its root object (see [`ListSplit`]), so
+    /// that a long list can be checked one item at a time as it is read.
+    pub fn split_list(&self, name: &str, key: &str) -> Result<ListSplit, String> {
+        let document = self
+            .documents
+            .get(name)
+            .ok_or_else(|| format!("schema `{name}` is not loaded"))?;
+        // Placeholders stand in for the items when the root is checked: a keyword that looks
+        // at the items together (`uniqueItems`, `contains`) would judge the placeholders.
+        let list = document
+            .pointer(&format!("/properties/{key}"))
+            .and_then(Value::as_object);
+        let judged = [
+            "type",
+            "minItems",
+            "maxItems",
+            "items",
+            "description",
+            "title",
+        ];
+        if let Some(other) = list.and_then(|l| l.keys().find(|k| !judged.contains(&k.as_str()))) {
+            return Err(format!(
+                "{name}: `properties.{key}` has `{other}`, which cannot be checked one item at a time"
+            ));
+        }
+        let mut root = document.clone();
+        let items = root
+            .pointer_mut(&format!("/properties/{key}/items"))
+            .ok_or_else(|| format!("{name} has no `properties.{key}.items`"))?;
+        *items = Value::Bool(true);
+        // The item's schema is a reference into the file, from a document of its own address
+        // (under the file's own, the reference would point into the reference).
+        let build = |schema: &Value, base: String| {
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .with_base_uri(base)
+                .with_registry(&self.registry)
+                .build(schema)
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        Ok(ListSplit {
+            name: name.to_string(),
+            key: key.to_string(),
+            root: build(&root, format!("{BASE}{name}"))?,
+            item: build(
+                &serde_json::json!({
+                    "$ref": format!("{BASE}{name}#/properties/{key}/items")
+                }),
+                format!("{BASE}{name}/{key}/item"),
+            )?,
+        })
     }
 
     /// Every violation of schema `name` by `instance`, as `path: message` lines.

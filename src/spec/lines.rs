@@ -3,6 +3,7 @@
 //!
 //! Paths look like `scenarios[2].steps[0].request.path`; the root is the empty path.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -11,7 +12,9 @@ use yaml_rust2::scanner::Marker;
 /// Line (1-based) of each node path of one YAML document.
 #[derive(Debug, Default, Clone)]
 pub struct LineIndex {
-    lines: HashMap<String, usize>,
+    /// Each path's line, and the mapping whose key it is (`NOT_A_KEY` for other nodes).
+    lines: HashMap<String, (usize, usize)>,
+    duplicates: Vec<(usize, String)>,
 }
 
 impl LineIndex {
@@ -25,33 +28,54 @@ impl LineIndex {
         }
         Self {
             lines: indexer.lines,
+            duplicates: indexer.duplicates,
         }
+    }
+
+    /// Each key written twice in one mapping: the line of its second occurrence and its path.
+    /// (The loader reads YAML straight into JSON maps, where a second entry would silently
+    /// replace the first.)
+    pub fn duplicates(&self) -> &[(usize, String)] {
+        &self.duplicates
     }
 
     /// The line of `path`, or of its nearest indexed ancestor, or 1.
     pub fn line(&self, path: &str) -> usize {
         let mut path = path;
         loop {
-            if let Some(line) = self.lines.get(path) {
+            if let Some((line, _)) = self.lines.get(path) {
                 return *line;
             }
             match path.rfind(['.', '[']) {
                 Some(cut) => path = &path[..cut],
-                None => return self.lines.get("").copied().unwrap_or(1),
+                None => return self.lines.get("").map_or(1, |(line, _)| *line),
             }
         }
     }
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, next: usize },
+    /// `id` tells this mapping's keys from a key of another mapping with the same path (a
+    /// key spelt `a.b` beside a mapping `a` holding `b`).
+    Map {
+        path: String,
+        key: Option<String>,
+        id: usize,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
 }
+
+const NOT_A_KEY: usize = 0;
 
 #[derive(Default)]
 struct Indexer {
     stack: Vec<Frame>,
-    lines: HashMap<String, usize>,
+    lines: HashMap<String, (usize, usize)>,
+    duplicates: Vec<(usize, String)>,
+    maps: usize,
 }
 
 impl Indexer {
@@ -59,7 +83,7 @@ impl Indexer {
     fn value_path(&self) -> String {
         match self.stack.last() {
             None => String::new(),
-            Some(Frame::Map { path, key }) => join(path, key.as_deref().unwrap_or("?")),
+            Some(Frame::Map { path, key, .. }) => join(path, key.as_deref().unwrap_or("?")),
             Some(Frame::Seq { path, next }) => format!("{path}[{next}]"),
         }
     }
@@ -90,22 +114,38 @@ impl MarkedEventReceiver for Indexer {
     fn on_event(&mut self, event: Event, mark: Marker) {
         match event {
             Event::Scalar(value, ..) if self.expecting_key() => {
-                if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
-                    self.lines.entry(join(path, &value)).or_insert(mark.line());
+                if let Some(Frame::Map { path, key, id }) = self.stack.last_mut() {
+                    let key_path = join(path, &value);
+                    match self.lines.entry(key_path) {
+                        Entry::Occupied(seen) if seen.get().1 == *id => {
+                            self.duplicates.push((mark.line(), seen.key().clone()));
+                        }
+                        Entry::Occupied(_) => {}
+                        Entry::Vacant(new) => {
+                            new.insert((mark.line(), *id));
+                        }
+                    }
                     *key = Some(value);
                 }
             }
             Event::Scalar(..) | Event::Alias(_) => {
                 let path = self.value_path();
-                self.lines.entry(path).or_insert(mark.line());
+                self.lines.entry(path).or_insert((mark.line(), NOT_A_KEY));
                 self.advance();
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let path = self.value_path();
-                self.lines.entry(path.clone()).or_insert(mark.line());
+                self.lines
+                    .entry(path.clone())
+                    .or_insert((mark.line(), NOT_A_KEY));
                 self.stack
                     .push(if matches!(event, Event::MappingStart(..)) {
-                        Frame::Map { path, key: None }
+                        self.maps += 1;
+                        Frame::Map {
+                            path,
+                            key: None,
+                            id: self.maps,
+                        }
                     } else {
                         Frame::Seq { path, next: 0 }
                     });
@@ -133,5 +173,17 @@ mod tests {
         assert_eq!(index.line("scenarios[1].name"), 8);
         // An unknown child falls back to its nearest ancestor.
         assert_eq!(index.line("scenarios[1].steps[4].expect"), 8);
+    }
+
+    #[test]
+    fn finds_keys_written_twice_in_one_mapping() {
+        let text = "a: 1\nb:\n  c: 2\n  c: 3\nl: [{x: 1, x: 2}]\nb.c: 4\n";
+        let index = LineIndex::new(text);
+        assert_eq!(
+            index.duplicates(),
+            &[(4, "b.c".to_string()), (5, "l[0].x".to_string())]
+        );
+        let clean = LineIndex::new("a: {b: 1}\nc: {b: 2}\n");
+        assert!(clean.duplicates().is_empty());
     }
 }

@@ -13,7 +13,7 @@ use super::scope::{self, Declared, Scope};
 use super::yaml;
 use crate::assets::{AssetDir, AssetFile};
 use crate::catalogue::{Catalogue, CATALOGUE_FILE};
-use crate::schema_set::SchemaSet;
+use crate::schema_set::{ListSplit, SchemaSet};
 
 /// Variables every trial defines, whatever its fixtures.
 pub const BUILT_IN_VARS: &[&str] = &["run_id", "api", "unknown_id", "user_name", "base_url"];
@@ -59,13 +59,22 @@ pub fn load_suite(
             ),
         }]);
     }
+    let split = schemas
+        .split_list(SCENARIO_SCHEMA, "scenarios")
+        .map_err(|message| {
+            vec![SpecError {
+                file: specs.origin.clone(),
+                line: 0,
+                message,
+            }]
+        })?;
     let files: Vec<&AssetFile> = specs
         .files
         .iter()
         .filter(|f| f.relative != CATALOGUE_FILE)
         .collect();
     for file in files.iter().copied() {
-        match load_file(file, schemas, catalogue) {
+        match load_file(file, schemas, &split, catalogue) {
             Ok((api, operation, mut found)) => {
                 if let Some(first) =
                     operations.insert((api.clone(), operation.clone()), file.display.clone())
@@ -99,14 +108,17 @@ pub fn load_suite(
     }
 }
 
-/// One spec file: its api, operation and scenarios, or its mistakes.
+/// One spec file: its api, operation and scenarios, or its mistakes. `split` is the scenario
+/// schema taken apart at its list of scenarios ([`SchemaSet::split_list`]).
 pub fn load_file(
     file: &AssetFile,
     schemas: &SchemaSet,
+    split: &ListSplit,
     catalogue: &Catalogue,
 ) -> Result<(String, String, Vec<Scenario>), Vec<SpecError>> {
     let lines = LineIndex::new(&file.text);
-    let raw: RawSpecFile = yaml::parse(file, &lines, Some((schemas, SCENARIO_SCHEMA)))?;
+    let (mut raw, scenarios): (RawSpecFile, _) = yaml::parse_list(file, &lines, schemas, split)?;
+    raw.scenarios = scenarios;
     let mut checker = Checker {
         file,
         lines,

@@ -20,6 +20,8 @@ pub struct RawSpecFile {
     /// Free-form YAML for anchors (`&name`) that scenarios reuse with aliases (`*name`).
     #[serde(default, rename = "shared")]
     pub _shared: Option<Value>,
+    /// Read one at a time, apart from the rest of the file ([`super::yaml::parse_list`]).
+    #[serde(skip)]
     pub scenarios: Vec<RawScenario>,
 }
 

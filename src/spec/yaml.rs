@@ -1,16 +1,25 @@
 //! Reading one YAML file of `specs/` into raw types, with every error located by line.
 //!
-//! Merge keys (`<<: *anchor`) are applied first, then the merged value is checked against a
-//! JSON Schema when one is given (the scenario format), then deserialized; the path of a
-//! structural error (from serde_path_to_error or the schema's instance path) is mapped back to
-//! a line through the [`LineIndex`].
+//! The YAML is read straight into JSON values; merge keys (`<<: *anchor`) are applied, the
+//! merged value is checked against a JSON Schema when one is given (the scenario format), then
+//! deserialized; the path of a structural error (from serde_path_to_error or the schema's
+//! instance path) is mapped back to a line through the [`LineIndex`].
+//!
+//! A spec file's scenarios are read one at a time ([`parse_list`]): each is merged, checked
+//! and deserialized as soon as the parser has it, while it is still in the processor's cache,
+//! and dropped; a file of a thousand scenarios never exists as one tree of values.
 
-use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::lines::LineIndex;
 use super::SpecError;
 use crate::assets::AssetFile;
-use crate::schema_set::SchemaSet;
+use crate::schema_set::{ListSplit, SchemaSet};
 
 /// Parses `file` as `T`; `schema` names a schema of `schemas` the merged document must meet.
 pub fn parse<T: DeserializeOwned>(
@@ -18,73 +27,417 @@ pub fn parse<T: DeserializeOwned>(
     lines: &LineIndex,
     schema: Option<(&SchemaSet, &str)>,
 ) -> Result<T, Vec<SpecError>> {
-    let error = |line: usize, message: String| SpecError {
+    let json = document(file, lines)?;
+    if let Some((schemas, name)) = schema {
+        let mut violations = Violations::new(schemas, name);
+        violations.add(schemas.violations(name, &json), &json, "");
+        violations.into_result(file, lines)?;
+    }
+    deserialize(json, "").map_err(|e| vec![e.located(file, lines)])
+}
+
+/// Parses `file` as a `H` whose list under `split.key` holds `I`s, checked against the schema
+/// `split` was taken from; the list is read one item at a time (see the module's comment).
+/// The mistakes are those [`parse`] would find, in the same words and at the same lines.
+pub fn parse_list<H: DeserializeOwned, I: DeserializeOwned>(
+    file: &AssetFile,
+    lines: &LineIndex,
+    schemas: &SchemaSet,
+    split: &ListSplit,
+) -> Result<(H, Vec<I>), Vec<SpecError>> {
+    check_duplicates(file, lines)?;
+    let mut stream = Stream {
+        split,
+        violations: Violations::new(schemas, &split.name),
+        merge_error: None,
+        first_error: None,
+        items: Vec::new(),
+        streamed: false,
+    };
+    let top = Top(&mut stream)
+        .deserialize(serde_yaml::Deserializer::from_str(&file.text))
+        .map_err(|e| vec![yaml_error(file, &e)])?;
+    let Some(header) = top else {
+        // Not a map of keys: there is no list to stream, and the whole schema says what is
+        // wrong with the file.
+        return parse::<H>(file, lines, Some((schemas, &split.name))).map(|h| (h, Vec::new()));
+    };
+    let mut root = Value::Object(header);
+    if let Err(e) = merge(&mut root) {
+        stream.merge_error.get_or_insert(e);
+    }
+    // A list that came in through a merge key of the root itself.
+    if !stream.streamed {
+        if let Some(Value::Array(items)) = root.get_mut(&split.key) {
+            let items = std::mem::take(items);
+            let count = items.len();
+            for (index, item) in items.into_iter().enumerate() {
+                stream.take(index, item);
+            }
+            root[&split.key] = placeholders(count);
+        }
+    }
+    if let Some((path, message)) = stream.merge_error {
+        return Err(vec![error(file, lines.line(&path), message)]);
+    }
+    let mut violations = Violations::new(schemas, &split.name);
+    violations.add(split.root_violations(&root), &root, "");
+    violations.found.append(&mut stream.violations.found);
+    violations.into_result(file, lines)?;
+    if let Some(list) = root.as_object_mut() {
+        list.shift_remove(&split.key);
+    }
+    let header = deserialize::<H>(root, "").map_err(|e| vec![e.located(file, lines)])?;
+    match stream.first_error {
+        Some(e) => Err(vec![e.located(file, lines)]),
+        None => Ok((header, stream.items)),
+    }
+}
+
+/// What stands in for a list's items once they have been read: the root's own schema sees a
+/// list of that length (`minItems`), whose items it does not look into.
+fn placeholders(count: usize) -> Value {
+    Value::Array(vec![Value::Null; count])
+}
+
+/// The document as one JSON value, its merge keys applied.
+fn document(file: &AssetFile, lines: &LineIndex) -> Result<Value, Vec<SpecError>> {
+    // Straight into JSON values: the one tree the schema checks and the types are read from
+    // (a YAML tree converted to JSON would be two copies of every scenario, which on a large
+    // suite costs more in the allocator than the parsing itself).
+    let mut json: Value =
+        serde_yaml::from_str(&file.text).map_err(|e| vec![yaml_error(file, &e)])?;
+    check_duplicates(file, lines)?;
+    merge(&mut json).map_err(|(path, message)| vec![error(file, lines.line(&path), message)])?;
+    Ok(json)
+}
+
+/// JSON maps keep one entry per key, so a key written twice is refused here, by the index of
+/// the text, rather than silently keeping the second.
+fn check_duplicates(file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SpecError>> {
+    if lines.duplicates().is_empty() {
+        return Ok(());
+    }
+    Err(lines
+        .duplicates()
+        .iter()
+        .map(|(line, path)| error(file, *line, format!("{path}: this key is written twice")))
+        .collect())
+}
+
+fn error(file: &AssetFile, line: usize, message: String) -> SpecError {
+    SpecError {
         file: file.display.clone(),
         line,
         message,
-    };
-    let mut value: serde_yaml::Value = serde_yaml::from_str(&file.text).map_err(|e| {
-        vec![error(
-            e.location().map_or(1, |l| l.line()),
-            yaml_message(&e),
-        )]
-    })?;
-    value.apply_merge().map_err(|e| {
-        vec![error(
-            1,
-            format!("cannot apply a merge key: {}", yaml_message(&e)),
-        )]
-    })?;
-    if let Some((schemas, name)) = schema {
-        let json = serde_json::to_value(&value)
-            .map_err(|e| vec![error(1, format!("not representable as JSON: {e}"))])?;
-        let mut violations = schemas.violations(name, &json);
-        // One mistake, one message: a `oneOf` that failed because of a precise mistake
-        // (an unknown key, a wrong type) repeats it as a dump of the whole node; drop those
-        // whenever a precise message is there.
-        let is_dump = |m: &str| {
-            m.starts_with('{') || m.starts_with('[') || m.contains("is not valid under any of")
-        };
-        if violations.iter().any(|(_, m)| !is_dump(m)) {
-            violations.retain(|(_, m)| !is_dump(m));
+    }
+}
+
+fn yaml_error(file: &AssetFile, e: &serde_yaml::Error) -> SpecError {
+    error(file, e.location().map_or(1, |l| l.line()), yaml_message(e))
+}
+
+/// The state of one streamed file: what its items gave so far.
+struct Stream<'a, I> {
+    split: &'a ListSplit,
+    violations: Violations<'a>,
+    merge_error: Option<(String, String)>,
+    /// The first item that met the schema and still did not deserialize.
+    first_error: Option<Unreadable>,
+    items: Vec<I>,
+    /// Whether the list was read as it was parsed (not found under a merge key).
+    streamed: bool,
+}
+
+impl<I: DeserializeOwned> Stream<'_, I> {
+    /// One item of the list, as parsed: merged, checked, read.
+    fn take(&mut self, index: usize, mut item: Value) {
+        if self.merge_error.is_some() {
+            return;
         }
-        let vocabulary = schemas.property_names(name);
-        if !violations.is_empty() {
-            return Err(violations
-                .into_iter()
-                .map(|(pointer, message)| {
-                    // An unknown key: say which, and the known key it is closest to.
-                    let message = match unexpected_key(&message) {
-                        Some(key) => format!(
-                            "unknown key `{key}`{}",
-                            crate::suggest::hint(key, vocabulary.iter().map(String::as_str))
-                        ),
-                        // A dump is all the schema says; a malformed matcher can say more.
-                        None if is_dump(&message) => json
-                            .pointer(&pointer)
-                            .and_then(|node| super::matcher::validate(node, "$").err())
-                            .map_or_else(
-                                || match json.pointer(&pointer) {
-                                    // The whole file: say what it must be.
-                                    Some(root) if pointer.is_empty() && !root.is_object() => {
-                                        format!(
-                                            "the file holds a list or a value ({}), where a map of keys ({}) belongs",
-                                            crate::report::shape::type_name(root),
-                                            vocabulary_top(schemas, name)
-                                        )
-                                    }
-                                    node => format!(
-                                        "{} is not valid here",
-                                        node.map_or_else(
-                                            || "this value".into(),
-                                            super::matcher::short
-                                        )
-                                    ),
-                                },
-                                |e| e.trim_start_matches("$: ").to_string(),
+        let path = format!("{}[{index}]", self.split.key);
+        if let Err((inner, message)) = merge(&mut item) {
+            self.merge_error = Some((within(&path, &inner), message));
+            return;
+        }
+        let found = self.split.item_violations(&item);
+        if !found.is_empty() {
+            let prefix = format!("/{}/{index}", self.split.key);
+            self.violations.add(found, &item, &prefix);
+            return;
+        }
+        // Once anything is wrong only the schema's findings are reported, as for a whole file.
+        if self.violations.found.is_empty() && self.first_error.is_none() {
+            match deserialize::<I>(item, &path) {
+                Ok(read) => self.items.push(read),
+                Err(e) => self.first_error = Some(e),
+            }
+        }
+    }
+}
+
+/// The document's root: a map of keys, whose list is streamed, or `None` for anything else.
+struct Top<'s, 'a, I>(&'s mut Stream<'a, I>);
+
+impl<'de, I: DeserializeOwned> DeserializeSeed<'de> for Top<'_, '_, I> {
+    type Value = Option<Map<String, Value>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, I: DeserializeOwned> Visitor<'de> for Top<'_, '_, I> {
+    type Value = Option<Map<String, Value>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of keys")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut header = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if key == self.0.split.key {
+                map.next_value_seed(List(&mut *self.0))?
+            } else {
+                map.next_value::<Value>()?
+            };
+            header.insert(key, value);
+        }
+        Ok(Some(header))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The streamed list: each item is handed to the stream as it is parsed, and the list left in
+/// the root is its placeholders. Anything but a list is kept as it is, for the schema.
+struct List<'s, 'a, I>(&'s mut Stream<'a, I>);
+
+impl<'de, I: DeserializeOwned> DeserializeSeed<'de> for List<'_, '_, I> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, I: DeserializeOwned> Visitor<'de> for List<'_, '_, I> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut count = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            self.0.take(count, item);
+            count += 1;
+        }
+        self.0.streamed = true;
+        Ok(placeholders(count))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// `inner` (a path within an item) under the item's own path `outer`.
+fn within(outer: &str, inner: &str) -> String {
+    if inner.is_empty() || inner.starts_with('[') {
+        format!("{outer}{inner}")
+    } else {
+        format!("{outer}.{inner}")
+    }
+}
+
+/// A value that met its schema and still did not deserialize: the path and serde's message.
+struct Unreadable {
+    path: String,
+    message: String,
+}
+
+impl Unreadable {
+    fn located(self, file: &AssetFile, lines: &LineIndex) -> SpecError {
+        // An unknown key is best shown on its own line, when the index has it.
+        let line = unknown_field(&self.message)
+            .map(|field| join_path(&self.path, field))
+            .map_or_else(|| lines.line(&self.path), |p| lines.line(&p));
+        let shown = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.path)
+        };
+        error(file, line, format!("{shown}{}", self.message))
+    }
+}
+
+/// Reads `value` as `T`; `outer` is the path of `value` in its document.
+fn deserialize<T: DeserializeOwned>(value: Value, outer: &str) -> Result<T, Unreadable> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        Unreadable {
+            path: if outer.is_empty() {
+                path
+            } else {
+                within(outer, &path)
+            },
+            message: e.inner().to_string(),
+        }
+    })
+}
+
+/// One violation of a schema, its message already in the loader's words.
+struct Described {
+    pointer: String,
+    message: String,
+    /// Whether jsonschema's message was a dump of the node (a failed `oneOf`, say).
+    dump: bool,
+}
+
+/// The violations of one document, gathered from its parts.
+struct Violations<'a> {
+    schemas: &'a SchemaSet,
+    name: &'a str,
+    vocabulary: Option<BTreeSet<String>>,
+    found: Vec<Described>,
+}
+
+impl<'a> Violations<'a> {
+    fn new(schemas: &'a SchemaSet, name: &'a str) -> Self {
+        Self {
+            schemas,
+            name,
+            vocabulary: None,
+            found: Vec::new(),
+        }
+    }
+
+    /// The violations of `node`, which sits at pointer `prefix` of the document.
+    fn add(&mut self, violations: Vec<(String, String)>, node: &Value, prefix: &str) {
+        for (inner, message) in violations {
+            let pointer = format!("{prefix}{inner}");
+            let dump = is_dump(&message);
+            let message = match unexpected_key(&message) {
+                // An unknown key: say which, and the known key it is closest to.
+                Some(key) => {
+                    let vocabulary = self
+                        .vocabulary
+                        .get_or_insert_with(|| self.schemas.property_names(self.name));
+                    format!(
+                        "unknown key `{key}`{}",
+                        crate::suggest::hint(key, vocabulary.iter().map(String::as_str))
+                    )
+                }
+                // A dump is all the schema says; a malformed matcher can say more.
+                None if dump => node
+                    .pointer(&inner)
+                    .and_then(|at| super::matcher::validate(at, "$").err())
+                    .map_or_else(
+                        || match node.pointer(&inner) {
+                            // The whole file: say what it must be.
+                            Some(root) if pointer.is_empty() && !root.is_object() => format!(
+                                "the file holds a list or a value ({}), where a map of keys ({}) belongs",
+                                crate::report::shape::type_name(root),
+                                self.schemas.top_level_keys(self.name).join(", ")
                             ),
-                        None => message,
-                    };
+                            at => format!(
+                                "{} is not valid here",
+                                at.map_or_else(|| "this value".into(), super::matcher::short)
+                            ),
+                        },
+                        |e| e.trim_start_matches("$: ").to_string(),
+                    ),
+                None => message,
+            };
+            self.found.push(Described {
+                pointer,
+                message,
+                dump,
+            });
+        }
+    }
+
+    /// Nothing found, or every mistake with its line.
+    fn into_result(mut self, file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SpecError>> {
+        if self.found.is_empty() {
+            return Ok(());
+        }
+        // One mistake, one message: a `oneOf` that failed because of a precise mistake (an
+        // unknown key, a wrong type) repeats it as a dump of the whole node; drop those
+        // whenever a precise message is there.
+        if self.found.iter().any(|d| !d.dump) {
+            self.found.retain(|d| !d.dump);
+        }
+        Err(self
+            .found
+            .into_iter()
+            .map(
+                |Described {
+                     pointer, message, ..
+                 }| {
                     let path = pointer_to_path(&pointer);
                     let shown = if path.is_empty() {
                         String::new()
@@ -99,31 +452,120 @@ pub fn parse<T: DeserializeOwned>(
                             || lines.line(&path),
                             |key| lines.line(&join_path(&path, key)),
                         );
-                    error(line, format!("{shown}{message} ({name})"))
-                })
-                .collect());
-        }
+                    error(file, line, format!("{shown}{message} ({})", self.name))
+                },
+            )
+            .collect())
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let message = yaml_message(e.inner());
-        // An unknown key is best shown on its own line, when the index has it.
-        let line = unknown_field(&message)
-            .map(|field| join_path(&path, field))
-            .map_or_else(|| lines.line(&path), |p| lines.line(&p));
-        let shown = if path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        vec![error(line, format!("{shown}{message}"))]
+}
+
+fn is_dump(message: &str) -> bool {
+    message.starts_with('{')
+        || message.starts_with('[')
+        || message.contains("is not valid under any of")
+}
+
+/// Applies YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`) throughout `value`: a mapping
+/// takes each key of the merged mappings it does not have itself, the first mapping of a
+/// list winning. A mistake is the path of the merge key and what is wrong with it.
+fn merge(value: &mut serde_json::Value) -> Result<(), (String, String)> {
+    merge_node(value).map_err(|(mut segments, message)| {
+        // The path is gathered on the way out, so that a document without mistakes (every
+        // run) builds no path at all.
+        segments.reverse();
+        let mut path = String::new();
+        for segment in segments {
+            match segment {
+                Segment::Key(key) => path = join_path(&path, &key),
+                Segment::Index(i) => path.push_str(&format!("[{i}]")),
+            }
+        }
+        (path, message)
     })
 }
 
-/// The top-level keys schema `name` allows, for a file that is not a map at all.
-fn vocabulary_top(schemas: &crate::schema_set::SchemaSet, name: &str) -> String {
-    schemas.top_level_keys(name).join(", ")
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+type MergeError = (Vec<Segment>, String);
+
+fn merge_node(node: &mut serde_json::Value) -> Result<(), MergeError> {
+    use serde_json::Value;
+    let children = |map: &mut serde_json::Map<String, Value>| -> Result<(), MergeError> {
+        for (key, child) in map.iter_mut() {
+            merge_node(child).map_err(|(mut segments, message)| {
+                segments.push(Segment::Key(key.clone()));
+                (segments, message)
+            })?;
+        }
+        Ok(())
+    };
+    let described = |what: &Value| match what {
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+        _ => "a scalar",
+    };
+    match node {
+        Value::Object(map) => {
+            if let Some(merged) = map.get("<<") {
+                let wrong = match merged {
+                    Value::Object(_) => None,
+                    Value::Array(list) => list.iter().find(|v| !v.is_object()).map(|other| {
+                        format!(
+                            "a merge key (<<) lists {}, where only mappings can be merged",
+                            described(other)
+                        )
+                    }),
+                    other => Some(format!(
+                        "a merge key (<<) holds {}, where a mapping or a list of mappings belongs",
+                        described(other)
+                    )),
+                };
+                if let Some(message) = wrong {
+                    return Err((vec![Segment::Key("<<".into())], message));
+                }
+                let mut merged = map.shift_remove("<<");
+                children(map)?;
+                // The merged mappings' own merge keys first (an anchor that merges another).
+                if let Some(merged) = merged.as_mut() {
+                    merge_node(merged).map_err(|(mut segments, message)| {
+                        segments.push(Segment::Key("<<".into()));
+                        (segments, message)
+                    })?;
+                }
+                let sources = match merged {
+                    Some(Value::Object(one)) => vec![one],
+                    Some(Value::Array(list)) => list
+                        .into_iter()
+                        .filter_map(|v| match v {
+                            Value::Object(one) => Some(one),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for source in sources {
+                    for (key, item) in source {
+                        map.entry(key).or_insert(item);
+                    }
+                }
+            } else {
+                children(map)?;
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                merge_node(child).map_err(|(mut segments, message)| {
+                    segments.push(Segment::Index(i));
+                    (segments, message)
+                })?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `/scenarios/0/steps/1` as `scenarios[0].steps[1]`, the index's path form.
@@ -171,12 +613,88 @@ fn yaml_message(error: &serde_yaml::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::spec::raw::{RawScenario, RawSpecFile};
+
+    fn read(text: &str) -> Result<(RawSpecFile, Vec<RawScenario>), Vec<String>> {
+        let dir = crate::assets::schemas(Some("schemas".as_ref())).unwrap();
+        let schemas = SchemaSet::compile(&dir).unwrap();
+        let split = schemas
+            .split_list(crate::spec::SCENARIO_SCHEMA, "scenarios")
+            .unwrap();
+        let file = AssetFile {
+            relative: "t.yaml".into(),
+            display: "t.yaml".into(),
+            text: text.into(),
+        };
+        parse_list(&file, &LineIndex::new(text), &schemas, &split)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
+    const STEP: &str =
+        "steps: [{name: s, request: {method: GET, path: /x}, expect: {status: 200}}]";
+
+    #[test]
+    fn scenarios_are_read_one_by_one_with_their_merge_keys() {
+        let text = format!(
+            "api: a\noperation: b\nshared:\n  base: &base {{covers: [c], {STEP}}}\n  named: &named {{<<: *base, name: first}}\nscenarios:\n  - *named\n  - {{<<: *base, name: second}}\n"
+        );
+        let (header, scenarios) = read(&text).unwrap();
+        assert_eq!((header.api.as_str(), header.operation.as_str()), ("a", "b"));
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        // The anchor that merges another holds both its own keys and the merged ones.
+        assert_eq!(scenarios[0].covers, ["c"]);
+    }
+
+    #[test]
+    fn a_list_that_comes_in_through_a_merge_key_of_the_root_is_read_too() {
+        let text = format!(
+            "shared: &top\n  scenarios: [{{name: only, covers: [c], {STEP}}}]\n<<: *top\napi: a\noperation: b\n"
+        );
+        let (_, scenarios) = read(&text).unwrap();
+        assert_eq!(scenarios.len(), 1);
+        assert_eq!(scenarios[0].name, "only");
+    }
+
+    #[test]
+    fn a_mistake_in_one_scenario_is_named_at_its_line_with_its_path() {
+        let text = format!(
+            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    covers: [c]\n    stpes: []\n"
+        );
+        let errors = read(&text).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("t.yaml:5: scenarios[1]: \"steps\" is a required"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("t.yaml:7: scenarios[1]: unknown key `stpes`"),
+            "{errors:?}"
+        );
+        // And the root's own schema still sees the list: an empty one is refused.
+        let errors = read("api: a\noperation: b\nscenarios: []\n").unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:3: scenarios: "), "{errors:?}");
+    }
+
+    #[test]
+    fn a_merge_key_of_something_else_than_mappings_is_refused_at_its_line() {
+        let text = format!(
+            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    <<: [1]\n"
+        );
+        let errors = read(&text).unwrap_err();
+        assert_eq!(
+            errors,
+            ["t.yaml:6: a merge key (<<) lists a scalar, where only mappings can be merged"]
+        );
+    }
+
     #[test]
     fn pointers_become_index_paths() {
         assert_eq!(
             super::pointer_to_path("/scenarios/0/steps/12/request"),
             "scenarios[0].steps[12].request"
         );
-        assert_eq!(super::pointer_to_path(""), "");
+        assert_eq!(pointer_to_path(""), "");
     }
 }
