@@ -1,6 +1,6 @@
-//! What every trial of a run shares: the target, one HTTP client, the compiled schemas, the
-//! runtime handle, the exclusive phases, the shared fixtures, the results collector and the
-//! Ctrl-C switch.
+//! What every trial of a run shares: the target, the run's HTTP client (trial threads have
+//! their own as well: see [`super::trial_loop`]), the compiled schemas, the runtime handle,
+//! the exclusive phases, the shared fixtures, the results collector and the Ctrl-C switch.
 
 use std::sync::{Arc, Mutex};
 
@@ -107,6 +107,8 @@ impl RunContext {
             .exclusive
             .then(|| self.phases.phase_for(&scenario.settings()));
         self.phases.wait_turn(phase);
+        // This thread drives its own requests (see `trial_loop`).
+        super::trial_loop::ensure(&self.run_id, &self.target);
         let retries = self.retries.load(std::sync::atomic::Ordering::Relaxed);
         let mut attempts = Vec::new();
         let mut result = self.redact(self.execute(scenario, variant, phase));
@@ -127,9 +129,8 @@ impl RunContext {
             if let Some(restores) = self.phases.leave(phase) {
                 let mut state = TrialState::new(&result.name, crate::spec::Format::Json, true);
                 for r in &restores {
-                    let problem = self
-                        .runtime
-                        .block_on(self.restore(&r.sys_id, &r.name, &r.value, &mut state));
+                    let problem =
+                        self.block_on(self.restore(&r.sys_id, &r.name, &r.value, &mut state));
                     result.warnings.extend(problem);
                 }
                 result.exchanges.append(&mut state.exchanges);
@@ -169,10 +170,17 @@ impl RunContext {
         verdict
     }
 
-    /// What the run's requests go out through.
+    /// Runs `future` to completion on this thread: on its own loop when it is a trial
+    /// thread ([`super::trial_loop`]), on the run's runtime otherwise.
+    pub(super) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        super::trial_loop::block_on(&self.runtime, future)
+    }
+
+    /// What the run's requests go out through: the trial thread's own client inside its
+    /// loop, the run's client anywhere else.
     pub(super) fn link(&self) -> super::http::Link<'_> {
         super::http::Link {
-            client: &self.client,
+            client: super::trial_loop::client().unwrap_or_else(|| self.client.clone()),
             secrets: &self.secrets,
             limiter: &self.limiter,
         }

@@ -88,7 +88,7 @@ impl RunContext {
         // too long to wait for makes it an ignored trial, not a broken one.
         if let (true, Some(tokens)) = (scenario.uses_auth(Auth::ExpiredToken), &self.tokens) {
             let mut log = Vec::new();
-            let got = self.runtime.block_on(tokens.expired(self.link(), &mut log));
+            let got = self.block_on(tokens.expired(self.link(), &mut log));
             if let Err(NoExpiredToken::TooLong(reason)) = got {
                 result.outcome = Outcome::Ignored;
                 result.reason = Some(reason);
@@ -107,8 +107,7 @@ impl RunContext {
         if let Some(phase) = phase {
             let mut fork = state.fork();
             let applied = self.phases.enter(phase, |restores| {
-                self.runtime
-                    .block_on(self.apply_settings(scenario, restores, &mut fork))
+                self.block_on(self.apply_settings(scenario, restores, &mut fork))
             });
             state.absorb(fork);
             if let Err(e) = applied {
@@ -117,8 +116,7 @@ impl RunContext {
         }
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             if state.broken.is_none() {
-                self.runtime
-                    .block_on(self.run_scenario(scenario, &mut state));
+                self.block_on(self.run_scenario(scenario, &mut state));
             }
         }));
         if let Err(panic) = ran {
@@ -132,7 +130,7 @@ impl RunContext {
                 .get_or_insert(format!("the harness panicked: {text}"));
         }
         let warned = state.warnings.len();
-        self.runtime.block_on(self.teardown(&mut state));
+        self.block_on(self.teardown(&mut state));
         // The trial's own records are gone: what it leased may serve the next trial.
         if state.warnings.len() == warned {
             self.shared.give_back(std::mem::take(&mut state.leases));

@@ -10,11 +10,11 @@ use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
 use crate::spec::{Auth, Format};
 
-/// What every request goes out through: the run's one client, the secrets to redact, and the
-/// limit on requests in flight.
-#[derive(Clone, Copy)]
+/// What every request goes out through: the client (the run's, or the trial thread's own: see
+/// [`super::trial_loop`]), the secrets to redact, and the limit on requests in flight.
+#[derive(Clone)]
 pub struct Link<'a> {
-    pub client: &'a reqwest::Client,
+    pub client: reqwest::Client,
     pub secrets: &'a Secrets,
     pub limiter: &'a super::limiter::Limiter,
 }
@@ -86,7 +86,7 @@ pub async fn send_keeping_secrets(
     // asks and try again, a few times, recording every attempt.
     let mut attempt = 1;
     loop {
-        let result = send_once(link, &outgoing, log).await;
+        let result = send_once(link.clone(), &outgoing, log).await;
         let wait = match &result {
             Ok(answer) if answer.status == 429 && attempt < RATE_LIMIT_ATTEMPTS => {
                 retry_after(answer)
@@ -171,7 +171,7 @@ async fn send_once(
             .request_headers
             .push(("authorization".into(), redact::REDACTED.into()));
     }
-    let result = exchange(client, outgoing).await;
+    let result = exchange(&client, outgoing).await;
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     permit.answered(
         result.as_ref().ok().map(|a| a.status),
@@ -434,7 +434,7 @@ mod tests {
         let mut log = Vec::new();
         let limiter = crate::runner::Limiter::new(4, 4);
         let link = Link {
-            client: &reqwest::Client::new(),
+            client: reqwest::Client::new(),
             secrets: &Secrets::default(),
             limiter: &limiter,
         };

@@ -1,5 +1,6 @@
-//! The runner: one tokio runtime, one HTTP client and one collector for the whole run, and a
-//! libtest-mimic trial per scenario and variant.
+//! The runner: one tokio runtime, one HTTP client and one collector for the whole run (each
+//! trial thread also drives its requests on a loop and client of its own: [`trial_loop`]),
+//! and a libtest-mimic trial per scenario and variant.
 
 mod cancel;
 mod checks;
@@ -20,6 +21,7 @@ mod shared;
 mod state;
 mod sweep;
 mod target;
+mod trial_loop;
 mod trials;
 
 pub use cancel::Cancel;

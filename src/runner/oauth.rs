@@ -153,7 +153,7 @@ impl TokenSource {
                 ("client_secret", self.login.client_secret.as_str()),
                 ("refresh_token", refresh.as_str()),
             ];
-            if let Ok(mut tokens) = self.grant(&form, "OAuth refresh", link, log).await {
+            if let Ok(mut tokens) = self.grant(&form, "OAuth refresh", link.clone(), log).await {
                 tokens.refresh = tokens.refresh.or(Some(refresh));
                 return Ok(tokens);
             }
@@ -198,7 +198,7 @@ impl TokenSource {
             body: Some(body),
             max_body: super::DEFAULT_MAX_BODY,
         };
-        let answer = http::send_keeping_secrets(link, outgoing, log).await?;
+        let answer = http::send_keeping_secrets(link.clone(), outgoing, log).await?;
         let json = answer.json.as_ref();
         let field = |name: &str| json.and_then(|j| j.get(name)).and_then(Value::as_str);
         let Some(access) = field("access_token").filter(|_| answer.status == 200) else {
