@@ -113,7 +113,7 @@ fn tame_libtest(command: clap::Command) -> clap::Command {
         ("ignored", "Run only trials ignored by declaration; none are (requirements are checked as each trial runs, so its reason shows), so this selects nothing"),
         ("include_ignored", "Accepted for libtest's sake; every trial already runs, or says why it is ignored"),
         ("quiet", "One character per trial instead of one line"),
-        ("test_threads", "Trials run at once (default 4, or the profile's test_threads)"),
+        ("test_threads", "Trials run at once (default: 32 against an instance or a mock slowed with --mock-latency, --mock-max-concurrent or --mock-rate-limit, never more than --max-in-flight; 4 against the built-in mock; or the profile's test_threads)"),
         ("color", "Colour of the trial lines: auto (on a terminal), always or never"),
         ("format", "Trial lines as pretty (a line each), terse (a character each) or json (libtest's events, with -Z unstable-options; the harness's own lines then go to stderr)"),
     ];
