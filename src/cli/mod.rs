@@ -177,4 +177,30 @@ mod tests {
     fn the_command_line_is_well_formed() {
         super::command().debug_assert();
     }
+
+    /// The help texts are written out by hand (a doc comment cannot name a constant): they
+    /// must still say the defaults the code uses.
+    #[test]
+    fn the_help_states_the_defaults_the_code_uses() {
+        let mut command = super::command();
+        let Some(run) = command.find_subcommand_mut("run") else {
+            panic!("there is a run subcommand");
+        };
+        let help = run.render_long_help().to_string();
+        let threads = format!(
+            "default: {} against an instance",
+            super::run::DEFAULT_INSTANCE_THREADS
+        );
+        let mock = format!(
+            "; {} against the built-in mock",
+            super::run::DEFAULT_THREADS
+        );
+        let in_flight = format!(
+            "Requests in flight at most (default {})",
+            crate::runner::DEFAULT_MAX_IN_FLIGHT
+        );
+        for wanted in [threads, mock, in_flight] {
+            assert!(help.contains(&wanted), "`{wanted}` is not in:\n{help}");
+        }
+    }
 }

@@ -23,12 +23,12 @@ const EXIT_OUTPUT_CLOSED: u8 = 141;
 
 /// Threads when `--test-threads` is not given, against the built-in mock: its answers take
 /// microseconds, so more threads than cores only take turns.
-const DEFAULT_THREADS: usize = 4;
+pub(super) const DEFAULT_THREADS: usize = 4;
 
 /// Threads when `--test-threads` is not given, against an instance: each trial mostly waits
 /// on its answers, so as many trials run at once as requests may be in flight (the limiter,
 /// `--max-in-flight`, decides how many are).
-const DEFAULT_INSTANCE_THREADS: usize = crate::runner::DEFAULT_MAX_IN_FLIGHT;
+pub(super) const DEFAULT_INSTANCE_THREADS: usize = crate::runner::DEFAULT_MAX_IN_FLIGHT;
 
 /// Token lifetime of the embedded mock: short, so that the expired-token scenarios wait
 /// little and the run's own tokens are refreshed on the way.
