@@ -1,0 +1,168 @@
+//! OAuth: the runner's password grant, refresh and retry against the mock's token endpoint,
+//! and the mock's lifetimes, refresh grant and refusals.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use sn_conform::mock::{parse_latency, Mock, MockOptions, RunningMock};
+use sn_conform::report::Outcome;
+use sn_conform::runner::Credentials;
+
+fn oauth_admin() -> Credentials {
+    Credentials::OAuth {
+        user: "admin".into(),
+        password: "admin".into(),
+        client_id: "sn-conform".into(),
+        client_secret: "sn-conform".into(),
+    }
+}
+
+#[test]
+fn the_suite_passes_with_oauth_tokens_that_live_two_seconds() {
+    // Latency makes the run outlast several token lifetimes, so tokens must be renewed on
+    // the way; the expired-token scenario waits one out.
+    let mock = Mock::new(MockOptions {
+        token_lifetime: Duration::from_secs(2),
+        latency: Some(parse_latency("30").unwrap()),
+        ..MockOptions::default()
+    });
+    let report = crate::common::run_report(mock, |target| target.main = oauth_admin());
+    let bad: Vec<_> = report
+        .trials
+        .iter()
+        .filter(|t| t.outcome != Outcome::Passed)
+        .map(|t| format!("{} {:?} {:?} {:?}", t.name, t.outcome, t.reason, t.failures))
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(
+        report.duration_ms > 4000.0,
+        "the run must outlast two lifetimes"
+    );
+    let during = |what: &str| {
+        report
+            .trials
+            .iter()
+            .flat_map(|t| &t.exchanges)
+            .filter(|x| x.during == what)
+            .count()
+    };
+    assert!(during("OAuth token") >= 1, "no token was fetched");
+    assert!(during("OAuth refresh") >= 1, "no token was refreshed");
+    // Every request of the main account carried a bearer token, never Basic credentials.
+    let expired = report
+        .trials
+        .iter()
+        .find(|t| t.name.contains("an expired bearer token"))
+        .expect("the expired-token scenario ran");
+    assert_eq!(expired.outcome, Outcome::Passed);
+}
+
+#[test]
+fn a_401_to_a_revoked_token_gets_one_new_token_and_one_more_try() {
+    // Tokens live 30 minutes, so the runner never renews one on its own; the mock forgets
+    // every token once, mid-run (a restart or a revocation). The next request of each worker
+    // answers 401, the runner gets a new token once and sends it again: every trial passes.
+    let mock = Mock::new(MockOptions {
+        latency: Some(parse_latency("30").unwrap()),
+        ..MockOptions::default()
+    });
+    let tables = mock.clone();
+    let revoker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        tables.store().with(|t| t.revoke_tokens());
+    });
+    let report = crate::common::run_report(mock, |target| target.main = oauth_admin());
+    revoker.join().unwrap();
+    let bad: Vec<_> = report
+        .trials
+        .iter()
+        .filter(|t| t.outcome != Outcome::Passed && !t.name.contains("expired bearer token"))
+        .map(|t| format!("{} {:?} {:?}", t.name, t.outcome, t.failures))
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    let exchanges: Vec<_> = report.trials.iter().flat_map(|t| &t.exchanges).collect();
+    let renewals = exchanges
+        .iter()
+        .filter(|x| x.during == "OAuth refresh")
+        .count();
+    assert!(renewals >= 1, "no token was renewed after the 401");
+    // Renewed once per rejection, not in a loop.
+    assert!(renewals <= 8, "{renewals} renewals for one revocation");
+}
+
+#[test]
+fn the_mock_issues_refreshes_expires_and_refuses_tokens() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mock = RunningMock::start(Mock::new(MockOptions {
+            token_lifetime: Duration::from_secs(1),
+            ..MockOptions::default()
+        }))
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let grant = |form: String| {
+            let client = client.clone();
+            let url = format!("{}/oauth_token.do", mock.base_url);
+            async move {
+                let r = client
+                    .post(url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let get = |token: String| {
+            let client = client.clone();
+            let url = format!("{}/api/now/table/sys_user?sysparm_limit=1", mock.base_url);
+            async move {
+                client
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        let base = "client_id=sn-conform&client_secret=sn-conform";
+        let (status, body) = grant(format!(
+            "grant_type=password&{base}&username=admin&password=admin"
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["expires_in"], 1);
+        let access = body["access_token"].as_str().unwrap().to_string();
+        let refresh = body["refresh_token"].as_str().unwrap().to_string();
+        assert_eq!(get(access.clone()).await, 200);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(get(access.clone()).await, 401, "an expired token is refused");
+        let (status, body) = grant(format!(
+            "grant_type=refresh_token&{base}&refresh_token={refresh}"
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let renewed = body["access_token"].as_str().unwrap().to_string();
+        assert_ne!(renewed, access);
+        assert_eq!(get(renewed).await, 200);
+        // A wrong client secret, a wrong password and an unknown refresh token are refused.
+        for form in [
+            "grant_type=password&client_id=sn-conform&client_secret=nope&username=admin&password=admin".to_string(),
+            format!("grant_type=password&{base}&username=admin&password=wrong"),
+            format!("grant_type=refresh_token&{base}&refresh_token=0123"),
+        ] {
+            let (status, body) = grant(form.clone()).await;
+            assert_eq!(status, 401, "{form}");
+            assert_eq!(body["error"], "server_error");
+        }
+        mock.stop().await;
+    });
+}
