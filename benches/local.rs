@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
 use sn_conform::report::{ExchangeRecord, Outcome};
-use sn_conform::runner::{Plan, Run, Target};
+use sn_conform::runner::{Plan, Run};
+use sn_conform::target::Target;
 
 mod support;
 

@@ -1,13 +1,17 @@
-//! The command line: `run` (the default), `mock` and `lint`, with every `run` option also
-//! read from its environment variable.
+//! The command line's arguments: `run` (the default), `mock`, `lint`, `coverage`, `diff`,
+//! `compare`, `history`, `doctor` and `cleanup`. Every `run` option is also read from its
+//! environment variable; options several subcommands take are declared once and flattened
+//! (the target's in [`crate::target::resolve`], the input directories in [`InputArgs`], the
+//! judging of a diff in [`JudgeArgs`]).
 
 use std::path::PathBuf;
 
 use crate::report::diff::FailOn;
+use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
 
-use super::target::TargetArgs;
 use crate::mock::Fault;
+use crate::target::resolve::TargetArgs;
 
 /// Conformance harness for ServiceNow's Conversation Member, Interaction Management and AWA
 /// Inbox Actions REST APIs.
@@ -59,6 +63,26 @@ pub enum Command {
     Cleanup(CleanupArgs),
 }
 
+/// Where the scenarios and schemas are read from: declared once, flattened into every
+/// subcommand that loads them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InputArgs {
+    /// Scenario directory (with catalogue.yaml). Default: ./specs when present, else the copy
+    /// built into the binary.
+    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Schema directory. Default: ./schemas when present, else the copy built into the binary.
+    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// The suite, its schemas and the catalogue from these directories.
+    pub fn load(&self) -> Result<crate::inputs::Inputs, crate::inputs::InputErrors> {
+        crate::inputs::load(self.specs.as_deref(), self.schemas.as_deref())
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// The first target: a target profile (YAML file), a base URL (with the credential
@@ -82,14 +106,10 @@ pub struct CompareArgs {
     #[arg(long)]
     pub no_doctor: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
-    /// Scenario directory. Default: ./specs when present, else the built-in copy.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
-    /// Schema directory. Default: ./schemas when present, else the built-in copy.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub inputs: InputArgs,
     /// Faults to switch on in a side given as `mock` (testing the harness itself).
     #[arg(long = "mock-fault-a", value_name = "NAME", hide = true)]
     pub mock_faults_a: Vec<Fault>,
@@ -105,8 +125,8 @@ pub struct HistoryArgs {
     #[arg(long, default_value_t = 14, value_name = "N")]
     pub last: usize,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -116,12 +136,8 @@ pub struct DoctorArgs {
     /// Output format: a table, or JSON for tools.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     pub format: DoctorFormat,
-    /// Scenario directory. Default: ./specs when present, else the built-in copy.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
-    /// Schema directory. Default: ./schemas when present, else the built-in copy.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -138,13 +154,8 @@ pub struct CleanupArgs {
     /// The instance and credentials (the base URL defaults to the one the ledger names).
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Schema directory. Default: ./schemas when present, else the built-in copy.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
-    /// Scenario directory (to check a profile's pins and skips). Default: ./specs when
-    /// present, else the built-in copy.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -161,13 +172,8 @@ pub struct RunArgs {
     )]
     pub report_dir: PathBuf,
 
-    /// Scenario directory. Default: ./specs when present, else the copy built into the binary.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
-
-    /// Schema directory. Default: ./schemas when present, else the copy built into the binary.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 
     /// Treat `should` checks (message wording, header details) as failures, not warnings.
     #[arg(long, env = "SN_STRICT")]
@@ -296,12 +302,8 @@ pub struct LintArgs {
     /// current directory, when linting the default specs.
     #[arg(long = "target", value_name = "FILE")]
     pub targets: Vec<PathBuf>,
-    /// Scenario directory. Default: ./specs when present, else the built-in copy.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
-    /// Schema directory. Default: ./schemas when present, else the built-in copy.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
     /// For every scenario, say which fixtures a run creates once and shares between trials
     /// and which each trial creates for itself, and why (a fixture's `scope:`, or what the
     /// steps do with it).
@@ -316,8 +318,8 @@ pub struct DiffArgs {
     /// The later run's report.json.
     pub current: PathBuf,
     /// Output format; the Markdown is what a CI job posts as a comment or job summary.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub judge: JudgeArgs,
 }
@@ -346,30 +348,11 @@ impl JudgeArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiffFormat {
-    Text,
-    Markdown,
-    Json,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct CoverageArgs {
-    /// Scenario directory (with catalogue.yaml). Default: ./specs when present, else the
-    /// built-in copy.
-    #[arg(long, env = "SN_SPECS", value_name = "DIR")]
-    pub specs: Option<PathBuf>,
-    /// Schema directory. Default: ./schemas when present, else the built-in copy.
-    #[arg(long, env = "SN_SCHEMAS", value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = CoverageFormat::Text)]
-    pub format: CoverageFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CoverageFormat {
-    Text,
-    Markdown,
-    Json,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }

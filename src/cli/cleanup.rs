@@ -8,13 +8,11 @@ use anyhow::Context;
 use colored::Colorize;
 
 use super::CleanupArgs;
-use crate::inputs;
 use crate::runner;
 
 pub fn cleanup(mut args: CleanupArgs) -> anyhow::Result<ExitCode> {
     let base_url = runner::ledger_base_url(&args.ledger)?;
-    let inputs = inputs::load(args.specs.as_deref(), args.schemas.as_deref())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inputs = args.inputs.load().map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.target.base_url.is_none() && args.target.profile.is_none() {
         args.target.base_url = Some(base_url.clone());
     }

@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use colored::Colorize;
 
-use super::{CompareArgs, DiffFormat, TargetArgs};
-use crate::inputs;
-use crate::mock::{Fault, Mock, MockOptions};
+use super::{CompareArgs, Format, TargetArgs};
+use crate::mock::Fault;
 use crate::report::compare::Comparison;
 use crate::report::{self, RunReport};
-use crate::runner::{Plan, Run};
+use crate::runner::{BuiltInMock, Plan, Run};
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let sides = [
@@ -23,7 +22,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let mut runs = Vec::new();
     for (name, spec, faults) in sides {
         let dir = args.report_dir.join(name);
-        super::run::check_report_dir(&dir)?;
+        report::check_dir(&dir)?;
         let run = prepare(&args, spec, faults, &dir).with_context(|| format!("--{name} {spec}"))?;
         if let Some(blocking) = run.diagnosis().and_then(|d| d.blocking()) {
             anyhow::bail!(
@@ -69,9 +68,9 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         &serde_json::to_string_pretty(&comparison)?,
     )?;
     let text = match args.format {
-        DiffFormat::Text => comparison.text(),
-        DiffFormat::Markdown => comparison.markdown(),
-        DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&comparison)?),
+        Format::Text => comparison.text(),
+        Format::Markdown => comparison.markdown(),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&comparison)?),
     };
     super::emit(&text);
     Ok(if comparison.differs() {
@@ -84,7 +83,9 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
 
 /// One side's run: a profile, a base URL or `mock`.
 fn prepare(args: &CompareArgs, spec: &str, faults: &[Fault], dir: &Path) -> anyhow::Result<Run> {
-    let inputs = inputs::load(args.specs.as_deref(), args.schemas.as_deref())
+    let inputs = args
+        .inputs
+        .load()
         .map_err(|e| anyhow::anyhow!("{}", e.0.join("\n")))?;
     let mut target_args: TargetArgs = args.target.clone();
     target_args.profile = None;
@@ -99,23 +100,13 @@ fn prepare(args: &CompareArgs, spec: &str, faults: &[Fault], dir: &Path) -> anyh
         target_args.base_url = Some(spec.to_string());
     }
     let resolved = target_args.resolve(&inputs.schemas, &inputs.suite, false)?;
-    if !faults.is_empty() && !resolved.embedded {
-        anyhow::bail!("faults apply only to a side given as `mock`");
-    }
-    let plan = if resolved.embedded {
-        Plan::embedded(
-            resolved.target,
-            Mock::new(MockOptions {
-                faults: faults.iter().copied().collect(),
-                token_lifetime: super::run::EMBEDDED_TOKEN_LIFETIME,
-                ..MockOptions::default()
-            }),
-        )
-    } else {
-        Plan::instance(resolved.target)
-    }
-    .with_ledger(dir.join("ledger.jsonl"))
-    .with_doctor(!args.no_doctor);
+    let mock = BuiltInMock {
+        faults: faults.to_vec(),
+        ..BuiltInMock::default()
+    };
+    let plan = Plan::resolved(resolved, mock)?
+        .with_ledger(dir.join("ledger.jsonl"))
+        .with_doctor(!args.no_doctor);
     Ok(Run::prepare(inputs, plan)?)
 }
 

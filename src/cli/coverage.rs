@@ -4,12 +4,11 @@ use std::process::ExitCode;
 
 use colored::Colorize;
 
-use super::{CoverageArgs, CoverageFormat};
-use crate::coverage::Matrix;
-use crate::inputs;
+use super::{CoverageArgs, Format};
+use crate::report::coverage::Matrix;
 
 pub fn coverage(args: CoverageArgs) -> anyhow::Result<ExitCode> {
-    let loaded = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
+    let loaded = match args.inputs.load() {
         Ok(loaded) => loaded,
         Err(errors) => {
             for line in &errors.0 {
@@ -20,11 +19,9 @@ pub fn coverage(args: CoverageArgs) -> anyhow::Result<ExitCode> {
     };
     let matrix = Matrix::build(&loaded.catalogue, &loaded.suite, None);
     match args.format {
-        CoverageFormat::Text => super::emit(&matrix.text()),
-        CoverageFormat::Markdown => super::emit(&matrix.markdown()),
-        CoverageFormat::Json => {
-            super::emit(&format!("{}\n", serde_json::to_string_pretty(&matrix)?))
-        }
+        Format::Text => super::emit(&matrix.text()),
+        Format::Markdown => super::emit(&matrix.markdown()),
+        Format::Json => super::emit(&format!("{}\n", serde_json::to_string_pretty(&matrix)?)),
     }
     let gaps = matrix.gaps();
     if gaps.is_empty() {

@@ -5,20 +5,12 @@
 use std::process::ExitCode;
 
 use super::{DoctorArgs, DoctorFormat};
-use crate::inputs;
-use crate::mock::{Mock, MockOptions};
-use crate::runner::{Notice, Plan, Run};
+use crate::runner::{BuiltInMock, Notice, Plan, Run};
 
 pub fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let inputs = inputs::load(args.specs.as_deref(), args.schemas.as_deref())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inputs = args.inputs.load().map_err(|e| anyhow::anyhow!("{e}"))?;
     let resolved = args.target.resolve(&inputs.schemas, &inputs.suite, false)?;
-    let plan = if resolved.embedded {
-        Plan::embedded(resolved.target, Mock::new(MockOptions::default()))
-    } else {
-        Plan::instance(resolved.target)
-    }
-    .with_doctor(true);
+    let plan = Plan::resolved(resolved, BuiltInMock::default())?.with_doctor(true);
     let run = Run::prepare(inputs, plan)?;
     for notice in run.notices() {
         if let Notice::Warning(text) = notice {

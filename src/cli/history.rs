@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use colored::Colorize;
 
-use super::{DiffFormat, HistoryArgs};
+use super::{Format, HistoryArgs};
 use crate::report::history;
 
 pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
@@ -23,9 +23,9 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     }
     let trends = history::trends(&read, args.last);
     let text = match args.format {
-        DiffFormat::Text => history::text(&read, &trends),
-        DiffFormat::Markdown => history::markdown(&read, &trends),
-        DiffFormat::Json => format!(
+        Format::Text => history::text(&read, &trends),
+        Format::Markdown => history::markdown(&read, &trends),
+        Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&serde_json::json!({
                 "runs": read.entries.len(),

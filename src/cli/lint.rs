@@ -6,19 +6,19 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 use super::LintArgs;
-use crate::assets::{self, AssetDir};
-use crate::catalogue::{Catalogue, CATALOGUE_FILE};
-use crate::profile;
-use crate::schema_set::SchemaSet;
+use crate::schemas::SchemaSet;
+use crate::source::assets::{self, AssetDir};
 use crate::spec;
+use crate::spec::catalogue::{Catalogue, CATALOGUE_FILE};
+use crate::target::profile;
 
 pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut problems: Vec<String> = Vec::new();
-    let schema_dir = assets::schemas(args.schemas.as_deref())?;
+    let schema_dir = assets::schemas(args.inputs.schemas.as_deref())?;
     let schemas = SchemaSet::compile(&schema_dir)
         .map_err(|errors| problems.extend(errors.iter().map(ToString::to_string)))
         .ok();
-    let default_specs = assets::specs(args.specs.as_deref())?;
+    let default_specs = assets::specs(args.inputs.specs.as_deref())?;
     let catalogue = Catalogue::from_dir(&default_specs)
         .map_err(|errors| problems.extend(errors.iter().map(ToString::to_string)))
         .ok();
@@ -34,9 +34,13 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut files = 0;
     let mut suites = Vec::new();
     if let (Some(openapi), Some(catalogue)) =
-        (assets::openapi(args.schemas.as_deref())?, &catalogue)
+        (assets::openapi(args.inputs.schemas.as_deref())?, &catalogue)
     {
-        problems.extend(crate::openapi::check(&openapi, &schema_dir, catalogue));
+        problems.extend(crate::inputs::openapi::check(
+            &openapi,
+            &schema_dir,
+            catalogue,
+        ));
     }
     if let (Some(schemas), Some(catalogue)) = (&schemas, &catalogue) {
         for dir in &spec_dirs {
@@ -167,7 +171,7 @@ fn uncovered(dir: &AssetDir, catalogue: &Catalogue, suite: &spec::Suite) -> Vec<
     let Some(file) = dir.files.iter().find(|f| f.relative == CATALOGUE_FILE) else {
         return Vec::new();
     };
-    let lines = spec::lines::LineIndex::new(&file.text);
+    let lines = crate::source::lines::LineIndex::new(&file.text);
     let matrix = crate::report::Matrix::build(catalogue, suite, None);
     let mut out = Vec::new();
     for (i, (op, covered)) in catalogue

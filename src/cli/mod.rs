@@ -13,17 +13,17 @@ mod lint;
 mod mock;
 mod progress;
 mod run;
-mod target;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+pub use crate::report::Format;
+pub use crate::target::resolve::TargetArgs;
 pub use args::{
-    CleanupArgs, Cli, Command, CompareArgs, CoverageArgs, CoverageFormat, DiffArgs, DiffFormat,
-    DoctorArgs, DoctorFormat, HistoryArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
+    CleanupArgs, Cli, Command, CompareArgs, CoverageArgs, DiffArgs, DoctorArgs, DoctorFormat,
+    HistoryArgs, InputArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
 };
-pub use target::TargetArgs;
 
 /// Exit status for invalid input: specs, schemas or options.
 pub const EXIT_INVALID: u8 = 2;
@@ -197,7 +197,7 @@ mod tests {
         );
         let in_flight = format!(
             "Requests in flight at most (default {})",
-            crate::runner::DEFAULT_MAX_IN_FLIGHT
+            crate::target::DEFAULT_MAX_IN_FLIGHT
         );
         for wanted in [threads, mock, in_flight] {
             assert!(help.contains(&wanted), "`{wanted}` is not in:\n{help}");

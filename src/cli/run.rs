@@ -5,15 +5,14 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use colored::Colorize;
 
 use super::RunArgs;
-use crate::inputs;
-use crate::mock::{Mock, MockOptions};
 use crate::report;
 use crate::report::diff::FailOn;
-use crate::runner::{Notice, Plan, Run, Target};
+use crate::runner::{BuiltInMock, Notice, Plan, Run};
+use crate::target::Target;
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death (143 after SIGTERM).
 const EXIT_INTERRUPTED: u8 = 130;
@@ -28,18 +27,14 @@ pub(super) const DEFAULT_THREADS: usize = 4;
 /// Threads when `--test-threads` is not given, against an instance: each trial mostly waits
 /// on its answers, so as many trials run at once as requests may be in flight (the limiter,
 /// `--max-in-flight`, decides how many are).
-pub(super) const DEFAULT_INSTANCE_THREADS: usize = crate::runner::DEFAULT_MAX_IN_FLIGHT;
-
-/// Token lifetime of the embedded mock: short, so that the expired-token scenarios wait
-/// little and the run's own tokens are refreshed on the way.
-pub(super) const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
+pub(super) const DEFAULT_INSTANCE_THREADS: usize = crate::target::DEFAULT_MAX_IN_FLIGHT;
 
 pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // libtest's --bench would select benchmarks only (there are none) and --test is the
     // default: both are accepted and mean nothing here.
     args.libtest.bench = false;
     args.libtest.test = false;
-    let inputs = match inputs::load(args.specs.as_deref(), args.schemas.as_deref()) {
+    let inputs = match args.inputs.load() {
         Ok(loaded) => loaded,
         Err(errors) => {
             for line in &errors.0 {
@@ -61,50 +56,31 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let resolved = args
         .target
         .resolve(&inputs.schemas, &inputs.suite, args.strict)?;
+    let mock = BuiltInMock {
+        faults: args.mock_faults.clone(),
+        latency: args.mock_latency,
+        max_concurrent: args.mock_max_concurrent,
+        rate_limit: args.mock_rate_limit,
+    };
     if args.libtest.test_threads.is_none() {
         // The built-in mock made slow on purpose stands for an instance.
-        let remote = !resolved.embedded
-            || args.mock_latency.is_some()
-            || args.mock_max_concurrent.is_some()
-            || args.mock_rate_limit.is_some();
-        let default = if remote {
+        let default = if !resolved.embedded || mock.is_remote() {
             DEFAULT_INSTANCE_THREADS.min(resolved.target.max_in_flight)
         } else {
             DEFAULT_THREADS
         };
         args.libtest.test_threads = Some(resolved.test_threads.unwrap_or(default));
     }
-    let plan = if resolved.embedded {
-        Plan::embedded(
-            resolved.target,
-            Mock::new(MockOptions {
-                faults: args.mock_faults.iter().copied().collect(),
-                latency: args.mock_latency,
-                max_concurrent: args.mock_max_concurrent,
-                rate_limit: args.mock_rate_limit,
-                token_lifetime: EMBEDDED_TOKEN_LIFETIME,
-                ..MockOptions::default()
-            }),
-        )
-    } else {
-        if !args.mock_faults.is_empty()
-            || args.mock_latency.is_some()
-            || args.mock_max_concurrent.is_some()
-            || args.mock_rate_limit.is_some()
-        {
-            bail!("the --mock-* options apply only to the built-in mock, not to an instance");
-        }
-        Plan::instance(resolved.target)
-    }
-    .with_ledger(args.report_dir.join("ledger.jsonl"))
-    .with_doctor(!args.no_doctor);
+    let plan = Plan::resolved(resolved, mock)?
+        .with_ledger(args.report_dir.join("ledger.jsonl"))
+        .with_doctor(!args.no_doctor);
     // An unwritable report directory, or a baseline or history that does not read, is found
     // now, before anything is sent.
-    check_report_dir(&args.report_dir)?;
+    report::check_dir(&args.report_dir)?;
     let baseline = args
         .baseline
         .as_deref()
-        .map(|path| super::diff::read_report(path, &inputs.schemas))
+        .map(|path| report::read(path, &inputs.schemas))
         .transpose()?;
     let history = args
         .history
@@ -117,7 +93,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let run = Run::prepare(inputs, plan.with_retries(args.retries))?;
     let doctor_failed = run
         .diagnosis()
-        .map_or(0, |d| d.count(crate::doctor::CheckStatus::Failed));
+        .map_or(0, |d| d.count(crate::report::doctor::CheckStatus::Failed));
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let json_events = matches!(
         args.libtest.format,
@@ -299,11 +275,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(diff) = &diff {
         say(json_events, format_args!("\n{}", diff.text().trim_end()));
         for (name, format) in [
-            ("diff.md", super::DiffFormat::Markdown),
-            ("diff.json", super::DiffFormat::Json),
+            ("diff.md", report::Format::Markdown),
+            ("diff.json", report::Format::Json),
         ] {
             let path = args.report_dir.join(name);
-            let text = super::diff::render(diff, format, &args.judge)?;
+            let text = diff.render(format, args.judge.fail_on);
             std::fs::write(&path, secrets.redact(&text))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             paths.push(path.display().to_string());
@@ -348,20 +324,6 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Creates the report directory and writes a probe file in it.
-pub(super) fn check_report_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    let probe = dir.join(".sn-conform-probe");
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&probe, b""))
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot write the report directory {}: {e}; choose another with --report-dir (nothing was sent)",
-                dir.display()
-            )
-        })
 }
 
 /// One line of the harness's own output: on stdout, or on stderr when stdout carries

@@ -17,14 +17,16 @@
 //! ```
 //! A request that cannot be made (no id, an unknown method, a URL outside the mock, a body
 //! that is not base64) is listed by id in `unserviced_requests`.
+//!
+//! The requests go to whatever `serve` the router hands in (the whole mock, middleware and
+//! all), so this module does not depend on the router that routes to it.
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
-use tower::ServiceExt;
+use std::future::Future;
 
 use super::envelope::{bare_json, ApiError};
 use super::Mock;
@@ -32,7 +34,12 @@ use super::Mock;
 /// The most requests one batch may carry.
 const MAX_REQUESTS: usize = 100;
 
-pub async fn batch(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) -> Response {
+/// Answers one batch request; each of its requests is sent through `serve`.
+pub async fn batch<S, F>(mock: Mock, headers: HeaderMap, body: Bytes, serve: S) -> Response
+where
+    S: Fn(Request<Body>) -> F,
+    F: Future<Output = Response>,
+{
     if let Err(e) = mock.authenticate(&headers) {
         return mock.respond(Err(e));
     }
@@ -59,7 +66,11 @@ pub async fn batch(State(mock): State<Mock>, headers: HeaderMap, body: Bytes) ->
         // The platform answers ids as text, whatever type they came in.
         let id = text_of(&item["id"]);
         let started = std::time::Instant::now();
-        match one(&mock, item, authorization.clone()).await {
+        let response = match one(item, authorization.clone()) {
+            Some(request) => Some(serve(request).await),
+            None => None,
+        };
+        match response {
             Some(response) if !id.is_empty() => {
                 let status = response.status();
                 let exclude = item["exclude_response_headers"].as_bool().unwrap_or(false);
@@ -108,12 +119,8 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-/// Executes one request of a batch through the mock's router; `None` when it cannot be made.
-async fn one(
-    mock: &Mock,
-    item: &Value,
-    authorization: Option<axum::http::HeaderValue>,
-) -> Option<Response> {
+/// One request of a batch as the router takes it; `None` when it cannot be made.
+fn one(item: &Value, authorization: Option<axum::http::HeaderValue>) -> Option<Request<Body>> {
     let method = axum::http::Method::from_bytes(item["method"].as_str()?.as_bytes()).ok()?;
     let url = item["url"].as_str()?;
     if !url.starts_with('/') {
@@ -137,6 +144,5 @@ async fn one(
     if let Some(auth) = authorization {
         request = request.header(header::AUTHORIZATION, auth);
     }
-    let request = request.body(Body::from(body)).ok()?;
-    super::router::app(mock.clone()).oneshot(request).await.ok()
+    request.body(Body::from(body)).ok()
 }

@@ -438,7 +438,7 @@ where
     );
     Response::from_parts(
         parts,
-        axum::body::Body::from(crate::xml::render("response", &value)),
+        axum::body::Body::from(crate::platform::xml::render("response", &value)),
     )
 }
 

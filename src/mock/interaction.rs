@@ -146,7 +146,8 @@ fn check_types(body: &Map<String, Value>) -> Result<(), ApiError> {
     }
     // The documents describe these as a queue's sys_id and a record's document id.
     for name in ["queue", "context_id", "channel_metadata_id"] {
-        if let Some(id) = body_str(body, name).filter(|id| !crate::sys_id::is_sys_id(id)) {
+        if let Some(id) = body_str(body, name).filter(|id| !crate::platform::sys_id::is_sys_id(id))
+        {
             return Err(ApiError::bad_request(
                 "Invalid request",
                 format!("{name} `{id}` is not a sys_id"),
@@ -218,7 +219,7 @@ fn render(mock: &Mock, record: &Record) -> Value {
     if mock.has(Fault::InteractionDrifts) {
         if let Some(map) = view.as_object_mut() {
             map.insert("context".into(), json!("present"));
-            map.insert("x_trace_id".into(), json!(crate::sys_id::fresh()));
+            map.insert("x_trace_id".into(), json!(crate::platform::sys_id::fresh()));
         }
     }
     view

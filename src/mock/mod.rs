@@ -10,15 +10,16 @@ mod batch;
 mod conversation_member;
 mod envelope;
 mod fault;
-mod instance;
 mod interaction;
 mod json_text;
+mod metadata;
 mod oauth;
 pub mod query;
 mod router;
 mod schema;
 pub mod seed;
 mod server;
+mod state;
 mod store;
 mod table_api;
 pub mod tls;
@@ -26,12 +27,13 @@ pub mod tls;
 pub use auth::Account;
 pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
-pub use instance::{
+pub use oauth::BUILT_IN_OAUTH_CLIENT;
+pub use router::app;
+pub use schema::TABLE_NAMES;
+pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};
+pub use server::{serve, RunningMock};
+pub use state::{
     body_str, parse_latency, parse_rate, Latency, Mock, MockOptions, RateDecision,
     DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_RECORDS, DEFAULT_MAX_URI_BYTES,
 };
-pub use oauth::BUILT_IN_OAUTH_CLIENT;
-pub use router::app;
-pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};
-pub use server::{serve, RunningMock};
-pub use store::{Store, TABLE_NAMES};
+pub use store::Store;

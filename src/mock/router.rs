@@ -8,7 +8,7 @@ use axum::Router;
 
 use super::envelope::{self, ApiError};
 use super::fault::Fault;
-use super::instance::Mock;
+use super::state::Mock;
 use super::{awa, batch, conversation_member, interaction, oauth, table_api};
 
 /// The whole mock instance as one service: the envelope middleware ([`envelope::Envelope`])
@@ -81,12 +81,32 @@ fn routes(mock: Mock) -> Router {
     }
 
     router
-        .route("/api/now/v1/batch", post(batch::batch))
-        .route("/api/now/batch", post(batch::batch))
+        .route("/api/now/v1/batch", post(batch))
+        .route("/api/now/batch", post(batch))
         .route("/oauth_token.do", post(oauth::token))
         .route("/sn-conform/reset", post(reset))
         .fallback(unknown_resource)
         .with_state(mock)
+}
+
+/// The Batch API: each request of the batch goes through the whole mock, as a request of its
+/// own would.
+async fn batch(
+    axum::extract::State(mock): axum::extract::State<Mock>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let service = app(mock.clone());
+    batch::batch(mock, headers, body, |request| {
+        let service = service.clone();
+        async move {
+            match tower::ServiceExt::oneshot(service, request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    })
+    .await
 }
 
 /// `POST /sn-conform/reset`, the mock's own endpoint (admin only): every table back to how it

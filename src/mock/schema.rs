@@ -1,14 +1,8 @@
-//! What the mock's tables are made of, as the platform describes its own: the fields of each
-//! table (with a parent table, as `incident` extends `task`), the choice lists, the roles and
-//! the plugins. At start they fill `sys_db_object`, `sys_dictionary`, `sys_choice`,
-//! `sys_user_role`, `sys_user_has_role` and `v_plugin`, so that `sn-conform doctor` reads the
-//! mock exactly as it reads an instance.
-
-use serde_json::{json, Map, Value};
-
-use super::auth::Account;
-use super::fault::{Fault, FaultSet};
-use super::store::Tables;
+//! What the mock's tables are made of, as the platform describes its own: the tables, the
+//! fields of each (with a parent table, as `incident` extends `task`), their references,
+//! defaults and display fields, the choice lists and the plugins. Data only: at start
+//! [`super::metadata`] writes it into `sys_db_object`, `sys_dictionary`, `sys_choice` and
+//! `v_plugin`, so that `sn-conform doctor` reads the mock exactly as it reads an instance.
 
 /// Each table: its parent (whose fields it inherits) and its own fields.
 pub const TABLE_FIELDS: &[(&str, Option<&str>, &[&str])] = &[
@@ -128,7 +122,7 @@ pub fn has_field(table: &str, field: &str) -> bool {
             return false;
         }
         if i + 1 < segments.len() {
-            match super::store::reference_target(&table, segment) {
+            match reference_target(&table, segment) {
                 Some(target) => table = target.to_string(),
                 None => return false,
             }
@@ -182,92 +176,83 @@ pub const PLUGINS: &[(&str, &str)] = &[
 /// The dictionary row a fault removes, to prove that `doctor` notices a missing field.
 pub const FAULT_MISSING_FIELD: (&str, &str) = ("awa_work_item", "rejected");
 
-/// Fills the metadata tables for `accounts`; `faults` may leave out a dictionary row.
-pub fn describe(tables: &mut Tables, accounts: &[Account], faults: &FaultSet) {
-    let mut ids = std::collections::HashMap::new();
-    for (name, _, _) in TABLE_FIELDS {
-        let record = tables.insert("sys_db_object", &fields(&[("name", name), ("label", name)]));
-        ids.insert(
-            *name,
-            record["sys_id"].as_str().unwrap_or_default().to_string(),
-        );
+/// Tables the mock knows, with the reference fields of each (field, referenced table).
+pub const TABLES: &[(&str, &[(&str, &str)])] = &[
+    ("sys_user", &[]),
+    ("sys_properties", &[]),
+    ("awa_service_channel", &[]),
+    ("awa_queue", &[]),
+    (
+        "awa_reject_reason",
+        &[("service_channel", "awa_service_channel")],
+    ),
+    (
+        "awa_work_item",
+        &[("assigned_to", "sys_user"), ("queue", "awa_queue")],
+    ),
+    (
+        "interaction",
+        &[
+            ("closed_by", "sys_user"),
+            ("opened_for", "sys_user"),
+            ("assigned_to", "sys_user"),
+        ],
+    ),
+    ("interaction_json_blob", &[]),
+    ("live_group_profile", &[]),
+    (
+        "sys_cs_conversation_member",
+        &[("member", "sys_user"), ("conversation", "interaction")],
+    ),
+    ("incident", &[]),
+    ("task", &[("assigned_to", "sys_user")]),
+    ("sys_db_object", &[("super_class", "sys_db_object")]),
+    ("sys_dictionary", &[]),
+    ("sys_choice", &[]),
+    ("sys_user_role", &[]),
+    (
+        "sys_user_has_role",
+        &[("user", "sys_user"), ("role", "sys_user_role")],
+    ),
+    ("v_plugin", &[]),
+];
+
+/// The names of the tables the mock knows.
+pub const TABLE_NAMES: [&str; TABLES.len()] = {
+    let mut names = [""; TABLES.len()];
+    let mut i = 0;
+    while i < TABLES.len() {
+        names[i] = TABLES[i].0;
+        i += 1;
     }
-    for (name, parent, own) in TABLE_FIELDS {
-        if let (Some(parent), Some(id)) = (parent, ids.get(name)) {
-            tables.set("sys_db_object", id, "super_class", &ids[parent]);
-        }
-        for field in own.iter().chain(["sys_id"].iter()) {
-            let missing =
-                faults.has(Fault::DictionaryMissingField) && (*name, *field) == FAULT_MISSING_FIELD;
-            if missing {
-                continue;
-            }
-            let reference = super::store::reference_target(name, field).unwrap_or("");
-            let kind = if reference.is_empty() {
-                "string"
-            } else {
-                "reference"
-            };
-            tables.insert(
-                "sys_dictionary",
-                &fields(&[
-                    ("name", name),
-                    ("element", field),
-                    ("internal_type", kind),
-                    ("reference", reference),
-                ]),
-            );
-        }
-    }
-    for (table, field, values) in CHOICES {
-        for value in *values {
-            tables.insert(
-                "sys_choice",
-                &fields(&[
-                    ("name", table),
-                    ("element", field),
-                    ("value", value),
-                    ("label", value),
-                ]),
-            );
-        }
-    }
-    for (id, name) in PLUGINS {
-        tables.insert(
-            "v_plugin",
-            &fields(&[("id", id), ("name", name), ("active", "active")]),
-        );
-    }
-    let mut roles = std::collections::HashMap::new();
-    for role in [super::auth::ROLE_ADMIN, super::auth::ROLE_AWA_INTEGRATION] {
-        let record = tables.insert("sys_user_role", &fields(&[("name", role)]));
-        roles.insert(
-            role,
-            record["sys_id"].as_str().unwrap_or_default().to_string(),
-        );
-    }
-    for account in accounts {
-        let user = tables.find(
-            "sys_user",
-            &[("user_name".into(), account.user_name.clone())],
-        );
-        let Some(user) = user.first().and_then(|u| u["sys_id"].as_str()) else {
-            continue;
-        };
-        for role in &account.roles {
-            if let Some(role) = roles.get(role) {
-                tables.insert(
-                    "sys_user_has_role",
-                    &fields(&[("user", user), ("role", role), ("state", "active")]),
-                );
-            }
-        }
+    names
+};
+
+/// Values a new record of a table starts with when the caller leaves them out.
+pub fn defaults(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "sys_user" => &[("active", "true")],
+        "awa_service_channel" => &[("active", "true")],
+        "awa_work_item" => &[
+            ("rejected", "false"),
+            ("assigned_to", ""),
+            ("state", "queued"),
+        ],
+        "sys_cs_conversation_member" => &[("active", "true"), ("member_type", "observer")],
+        _ => &[],
     }
 }
 
-fn fields(pairs: &[(&str, &str)]) -> Map<String, Value> {
-    pairs
+/// The referenced table of `field` in `table`, if it is a reference field.
+pub fn reference_target(table: &str, field: &str) -> Option<&'static str> {
+    TABLES
         .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect()
+        .find(|(name, _)| *name == table)
+        .and_then(|(_, refs)| refs.iter().find(|(f, _)| *f == field))
+        .map(|(_, target)| *target)
+}
+
+/// Whether the mock serves `table` through the Table API.
+pub fn is_known_table(table: &str) -> bool {
+    TABLES.iter().any(|(name, _)| *name == table)
 }

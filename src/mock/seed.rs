@@ -16,17 +16,17 @@
 use serde_json::{Map, Value};
 
 use super::schema::fields_of;
-use crate::spec::lines::LineIndex;
-use crate::spec::SpecError;
+use crate::source::lines::LineIndex;
+use crate::source::SourceError;
 
 /// The records of a seed file, in file order: (table, fields).
 pub type Seed = Vec<(String, Map<String, Value>)>;
 
 /// Reads and checks the seed file at `path`.
-pub fn load(path: &std::path::Path) -> Result<Seed, Vec<SpecError>> {
+pub fn load(path: &std::path::Path) -> Result<Seed, Vec<SourceError>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![SpecError {
+        vec![SourceError {
             file: file.clone(),
             line: 0,
             message: format!("cannot read the seed file: {e}"),
@@ -36,9 +36,9 @@ pub fn load(path: &std::path::Path) -> Result<Seed, Vec<SpecError>> {
 }
 
 /// [`load`] on text already read.
-pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SpecError>> {
+pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SourceError>> {
     let lines = LineIndex::new(text);
-    let error = |path: &str, message: String| SpecError {
+    let error = |path: &str, message: String| SourceError {
         file: file.to_string(),
         line: lines.line(path),
         message,
@@ -47,7 +47,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SpecError>> {
         Ok(serde_yaml::Value::Null) => return Ok(Vec::new()),
         Ok(value) => serde_json::to_value(value).map_err(|e| vec![error("", e.to_string())])?,
         Err(e) => {
-            return Err(vec![SpecError {
+            return Err(vec![SourceError {
                 file: file.to_string(),
                 line: e.location().map_or(1, |l| l.line()),
                 message: format!("not YAML: {e}"),
@@ -86,7 +86,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SpecError>> {
                         &format!("{path}.{field}"),
                         format!(
                             "{table} has no field `{field}`{}; its fields: {}",
-                            crate::suggest::hint(field, fields.iter().copied()),
+                            crate::source::suggest::hint(field, fields.iter().copied()),
                             fields.join(", ")
                         ),
                     ));
@@ -99,7 +99,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SpecError>> {
                 }
             }
             if let Some(id) = record.get("sys_id") {
-                if !id.as_str().is_some_and(crate::sys_id::is_sys_id) {
+                if !id.as_str().is_some_and(crate::platform::sys_id::is_sys_id) {
                     errors.push(error(
                         &format!("{path}.sys_id"),
                         "a sys_id is 32 lowercase hex characters".into(),

@@ -5,8 +5,8 @@ use std::future::Future;
 
 use tokio::net::TcpListener;
 
-use super::instance::Mock;
 use super::router::app;
+use super::state::Mock;
 
 /// Serves the mock on `listener` (a `TcpListener`, or a [`super::tls::TlsListener`] for
 /// https) until `shutdown` completes.

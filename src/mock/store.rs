@@ -1,98 +1,21 @@
 //! The mock's in-memory tables: a cheap clone handle over plain records.
 //!
 //! Every field value is a string, as on the platform; references are stored as the target
-//! sys_id and rendered as `{link, value}` by the Table API. A `std::sync::Mutex` guards the
-//! tables because no handler holds the lock across an `.await`: each operation takes the lock,
-//! reads or writes, and lets go, so concurrent requests see whole operations, never halves.
+//! sys_id and rendered as `{link, value}` by the Table API. What each table holds (its fields,
+//! references and defaults) is [`super::schema`]'s. A `std::sync::RwLock` guards the tables
+//! because no handler holds the lock across an `.await`: each operation takes the lock, reads
+//! or writes, and lets go, so concurrent requests see whole operations, never halves, and
+//! readers do not wait for each other.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 
+use super::schema::{defaults, fields_of, reference_target, SYSTEM_FIELDS};
+
 /// One record: field name to string value, `sys_id` included.
 pub type Record = Map<String, Value>;
-
-/// Tables the mock knows, with the reference fields of each (field, referenced table).
-pub const TABLES: &[(&str, &[(&str, &str)])] = &[
-    ("sys_user", &[]),
-    ("sys_properties", &[]),
-    ("awa_service_channel", &[]),
-    ("awa_queue", &[]),
-    (
-        "awa_reject_reason",
-        &[("service_channel", "awa_service_channel")],
-    ),
-    (
-        "awa_work_item",
-        &[("assigned_to", "sys_user"), ("queue", "awa_queue")],
-    ),
-    (
-        "interaction",
-        &[
-            ("closed_by", "sys_user"),
-            ("opened_for", "sys_user"),
-            ("assigned_to", "sys_user"),
-        ],
-    ),
-    ("interaction_json_blob", &[]),
-    ("live_group_profile", &[]),
-    (
-        "sys_cs_conversation_member",
-        &[("member", "sys_user"), ("conversation", "interaction")],
-    ),
-    ("incident", &[]),
-    ("task", &[("assigned_to", "sys_user")]),
-    ("sys_db_object", &[("super_class", "sys_db_object")]),
-    ("sys_dictionary", &[]),
-    ("sys_choice", &[]),
-    ("sys_user_role", &[]),
-    (
-        "sys_user_has_role",
-        &[("user", "sys_user"), ("role", "sys_user_role")],
-    ),
-    ("v_plugin", &[]),
-];
-
-/// The names of the tables the mock knows.
-pub const TABLE_NAMES: [&str; TABLES.len()] = {
-    let mut names = [""; TABLES.len()];
-    let mut i = 0;
-    while i < TABLES.len() {
-        names[i] = TABLES[i].0;
-        i += 1;
-    }
-    names
-};
-
-/// Values a new record of a table starts with when the caller leaves them out.
-fn defaults(table: &str) -> &'static [(&'static str, &'static str)] {
-    match table {
-        "sys_user" => &[("active", "true")],
-        "awa_service_channel" => &[("active", "true")],
-        "awa_work_item" => &[
-            ("rejected", "false"),
-            ("assigned_to", ""),
-            ("state", "queued"),
-        ],
-        "sys_cs_conversation_member" => &[("active", "true"), ("member_type", "observer")],
-        _ => &[],
-    }
-}
-
-/// The referenced table of `field` in `table`, if it is a reference field.
-pub fn reference_target(table: &str, field: &str) -> Option<&'static str> {
-    TABLES
-        .iter()
-        .find(|(name, _)| *name == table)
-        .and_then(|(_, refs)| refs.iter().find(|(f, _)| *f == field))
-        .map(|(_, target)| *target)
-}
-
-/// Whether the mock serves `table` through the Table API.
-pub fn is_known_table(table: &str) -> bool {
-    TABLES.iter().any(|(name, _)| *name == table)
-}
 
 /// Handle to the tables; clones share the same data.
 ///
@@ -137,7 +60,7 @@ impl Store {
 impl Tables {
     /// A fresh 32-character lowercase hex sys_id.
     pub fn new_sys_id(&mut self) -> String {
-        crate::sys_id::fresh()
+        crate::platform::sys_id::fresh()
     }
 
     /// The value of `path` in `record` of `table`, following references through dots
@@ -166,7 +89,7 @@ impl Tables {
     /// Like [`Tables::insert`], on behalf of `user` (kept in `sys_created_by`), keeping only
     /// the fields the table defines, as the platform's Table API does.
     pub fn insert_as(&mut self, table: &str, fields: &Map<String, Value>, user: &str) -> Record {
-        let known = super::schema::fields_of(table);
+        let known = fields_of(table);
         let kept: Map<String, Value> = fields
             .iter()
             .filter(|(name, _)| {
@@ -199,12 +122,12 @@ impl Tables {
         fields: &Map<String, Value>,
         user: &str,
     ) -> Option<Record> {
-        let known = super::schema::fields_of(table);
+        let known = fields_of(table);
         let kept: Map<String, Value> = fields
             .iter()
             .filter(|(name, _)| {
                 known.as_ref().is_none_or(|k| k.contains(&name.as_str()))
-                    && !super::schema::SYSTEM_FIELDS.contains(&name.as_str())
+                    && !SYSTEM_FIELDS.contains(&name.as_str())
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -220,7 +143,7 @@ impl Tables {
         let given = fields
             .get("sys_id")
             .and_then(Value::as_str)
-            .filter(|id| crate::sys_id::is_sys_id(id) && self.get(table, id).is_none());
+            .filter(|id| crate::platform::sys_id::is_sys_id(id) && self.get(table, id).is_none());
         let sys_id = match given {
             Some(id) => id.to_string(),
             None => self.new_sys_id(),

@@ -22,7 +22,8 @@ use serde_json::{json, Map, Value};
 use super::envelope::{no_content, ApiError, Success};
 use super::query;
 use super::schema::{display_field, has_field};
-use super::store::{field_str, is_known_table, reference_target, Record, Tables};
+use super::schema::{is_known_table, reference_target};
+use super::store::{field_str, Record, Tables};
 use super::Mock;
 
 type Params = Query<HashMap<String, String>>;

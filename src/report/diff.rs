@@ -428,6 +428,27 @@ impl Diff {
         out
     }
 
+    /// The diff in `format`, ending in a newline; the JSON carries the headline and whether
+    /// the comparison fails under `fail_on`.
+    pub fn render(&self, format: super::Format, fail_on: FailOn) -> String {
+        match format {
+            super::Format::Text => self.text(),
+            super::Format::Markdown => self.markdown(),
+            super::Format::Json => {
+                let mut json = serde_json::to_value(self).unwrap_or_default();
+                if let Some(map) = json.as_object_mut() {
+                    map.insert("headline".into(), self.headline().into());
+                    map.insert("fails".into(), self.fails(fail_on).into());
+                }
+                // A tree of strings, numbers and booleans always serializes.
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                )
+            }
+        }
+    }
+
     /// The Markdown a CI job posts: headline, then a section per non-empty category.
     pub fn markdown(&self) -> String {
         let mut out = format!("## sn-conform diff: {}\n\n", self.headline());

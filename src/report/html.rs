@@ -248,7 +248,7 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
             .doctor
             .iter()
             .flat_map(|d| &d.checks)
-            .filter(|c| c.status != crate::doctor::CheckStatus::Passed)
+            .filter(|c| c.status != crate::report::doctor::CheckStatus::Passed)
             .map(|c| (c.title.clone(), c.detail.clone()))
             .collect(),
         left_out: report.left_out(),
@@ -380,7 +380,7 @@ fn trial_view(t: &TrialResult) -> TrialView {
         api: t.api.clone(),
         outcome: t.outcome.as_str(),
         reason: t.reason.clone(),
-        location: crate::assets::location(&t.file, t.line),
+        location: crate::source::assets::location(&t.file, t.line),
         duration: seconds(t.duration_ms),
         failures,
         warnings: t.warnings.clone(),

@@ -9,9 +9,36 @@
 //!              "exchanges": [...], ...}]}
 //! ```
 
-use super::RunReport;
+use std::path::Path;
+
+use super::{ReportError, RunReport};
+use crate::schemas::SchemaSet;
 
 pub fn render(report: &RunReport) -> String {
     // Serializing plain structs of strings and numbers cannot fail.
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// See [`super::read`].
+pub fn read(path: &Path, schemas: &SchemaSet) -> Result<RunReport, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| ReportError::NotJson {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let violations = schemas.check("report.schema.json", &value);
+    if !violations.is_empty() {
+        return Err(ReportError::NotAReport {
+            path: path.to_path_buf(),
+            violations,
+        });
+    }
+    serde_json::from_value(value).map_err(|source| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -77,7 +77,7 @@ pub fn render(report: &RunReport) -> String {
         for check in doctor
             .checks
             .iter()
-            .filter(|c| c.status != crate::doctor::CheckStatus::Passed)
+            .filter(|c| c.status != crate::report::doctor::CheckStatus::Passed)
         {
             let _ = writeln!(
                 out,

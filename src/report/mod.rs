@@ -2,20 +2,21 @@
 //! `summary.md` and `report.html`.
 
 pub mod compare;
+pub mod coverage;
 pub mod diff;
+pub mod doctor;
 pub mod history;
 mod html;
 mod json;
 mod junit;
 mod markdown;
-mod matrix;
 mod model;
 pub mod shape;
 
 use std::path::{Path, PathBuf};
 
+pub use coverage::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use html::Extras;
-pub use matrix::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use model::{
     iso8601, Attempt, Concurrency, ExchangeRecord, FailureGroup, Outcome, Records, RunReport,
     Selection, Summary, TrialResult,
@@ -33,6 +34,55 @@ pub enum ReportError {
     },
     #[error("cannot render junit.xml: {0}")]
     Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot write the report directory {path}: {source}; choose another with --report-dir (nothing was sent)")]
+    Directory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not JSON: {source}")]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path} is not an sn-conform report.json:\n  {}", .violations.join("\n  "))]
+    NotAReport {
+        path: PathBuf,
+        violations: Vec<String>,
+    },
+    #[error("{path} does not read as a report: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// How a report read back (a diff, a comparison, a history, the coverage) is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text for the terminal.
+    Text,
+    /// Markdown, for a CI job's comment or summary.
+    Markdown,
+    /// JSON, for tools.
+    Json,
+}
+
+/// Creates the report directory `dir` and writes a probe file in it, so that a directory that
+/// cannot be written is found before anything is sent.
+pub fn check_dir(dir: &Path) -> Result<(), ReportError> {
+    let probe = dir.join(".sn-conform-probe");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|source| ReportError::Directory {
+            path: dir.to_path_buf(),
+            source,
+        })
 }
 
 /// Writes the four reports into `dir` (created if needed); returns their paths.
@@ -74,4 +124,11 @@ pub fn write_all_redacted(
 /// The JSON report as text, for tests and tools that validate it.
 pub fn to_json(report: &RunReport) -> String {
     json::render(report)
+}
+
+/// A `report.json` read back into the result model (for `diff`, `run --baseline`,
+/// `compare`), after checking it against `report.schema.json` of `schemas`, so that a wrong
+/// file is named with what is wrong with it.
+pub fn read(path: &Path, schemas: &crate::schemas::SchemaSet) -> Result<RunReport, ReportError> {
+    json::read(path, schemas)
 }

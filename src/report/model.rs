@@ -328,7 +328,7 @@ pub struct RunReport {
     pub selection: Selection,
     /// What the doctor found before the trials, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub doctor: Option<crate::doctor::Diagnosis>,
+    pub doctor: Option<crate::report::doctor::Diagnosis>,
     /// How many requests the run kept in flight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::source::json::{child_path, type_name};
+
 /// Field path to JSON type name.
 pub type Shape = BTreeMap<String, String>;
 
@@ -17,27 +19,6 @@ pub type Shape = BTreeMap<String, String>;
 const MAX_DEPTH: usize = 8;
 /// At most this many paths per answer, for the same reason.
 const MAX_PATHS: usize = 400;
-
-/// The JSON type name of `value`, as JSON Schema names it (`integer` is a `number`).
-pub fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// The path of field `key` under `path` (`result` and `sys_id` give `result.sys_id`).
-pub fn child_path(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
 
 /// The shape of `body`. An array's items are merged: a path some item has is in the shape;
 /// where items disagree on a type, the first item's type is kept.

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::http::Answer;
-use crate::schema_set::SchemaSet;
+use crate::schemas::SchemaSet;
 use crate::spec::matcher::{self, short, Typing};
 use crate::spec::template::{self, Vars};
 use crate::spec::{Expectation, Format, Level};

@@ -9,10 +9,10 @@ use super::ledger::Ledger;
 use super::oauth::TokenSource;
 use super::secrets::Secrets;
 use super::state::TrialState;
-use super::target::Target;
 use crate::report::TrialResult;
-use crate::schema_set::SchemaSet;
+use crate::schemas::SchemaSet;
 use crate::spec::{Scenario, Variant};
+use crate::target::Target;
 
 /// What every trial of a run shares.
 pub struct RunContext {
@@ -40,7 +40,7 @@ pub struct RunContext {
     pub uncertain: Mutex<std::collections::HashSet<(String, String)>>,
     /// What the doctor found before the trials, when it ran: failed checks make the trials
     /// that depend on them ignored, with the doctor's reason.
-    pub diagnosis: std::sync::OnceLock<crate::doctor::Diagnosis>,
+    pub diagnosis: std::sync::OnceLock<crate::report::doctor::Diagnosis>,
     /// How many more attempts a failed or broken trial gets (`--retries`).
     pub retries: std::sync::atomic::AtomicUsize,
     /// Told of every finished trial (progress on the terminal).
@@ -71,7 +71,7 @@ impl RunContext {
         let client = target.client_builder().build()?;
         let target_max_in_flight = target.max_in_flight;
         let secrets = Arc::new(Secrets::default());
-        target.register_secrets(&secrets);
+        secrets.add_target(&target);
         let tokens = target
             .oauth_login()
             .map(|login| TokenSource::new(&target.base_url, login));
@@ -93,7 +93,7 @@ impl RunContext {
             on_trial: std::sync::OnceLock::new(),
             shared: Default::default(),
             limiter: super::limiter::Limiter::new(
-                super::target::START_IN_FLIGHT,
+                crate::target::START_IN_FLIGHT,
                 target_max_in_flight,
             ),
         })

@@ -156,7 +156,7 @@ impl RunContext {
     fn initial_vars(&self, variant: &Variant) -> Vars {
         let mut vars = variant.vars.clone();
         vars.insert("run_id".into(), self.run_id.clone());
-        vars.insert("unknown_id".into(), crate::sys_id::fresh());
+        vars.insert("unknown_id".into(), crate::platform::sys_id::fresh());
         vars.insert("base_url".into(), self.target.base_url.clone());
         if let Some(user) = self.target.user_name() {
             vars.insert("user_name".into(), user.to_string());
@@ -235,7 +235,7 @@ impl RunContext {
     ) -> Result<(), Stop> {
         let at = format!(
             "{}: step \"{}\"",
-            crate::assets::location(&scenario.file, step.line),
+            crate::source::assets::location(&scenario.file, step.line),
             step.name
         );
         let findings = match &step.action {
@@ -282,7 +282,7 @@ impl RunContext {
                         .as_ref()
                         .and_then(|j| j.pointer(pointer))
                         .and_then(Value::as_str);
-                    if let Some(id) = id.filter(|id| crate::sys_id::is_sys_id(id)) {
+                    if let Some(id) = id.filter(|id| crate::platform::sys_id::is_sys_id(id)) {
                         // Into the ledger before the next request, so a run killed now can
                         // still be cleaned up.
                         if let Err(e) = self.ledger.created(table, id, &state.trial) {
@@ -431,7 +431,7 @@ impl RunContext {
                 let value = template::render_value(value, vars)?;
                 Some(match format {
                     Format::Json => value.to_string(),
-                    Format::Xml => crate::xml::render("request", &value),
+                    Format::Xml => crate::platform::xml::render("request", &value),
                 })
             }
             Body::Raw(text) => Some(template::render(text, vars)?),

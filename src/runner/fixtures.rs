@@ -23,8 +23,12 @@ impl RunContext {
         level: usize,
         state: &mut TrialState,
     ) -> Result<(), String> {
-        let at =
-            |line: usize| format!("{}: fixture", crate::assets::location(&scenario.file, line));
+        let at = |line: usize| {
+            format!(
+                "{}: fixture",
+                crate::source::assets::location(&scenario.file, line)
+            )
+        };
         match fixture {
             Fixture::Create {
                 id,
@@ -65,7 +69,7 @@ impl RunContext {
                         let mut fork = state.fork();
                         // Its own unknown_id: a name made unique by it stays unique.
                         fork.vars
-                            .insert("unknown_id".into(), crate::sys_id::fresh());
+                            .insert("unknown_id".into(), crate::platform::sys_id::fresh());
                         let got = cell
                             .get_or_try_init(|| async {
                                 let body = render_fields(fields, &fork.vars, &at)?;
@@ -93,7 +97,7 @@ impl RunContext {
                             Some(lent) => lent,
                             None => {
                                 let mut vars = state.vars.clone();
-                                vars.insert("unknown_id".into(), crate::sys_id::fresh());
+                                vars.insert("unknown_id".into(), crate::platform::sys_id::fresh());
                                 let body = render_fields(fields, &vars, &at)?;
                                 let record = self
                                     .insert(
@@ -169,7 +173,7 @@ impl RunContext {
             };
             let at = format!(
                 "{}: fixture {name}",
-                crate::assets::location(&scenario.file, *line)
+                crate::source::assets::location(&scenario.file, *line)
             );
             let during = format!("property {name}");
             let record = self
@@ -269,7 +273,7 @@ impl RunContext {
                 level,
             }),
         };
-        let chosen = crate::sys_id::fresh();
+        let chosen = crate::platform::sys_id::fresh();
         body.insert("sys_id".into(), Value::String(chosen.clone()));
         self.ledger
             .created(table, &chosen, &state.trial)
@@ -304,7 +308,7 @@ impl RunContext {
         let sys_id = record
             .and_then(|r| r.get("sys_id"))
             .and_then(Value::as_str)
-            .filter(|id| crate::sys_id::is_sys_id(id));
+            .filter(|id| crate::platform::sys_id::is_sys_id(id));
         let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status) else {
             return Err(format!(
                 "{at}: creating a {table} record answered {} ({})",

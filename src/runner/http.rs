@@ -300,7 +300,7 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         .is_some_and(|v| v.to_ascii_lowercase().contains("xml"));
     let (json, format) = if is_xml {
         (
-            crate::xml::parse(&text).ok().map(Value::Object),
+            crate::platform::xml::parse(&text).ok().map(Value::Object),
             Format::Xml,
         )
     } else {
@@ -429,7 +429,7 @@ mod tests {
             authorization: Some("Basic c2VjcmV0".into()),
             auth: Auth::Default,
             body: None,
-            max_body: crate::runner::DEFAULT_MAX_BODY,
+            max_body: crate::target::DEFAULT_MAX_BODY,
         };
         let mut log = Vec::new();
         let limiter = crate::runner::Limiter::new(4, 4);

@@ -256,7 +256,7 @@ pub fn kind(method: &str, url: &str) -> String {
     let shape: Vec<&str> = path
         .split('/')
         .map(|segment| {
-            if crate::sys_id::is_sys_id(segment) {
+            if crate::platform::sys_id::is_sys_id(segment) {
                 "*"
             } else {
                 segment

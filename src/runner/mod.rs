@@ -5,7 +5,7 @@
 mod cancel;
 mod checks;
 mod context;
-mod diagnose;
+mod doctor;
 mod execute;
 mod fixtures;
 mod http;
@@ -20,7 +20,6 @@ mod secrets;
 mod shared;
 mod state;
 mod sweep;
-mod target;
 mod trial_loop;
 mod trials;
 
@@ -30,10 +29,6 @@ pub use execute::READ_ONLY_REASON;
 pub use ledger::{Entry, Ledger, LedgerError, Outstanding};
 pub use limiter::Limiter;
 pub use oauth::EXPIRY_WAIT_LIMIT;
-pub use run::{Notice, Plan, PrepareError, Run};
+pub use run::{BuiltInMock, Notice, Plan, PlanError, PrepareError, Run, EMBEDDED_TOKEN_LIFETIME};
 pub use secrets::Secrets;
 pub use sweep::{cleanup, ledger_base_url, CleanupError, Sweep};
-pub use target::{
-    Credentials, Target, DEFAULT_MAX_BODY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REDIRECTS,
-    START_IN_FLIGHT,
-};

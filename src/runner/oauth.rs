@@ -14,6 +14,7 @@ use super::http::Link;
 use super::http::{self, Outgoing};
 use crate::report::ExchangeRecord;
 use crate::spec::Auth;
+use crate::target::OAuthLogin;
 
 /// A token is refreshed this long before its stated expiry, at most (a quarter of its
 /// lifetime for short-lived tokens).
@@ -30,15 +31,6 @@ pub enum NoExpiredToken {
 
 /// The longest a run waits for a token to expire, for the expired-token scenarios.
 pub const EXPIRY_WAIT_LIMIT: Duration = Duration::from_secs(10);
-
-/// The password grant's inputs.
-#[derive(Clone)]
-pub struct OAuthLogin {
-    pub user: String,
-    pub password: String,
-    pub client_id: String,
-    pub client_secret: String,
-}
 
 struct Tokens {
     access: String,
@@ -196,7 +188,7 @@ impl TokenSource {
             authorization: None,
             auth: Auth::None,
             body: Some(body),
-            max_body: super::DEFAULT_MAX_BODY,
+            max_body: crate::target::DEFAULT_MAX_BODY,
         };
         let answer = http::send_keeping_secrets(link.clone(), outgoing, log).await?;
         let json = answer.json.as_ref();

@@ -4,7 +4,8 @@
 //! two targets) use this object; none of them reaches into the runner's parts.
 //!
 //! ```no_run
-//! # use sn_conform::runner::{Plan, Run, Target};
+//! # use sn_conform::runner::{Plan, Run};
+//! # use sn_conform::target::Target;
 //! # fn demo(inputs: sn_conform::inputs::Inputs, target: Target) -> anyhow::Result<()> {
 //! let run = Run::prepare(inputs, Plan::instance(target))?;
 //! run.run_quietly(4);
@@ -19,16 +20,64 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::context::{ClientError, RunContext};
 use super::ledger::{Ledger, LedgerError};
-use super::target::Target;
 use super::trials;
-use crate::catalogue::Catalogue;
 use crate::inputs::Inputs;
 use crate::mock::{Mock, RunningMock};
 use crate::report::{Matrix, RunReport};
+use crate::spec::catalogue::Catalogue;
 use crate::spec::Suite;
+use crate::target::resolve::Resolved;
+use crate::target::Target;
 
 /// The longest the preflight request waits.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Token lifetime of the built-in mock a run starts: short, so that the expired-token
+/// scenarios wait little and the run's own tokens are refreshed on the way.
+pub const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
+
+/// How the built-in mock a run starts is shaped: faults switched on (testing the harness
+/// itself) and how it stands in for a remote instance. Meaningless for an instance.
+#[derive(Debug, Clone, Default)]
+pub struct BuiltInMock {
+    pub faults: Vec<crate::mock::Fault>,
+    pub latency: Option<crate::mock::Latency>,
+    pub max_concurrent: Option<usize>,
+    pub rate_limit: Option<u32>,
+}
+
+impl BuiltInMock {
+    /// Whether it asks for anything beyond the plain mock.
+    fn is_plain(&self) -> bool {
+        self.faults.is_empty()
+            && self.latency.is_none()
+            && self.max_concurrent.is_none()
+            && self.rate_limit.is_none()
+    }
+
+    /// Whether it stands in for a remote instance (slowed or limited on purpose).
+    pub fn is_remote(&self) -> bool {
+        self.latency.is_some() || self.max_concurrent.is_some() || self.rate_limit.is_some()
+    }
+
+    fn mock(self) -> Mock {
+        Mock::new(crate::mock::MockOptions {
+            faults: self.faults.into_iter().collect(),
+            latency: self.latency,
+            max_concurrent: self.max_concurrent,
+            rate_limit: self.rate_limit,
+            token_lifetime: EMBEDDED_TOKEN_LIFETIME,
+            ..crate::mock::MockOptions::default()
+        })
+    }
+}
+
+/// Why no plan could be made of what the options resolved to.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("the --mock-* options apply only to the built-in mock, not to an instance")]
+    MockOptionsForInstance,
+}
 
 /// What to run against and how.
 pub struct Plan {
@@ -75,6 +124,19 @@ impl Plan {
     pub fn with_ledger(mut self, path: PathBuf) -> Self {
         self.ledger = Some(path);
         self
+    }
+
+    /// The plan for the target the options and profile resolved to: the built-in mock (shaped
+    /// by `mock`), or the instance they name. The one place `run`, `compare` and `doctor`
+    /// choose between the two.
+    pub fn resolved(resolved: Resolved, mock: BuiltInMock) -> Result<Self, PlanError> {
+        if resolved.embedded {
+            Ok(Self::embedded(resolved.target, mock.mock()))
+        } else if mock.is_plain() {
+            Ok(Self::instance(resolved.target))
+        } else {
+            Err(PlanError::MockOptionsForInstance)
+        }
     }
 
     /// A run against `mock`, served for the run; `target` (usually [`Target::mock`]) gives the
@@ -156,7 +218,7 @@ impl Run {
                 None
             }
         };
-        let run_id = crate::sys_id::fresh()[..10].to_string();
+        let run_id = crate::platform::sys_id::fresh()[..10].to_string();
         let ledger = match &plan.ledger {
             Some(path) => {
                 // A mock's records die with it; a real instance's ledger is written through
@@ -239,7 +301,7 @@ impl Run {
     }
 
     /// What the doctor found, when the plan asked for it.
-    pub fn diagnosis(&self) -> Option<&crate::doctor::Diagnosis> {
+    pub fn diagnosis(&self) -> Option<&crate::report::doctor::Diagnosis> {
         self.ctx.diagnosis.get()
     }
 

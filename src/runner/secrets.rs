@@ -9,6 +9,7 @@
 use std::sync::RwLock;
 
 use super::redact::REDACTED;
+use crate::target::{Credentials, Target};
 
 /// Secrets shorter than this are redacted only where they are named (the `Authorization`
 /// header, fields called `password`): replacing every `p` of a report would wreck it, and a
@@ -22,6 +23,46 @@ pub struct Secrets {
 }
 
 impl Secrets {
+    /// Adds every secret `target`'s credentials hold.
+    pub fn add_target(&self, target: &Target) {
+        let secrets = self;
+        if target.public_credentials {
+            return;
+        }
+        let add = |c: &Credentials| match c {
+            Credentials::Basic { user, password } => {
+                secrets.add_basic(user, password);
+                secrets.add_basic(user, &crate::target::wrong(password));
+            }
+            Credentials::Bearer(token) => secrets.add(token),
+            Credentials::OAuth {
+                user,
+                password,
+                client_id,
+                client_secret,
+            } => {
+                secrets.add_basic(user, password);
+                secrets.add_basic(user, &crate::target::wrong(password));
+                if !(client_id == crate::mock::BUILT_IN_OAUTH_CLIENT
+                    && client_secret == crate::mock::BUILT_IN_OAUTH_CLIENT)
+                {
+                    secrets.add(client_secret);
+                }
+            }
+        };
+        add(&target.main);
+        if let Some(norole) = &target.norole {
+            add(norole);
+        }
+        // The built-in mock's documented client (`sn-conform`/`sn-conform`) is public.
+        let built_in = crate::mock::BUILT_IN_OAUTH_CLIENT;
+        if let Some((id, secret)) = &target.oauth_client {
+            if !(id == built_in && secret == built_in) {
+                secrets.add(secret);
+            }
+        }
+    }
+
     /// Adds `secret` in every form it can take in text (see [`MIN_SECRET_LEN`]).
     pub fn add(&self, secret: &str) {
         if secret.chars().count() < MIN_SECRET_LEN {

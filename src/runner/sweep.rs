@@ -10,10 +10,10 @@ use serde_json::{Map, Value};
 use super::context::{ClientError, RunContext};
 use super::ledger::{self, Ledger, LedgerError, Outstanding};
 use super::state::TrialState;
-use super::target::Target;
 use crate::report::ExchangeRecord;
-use crate::schema_set::SchemaSet;
+use crate::schemas::SchemaSet;
 use crate::spec::Format;
+use crate::target::Target;
 
 /// What a sweep did.
 #[derive(Debug, Clone, Default)]

@@ -15,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
-use super::target::Target;
+use crate::target::Target;
 
 /// A current-thread runtime and the client whose connections it drives.
 struct TrialLoop {

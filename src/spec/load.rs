@@ -2,40 +2,21 @@
 //! and cause before anything is sent.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt;
 
 use serde_json::Value;
 
-use super::lines::LineIndex;
+use super::catalogue::{Catalogue, CATALOGUE_FILE};
 use super::model::*;
 use super::raw::*;
 use super::scope::{self, Declared, Scope};
-use super::yaml;
-use crate::assets::{AssetDir, AssetFile};
-use crate::catalogue::{Catalogue, CATALOGUE_FILE};
-use crate::schema_set::{ListSplit, SchemaSet};
+use crate::schemas::{ListSplit, SchemaSet};
+use crate::source::assets::{AssetDir, AssetFile};
+use crate::source::lines::LineIndex;
+use crate::source::yaml::{self, ListSchema, Schema};
+use crate::source::SourceError;
 
 /// Variables every trial defines, whatever its fixtures.
 pub const BUILT_IN_VARS: &[&str] = &["run_id", "api", "unknown_id", "user_name", "base_url"];
-
-/// One mistake in a spec file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}",
-            crate::assets::location(&self.file, self.line),
-            self.message
-        )
-    }
-}
 
 /// The schema every spec file must meet before the deeper checks.
 pub const SCENARIO_SCHEMA: &str = "scenario.schema.json";
@@ -46,12 +27,12 @@ pub fn load_suite(
     specs: &AssetDir,
     schemas: &SchemaSet,
     catalogue: &Catalogue,
-) -> Result<Suite, Vec<SpecError>> {
+) -> Result<Suite, Vec<SourceError>> {
     let mut errors = Vec::new();
     let mut scenarios = Vec::new();
     let mut operations: BTreeMap<(String, String), String> = BTreeMap::new();
     if !schemas.has(SCENARIO_SCHEMA) {
-        return Err(vec![SpecError {
+        return Err(vec![SourceError {
             file: specs.origin.clone(),
             line: 0,
             message: format!(
@@ -62,7 +43,7 @@ pub fn load_suite(
     let split = schemas
         .split_list(SCENARIO_SCHEMA, "scenarios")
         .map_err(|message| {
-            vec![SpecError {
+            vec![SourceError {
                 file: specs.origin.clone(),
                 line: 0,
                 message,
@@ -79,7 +60,7 @@ pub fn load_suite(
                 if let Some(first) =
                     operations.insert((api.clone(), operation.clone()), file.display.clone())
                 {
-                    errors.push(SpecError {
+                    errors.push(SourceError {
                         file: file.display.clone(),
                         line: LineIndex::new(&file.text).line("operation"),
                         message: format!(
@@ -93,7 +74,7 @@ pub fn load_suite(
         }
     }
     if files.is_empty() {
-        errors.push(SpecError {
+        errors.push(SourceError {
             file: specs.origin.clone(),
             line: 0,
             message: "no spec files (*.yaml) found".into(),
@@ -115,9 +96,10 @@ pub fn load_file(
     schemas: &SchemaSet,
     split: &ListSplit,
     catalogue: &Catalogue,
-) -> Result<(String, String, Vec<Scenario>), Vec<SpecError>> {
+) -> Result<(String, String, Vec<Scenario>), Vec<SourceError>> {
     let lines = LineIndex::new(&file.text);
-    let (mut raw, scenarios): (RawSpecFile, _) = yaml::parse_list(file, &lines, schemas, split)?;
+    let (mut raw, scenarios): (RawSpecFile, _) =
+        yaml::parse_list(file, &lines, &ScenarioSchema(split))?;
     raw.scenarios = scenarios;
     let mut checker = Checker {
         file,
@@ -134,17 +116,57 @@ pub fn load_file(
     }
 }
 
+/// The scenario schema as the YAML reader checks spec files against it: where the schema can
+/// only say that a value is not valid, a malformed matcher says what is wrong with it.
+struct ScenarioSchema<'a, 'b>(&'a ListSplit<'b>);
+
+impl Schema for ScenarioSchema<'_, '_> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn violations(&self, instance: &Value) -> Vec<(String, String)> {
+        self.0.violations(instance)
+    }
+
+    fn property_names(&self) -> BTreeSet<String> {
+        self.0.property_names()
+    }
+
+    fn top_level_keys(&self) -> Vec<String> {
+        self.0.top_level_keys()
+    }
+
+    fn explain(&self, node: &Value) -> Option<String> {
+        super::matcher::validate(node, "$").err()
+    }
+}
+
+impl ListSchema for ScenarioSchema<'_, '_> {
+    fn key(&self) -> &str {
+        self.0.key()
+    }
+
+    fn root_violations(&self, instance: &Value) -> Vec<(String, String)> {
+        self.0.root_violations(instance)
+    }
+
+    fn item_violations(&self, item: &Value) -> Vec<(String, String)> {
+        self.0.item_violations(item)
+    }
+}
+
 pub(super) struct Checker<'a> {
     pub(super) file: &'a AssetFile,
     pub(super) lines: LineIndex,
     pub(super) schema_names: BTreeSet<String>,
     pub(super) catalogue: &'a Catalogue,
-    pub(super) errors: Vec<SpecError>,
+    pub(super) errors: Vec<SourceError>,
 }
 
 impl Checker<'_> {
     pub(super) fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push(SpecError {
+        self.errors.push(SourceError {
             file: self.file.display.clone(),
             line: self.lines.line(path),
             message: message.into(),
@@ -167,7 +189,7 @@ impl Checker<'_> {
                     "{}/{} is not an operation of the catalogue ({})",
                     raw.api,
                     raw.operation,
-                    crate::catalogue::CATALOGUE_FILE
+                    crate::spec::catalogue::CATALOGUE_FILE
                 ),
             );
         }
@@ -342,7 +364,7 @@ impl Checker<'_> {
                     format!(
                         "the catalogue has no case `{id}` for {}{}; known: {}",
                         operation.id(),
-                        crate::suggest::hint(id, known.iter().copied()),
+                        crate::source::suggest::hint(id, known.iter().copied()),
                         known.join(", ")
                     ),
                 );
@@ -552,4 +574,84 @@ pub(super) fn is_method(s: &str) -> bool {
         s,
         "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::assets::AssetFile;
+    use crate::source::lines::LineIndex;
+    use crate::source::yaml::parse_list;
+    use crate::spec::raw::{RawScenario, RawSpecFile};
+
+    fn read(text: &str) -> Result<(RawSpecFile, Vec<RawScenario>), Vec<String>> {
+        let dir = crate::source::assets::schemas(Some("schemas".as_ref())).unwrap();
+        let schemas = SchemaSet::compile(&dir).unwrap();
+        let split = schemas.split_list(SCENARIO_SCHEMA, "scenarios").unwrap();
+        let file = AssetFile {
+            relative: "t.yaml".into(),
+            display: "t.yaml".into(),
+            text: text.into(),
+        };
+        parse_list(&file, &LineIndex::new(text), &ScenarioSchema(&split))
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
+    const STEP: &str =
+        "steps: [{name: s, request: {method: GET, path: /x}, expect: {status: 200}}]";
+
+    #[test]
+    fn scenarios_are_read_one_by_one_with_their_merge_keys() {
+        let text = format!(
+            "api: a\noperation: b\nshared:\n  base: &base {{covers: [c], {STEP}}}\n  named: &named {{<<: *base, name: first}}\nscenarios:\n  - *named\n  - {{<<: *base, name: second}}\n"
+        );
+        let (header, scenarios) = read(&text).unwrap();
+        assert_eq!((header.api.as_str(), header.operation.as_str()), ("a", "b"));
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        // The anchor that merges another holds both its own keys and the merged ones.
+        assert_eq!(scenarios[0].covers, ["c"]);
+    }
+
+    #[test]
+    fn a_list_that_comes_in_through_a_merge_key_of_the_root_is_read_too() {
+        let text = format!(
+            "shared: &top\n  scenarios: [{{name: only, covers: [c], {STEP}}}]\n<<: *top\napi: a\noperation: b\n"
+        );
+        let (_, scenarios) = read(&text).unwrap();
+        assert_eq!(scenarios.len(), 1);
+        assert_eq!(scenarios[0].name, "only");
+    }
+
+    #[test]
+    fn a_mistake_in_one_scenario_is_named_at_its_line_with_its_path() {
+        let text = format!(
+            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    covers: [c]\n    stpes: []\n"
+        );
+        let errors = read(&text).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("t.yaml:5: scenarios[1]: \"steps\" is a required"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("t.yaml:7: scenarios[1]: unknown key `stpes`"),
+            "{errors:?}"
+        );
+        // And the root's own schema still sees the list: an empty one is refused.
+        let errors = read("api: a\noperation: b\nscenarios: []\n").unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:3: scenarios: "), "{errors:?}");
+    }
+
+    #[test]
+    fn a_merge_key_of_something_else_than_mappings_is_refused_at_its_line() {
+        let text = format!(
+            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    <<: [1]\n"
+        );
+        let errors = read(&text).unwrap_err();
+        assert_eq!(
+            errors,
+            ["t.yaml:6: a merge key (<<) lists a scalar, where only mappings can be merged"]
+        );
+    }
 }

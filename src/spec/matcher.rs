@@ -93,7 +93,7 @@ impl Kind {
             (Kind::Object, Some(v)) => v.is_object(),
             (Kind::Array, Some(v)) => v.is_array(),
             (Kind::Null, Some(v)) => v.is_null(),
-            (Kind::SysId, Some(v)) => v.as_str().is_some_and(crate::sys_id::is_sys_id),
+            (Kind::SysId, Some(v)) => v.as_str().is_some_and(crate::platform::sys_id::is_sys_id),
         }
     }
 
@@ -138,7 +138,7 @@ impl Matcher {
                         ];
                         format!(
                             "unknown `$match` kind {arg}{}; expected one of {}",
-                            crate::suggest::hint(name, kinds),
+                            crate::source::suggest::hint(name, kinds),
                             kinds.join(", ")
                         )
                     })
@@ -153,7 +153,7 @@ impl Matcher {
             }
             other => Err(format!(
                 "unknown matcher `{other}`{}; expected `$match` or `$regex`",
-                crate::suggest::hint(other, ["$match", "$regex"])
+                crate::source::suggest::hint(other, ["$match", "$regex"])
             )),
         }
     }

@@ -280,7 +280,7 @@ pub enum Fixture {
         fields: Map<String, Value>,
         line: usize,
         /// Created once for the run and shared, or for each trial; and why.
-        sharing: super::scope::Sharing,
+        sharing: Sharing,
     },
     /// An existing record, found by `field=value` conditions, never deleted.
     Lookup {
@@ -383,4 +383,30 @@ pub struct RecordCheck {
     pub table: String,
     pub sys_id: String,
     pub fields: Map<String, Value>,
+}
+
+/// Whether a fixture is created for each trial or once for the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Created once and used by every trial that needs it, at the same time.
+    Run,
+    /// Created when no free one is left and used by one trial at a time: kept for the run,
+    /// lent to a trial and given back after its teardown.
+    Lease,
+    /// Created and deleted by each trial.
+    #[default]
+    Trial,
+}
+
+/// The decision for one `create` fixture and why it was taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sharing {
+    pub scope: Scope,
+    pub why: String,
+    /// Identifies the record among every scenario's fixtures (same key, same record); only
+    /// meaningful for [`Scope::Run`].
+    pub key: String,
+    /// Whether the fixture's definition uses a variant's variables (`api`, `method`): then each
+    /// variant has a record of its own.
+    pub per_variant: bool,
 }

@@ -32,31 +32,7 @@ use serde_json::Value;
 use super::model::{Action, Body, Fixture, Step};
 use super::template;
 
-/// Whether a fixture is created for each trial or once for the run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Scope {
-    /// Created once and used by every trial that needs it, at the same time.
-    Run,
-    /// Created when no free one is left and used by one trial at a time: kept for the run,
-    /// lent to a trial and given back after its teardown.
-    Lease,
-    /// Created and deleted by each trial.
-    #[default]
-    Trial,
-}
-
-/// The decision for one `create` fixture and why it was taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sharing {
-    pub scope: Scope,
-    pub why: String,
-    /// Identifies the record among every scenario's fixtures (same key, same record); only
-    /// meaningful for [`Scope::Run`].
-    pub key: String,
-    /// Whether the fixture's definition uses a variant's variables (`api`, `method`): then each
-    /// variant has a record of its own.
-    pub per_variant: bool,
-}
+pub use super::model::{Scope, Sharing};
 
 /// What the spec said of a fixture's scope, and on which line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -302,7 +302,7 @@ impl Checker<'_> {
                     path,
                     format!(
                         "undefined variable `{{{{{name}}}}}`{}; defined here: {}",
-                        crate::suggest::hint(&name, offered.iter().map(String::as_str)),
+                        crate::source::suggest::hint(&name, offered.iter().map(String::as_str)),
                         listed.join(", ")
                     ),
                 );

@@ -7,10 +7,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::process::{MockProcess, BIN};
-use sn_conform::doctor::CheckStatus;
 use sn_conform::mock::{Fault, Mock, MockOptions, RunningMock};
+use sn_conform::report::doctor::CheckStatus;
 use sn_conform::report::Outcome;
-use sn_conform::runner::{Credentials, Plan, Run};
+use sn_conform::runner::{Plan, Run};
+use sn_conform::target::Credentials;
 
 fn sn_conform(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN).args(args).output().unwrap();

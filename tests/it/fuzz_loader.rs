@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
-use sn_conform::assets::{AssetDir, AssetFile};
-use sn_conform::catalogue::Catalogue;
-use sn_conform::schema_set::SchemaSet;
+use sn_conform::schemas::SchemaSet;
+use sn_conform::source::assets::{AssetDir, AssetFile};
+use sn_conform::spec::catalogue::Catalogue;
 
 /// One way to damage a text.
 #[derive(Debug, Clone)]
@@ -133,9 +133,9 @@ fn mutated_inputs_are_refused_with_messages_never_a_panic() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(600),
     );
-    let schema_dir = sn_conform::assets::schemas(Some("schemas".as_ref())).unwrap();
+    let schema_dir = sn_conform::source::assets::schemas(Some("schemas".as_ref())).unwrap();
     let schemas = SchemaSet::compile(&schema_dir).unwrap();
-    let specs = sn_conform::assets::specs(Some("specs".as_ref())).unwrap();
+    let specs = sn_conform::source::assets::specs(Some("specs".as_ref())).unwrap();
     let catalogue = Catalogue::from_dir(&specs).unwrap();
     let spec_files: Vec<AssetFile> = specs
         .files
@@ -196,7 +196,8 @@ fn mutated_inputs_are_refused_with_messages_never_a_panic() {
             let _ = SchemaSet::compile(&dir);
         } else {
             let text = apply(&profile_text, mutations);
-            if let Err(errors) = sn_conform::profile::parse("targets/x.yaml", &text, &schemas, None)
+            if let Err(errors) =
+                sn_conform::target::profile::parse("targets/x.yaml", &text, &schemas, None)
             {
                 if let Some(e) = errors
                     .iter()

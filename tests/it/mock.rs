@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
 use sn_conform::report::Outcome;
-use sn_conform::runner::Credentials;
+use sn_conform::target::Credentials;
 
 fn with_mock<F: std::future::Future<Output = ()>>(test: impl FnOnce(String, reqwest::Client) -> F) {
     let runtime = tokio::runtime::Builder::new_multi_thread()

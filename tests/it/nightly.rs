@@ -42,8 +42,8 @@ fn a_trial_that_fails_once_and_then_passes_is_flaky_with_its_attempts_kept() {
     assert_eq!(report.summary.flaky, 1);
     assert_eq!(report.summary.failed + report.summary.error, 0);
     // The report still matches its schema with the attempts in it.
-    let schemas = sn_conform::schema_set::SchemaSet::compile(
-        &sn_conform::assets::schemas(Some("schemas".as_ref())).unwrap(),
+    let schemas = sn_conform::schemas::SchemaSet::compile(
+        &sn_conform::source::assets::schemas(Some("schemas".as_ref())).unwrap(),
     )
     .unwrap();
     let json: serde_json::Value =

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sn_conform::mock::{parse_latency, Mock, MockOptions, RunningMock};
 use sn_conform::report::Outcome;
-use sn_conform::runner::Credentials;
+use sn_conform::target::Credentials;
 
 fn oauth_admin() -> Credentials {
     Credentials::OAuth {

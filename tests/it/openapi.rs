@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use serde_json::Value;
-use sn_conform::assets::{read_dir_tree, AssetFile};
-use sn_conform::catalogue::Catalogue;
-use sn_conform::openapi::check;
+use sn_conform::inputs::openapi::check;
+use sn_conform::source::assets::{read_dir_tree, AssetFile};
+use sn_conform::spec::catalogue::Catalogue;
 
 fn openapi() -> Value {
     let text = std::fs::read_to_string("schemas/openapi.yaml").unwrap();
@@ -23,7 +23,7 @@ fn it_is_openapi_3_1_with_basic_and_bearer_and_refers_to_every_response_schema()
     assert_eq!(schemes["basic"]["scheme"], "basic");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     let mut found = Vec::new();
-    sn_conform::openapi::collect_refs(&doc, &mut found);
+    sn_conform::inputs::openapi::collect_refs(&doc, &mut found);
     assert!(found.len() > 50, "only {} $refs", found.len());
     // The response schemas are referenced, never copied: every JSON Schema file of a
     // response body is named by a $ref.
@@ -46,8 +46,8 @@ fn it_is_openapi_3_1_with_basic_and_bearer_and_refers_to_every_response_schema()
     }
 }
 
-fn inputs() -> (AssetFile, sn_conform::assets::AssetDir, Catalogue) {
-    let openapi = sn_conform::assets::openapi(Some(Path::new("schemas")))
+fn inputs() -> (AssetFile, sn_conform::source::assets::AssetDir, Catalogue) {
+    let openapi = sn_conform::source::assets::openapi(Some(Path::new("schemas")))
         .unwrap()
         .expect("schemas/openapi.yaml");
     let schemas = read_dir_tree(Path::new("schemas"), &["json"]).unwrap();

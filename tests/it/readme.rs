@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use sn_conform::assets::read_dir_tree;
-use sn_conform::catalogue::Catalogue;
-use sn_conform::schema_set::SchemaSet;
+use sn_conform::schemas::SchemaSet;
+use sn_conform::source::assets::read_dir_tree;
+use sn_conform::spec::catalogue::Catalogue;
 use sn_conform::spec::load_suite;
 
 #[test]

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
-use sn_conform::assets::read_dir_tree;
-use sn_conform::schema_set::SchemaSet;
+use sn_conform::schemas::SchemaSet;
+use sn_conform::source::assets::read_dir_tree;
 
 const MODELINE: &str = "# yaml-language-server: $schema=../../schemas/scenario.schema.json";
 

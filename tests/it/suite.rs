@@ -1,9 +1,9 @@
 //! The whole suite against the embedded mock: it passes when the mock is faithful, and each
 //! single fault of the mock makes at least one scenario fail.
 
-use sn_conform::coverage::Matrix;
 use sn_conform::mock::Fault;
 use sn_conform::mock::{Mock, MockOptions};
+use sn_conform::report::coverage::Matrix;
 use sn_conform::report::{Outcome, RunReport};
 
 #[test]
@@ -224,7 +224,7 @@ fn without_permission_config_change_scenarios_are_ignored_with_the_reason() {
 fn the_suite_passes_as_the_awa_integration_account() {
     // Not only admin: an account holding just awa_integration_user is let through.
     let results = crate::common::run_with(&[], |target| {
-        target.main = sn_conform::runner::Credentials::Basic {
+        target.main = sn_conform::target::Credentials::Basic {
             user: "awa.integration".into(),
             password: "awa.integration".into(),
         };

@@ -1,8 +1,8 @@
 //! https: the mock serves TLS with a certificate made at start; the harness trusts it only
 //! when given it (`--ca-cert`), and then the whole suite passes over https.
 
-use sn_conform::doctor::CheckStatus;
 use sn_conform::mock::tls::SelfSigned;
+use sn_conform::report::doctor::CheckStatus;
 use sn_conform::report::Outcome;
 use sn_conform::runner::{Plan, Run};
 

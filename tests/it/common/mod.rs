@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use sn_conform::mock::{Fault, Mock, MockOptions};
 use sn_conform::report::{RunReport, TrialResult};
-use sn_conform::runner::{Plan, Run, Target};
-use sn_conform::schema_set::SchemaSet;
+use sn_conform::runner::{Plan, Run};
+use sn_conform::schemas::SchemaSet;
 use sn_conform::spec::Suite;
+use sn_conform::target::Target;
 
 /// The suite and schemas of this repository.
 pub fn load() -> (Suite, SchemaSet) {

@@ -1,5 +1,5 @@
 //! The doctor's checks, made through the Table API with the run's own accounts: each
-//! assumption of the scenarios (see [`crate::doctor`]) read back from the instance's own
+//! assumption of the scenarios (see [`crate::report::doctor`]) read back from the instance's own
 //! metadata tables. Nothing is written except, outside read-only runs, one record per fixture
 //! table, created and deleted again (and written to the ledger like any other).
 
@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::http::Outgoing;
 use super::state::TrialState;
-use super::target::Credentials;
 use super::RunContext;
-use crate::doctor::{Check, Diagnosis};
+use crate::report::doctor::{Check, Diagnosis};
 use crate::spec::{Auth, Format, Requirement, Suite};
+use crate::target::Credentials;
 
 /// Fields whose values come from a choice list, and so must be offered by `sys_choice`.
 const CHOICE_FIELDS: &[(&str, &str)] = &[
@@ -152,8 +152,8 @@ impl RunContext {
                 Vec::new(),
             ),
         };
-        let blocked =
-            connection.blocks_run && connection.status == crate::doctor::CheckStatus::Failed;
+        let blocked = connection.blocks_run
+            && connection.status == crate::report::doctor::CheckStatus::Failed;
         diagnosis.checks.push(connection);
         if blocked {
             return diagnosis;
@@ -684,7 +684,7 @@ impl RunContext {
     async fn write_check(&self, table: &str, users: Vec<String>, state: &mut TrialState) -> Check {
         let id = format!("write:{table}");
         let title = format!("create and delete in {table}");
-        let sys_id = crate::sys_id::fresh();
+        let sys_id = crate::platform::sys_id::fresh();
         let mut body = Map::new();
         body.insert("sys_id".into(), Value::String(sys_id.clone()));
         if table == "sys_user" {

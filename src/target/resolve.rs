@@ -1,6 +1,7 @@
 //! The target options every subcommand that talks to an instance takes (`run`, `doctor`,
-//! `cleanup`), parsed in this one place: a target profile (`--target FILE`) first, then the
-//! command-line options (and their environment variables), which override it.
+//! `cleanup`, `compare`), declared and resolved in this one place: a target profile
+//! (`--target FILE`) first, then the command-line options (and their environment variables),
+//! which override it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,9 +10,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use clap::Args;
 
-use crate::profile::{self, Profile};
-use crate::runner::{Credentials, Target};
-use crate::schema_set::SchemaSet;
+use super::profile::{self, Profile};
+use super::{Credentials, Target};
+use crate::schemas::SchemaSet;
 use crate::spec::Suite;
 
 /// Seconds each request waits when neither the options nor the profile say.
@@ -156,7 +157,16 @@ impl TargetArgs {
         };
         profile::load(path, schemas, suite)
             .map(Some)
-            .map_err(|errors| super::all_errors(&errors))
+            .map_err(|errors| {
+                anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            })
     }
 
     /// The target: profile first, options over it. Every mistake is an error (exit 2), before
@@ -197,9 +207,9 @@ impl TargetArgs {
                     oauth_client: None,
                     public_credentials: false,
                     ca_cert: None,
-                    max_body: crate::runner::DEFAULT_MAX_BODY,
-                    max_redirects: crate::runner::DEFAULT_MAX_REDIRECTS,
-                    max_in_flight: crate::runner::DEFAULT_MAX_IN_FLIGHT,
+                    max_body: super::DEFAULT_MAX_BODY,
+                    max_redirects: super::DEFAULT_MAX_REDIRECTS,
+                    max_in_flight: super::DEFAULT_MAX_IN_FLIGHT,
                 }
             }
         };
@@ -354,7 +364,7 @@ fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
             && table
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !table_ok || !crate::sys_id::is_sys_id(sys_id) {
+        if !table_ok || !crate::platform::sys_id::is_sys_id(sys_id) {
             bail!("--pin `{pin}`: expected a table name and a 32-character lowercase hex sys_id");
         }
         if out.insert(table.to_string(), sys_id.to_string()).is_some() {

@@ -21,10 +21,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::assets::AssetFile;
-use crate::schema_set::SchemaSet;
-use crate::spec::lines::LineIndex;
-use crate::spec::{Scenario, SpecError, Suite};
+use crate::schemas::SchemaSet;
+use crate::source::assets::AssetFile;
+use crate::source::lines::LineIndex;
+use crate::source::SourceError;
+use crate::spec::{Scenario, Suite};
 
 /// The schema a profile must meet.
 pub const TARGET_SCHEMA: &str = "target.schema.json";
@@ -135,10 +136,10 @@ pub fn load(
     path: &Path,
     schemas: &SchemaSet,
     suite: Option<&Suite>,
-) -> Result<Profile, Vec<SpecError>> {
+) -> Result<Profile, Vec<SourceError>> {
     let display = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![SpecError {
+        vec![SourceError {
             file: display.clone(),
             line: 0,
             message: format!("cannot read the target profile: {e}"),
@@ -153,9 +154,9 @@ pub fn parse(
     text: &str,
     schemas: &SchemaSet,
     suite: Option<&Suite>,
-) -> Result<Profile, Vec<SpecError>> {
+) -> Result<Profile, Vec<SourceError>> {
     let lines = LineIndex::new(text);
-    let error = |line: usize, message: String| SpecError {
+    let error = |line: usize, message: String| SourceError {
         file: file.to_string(),
         line,
         message,
@@ -179,7 +180,7 @@ pub fn parse(
     let raw: RawProfile = if text.trim().is_empty() {
         RawProfile::default()
     } else {
-        crate::spec::yaml::parse(&asset, &lines, Some((schemas, TARGET_SCHEMA)))?
+        crate::source::yaml::parse(&asset, &lines, Some(&schemas.named(TARGET_SCHEMA)))?
     };
     let mut errors = Vec::new();
     let mut skips = Vec::new();
@@ -244,10 +245,10 @@ impl Profile {
     }
 
     /// Every pin, skip and tag that names nothing in `suite`.
-    pub fn check_against(&self, suite: &Suite) -> Vec<SpecError> {
+    pub fn check_against(&self, suite: &Suite) -> Vec<SourceError> {
         let mut errors = Vec::new();
         let mut push = |path: &str, message: String| {
-            errors.push(SpecError {
+            errors.push(SourceError {
                 file: self.file.clone(),
                 line: self.line(path),
                 message,
@@ -369,7 +370,7 @@ mod tests {
     use super::*;
 
     fn schemas() -> SchemaSet {
-        let dir = crate::assets::schemas(Some("schemas".as_ref())).unwrap();
+        let dir = crate::source::assets::schemas(Some("schemas".as_ref())).unwrap();
         SchemaSet::compile(&dir).unwrap()
     }
 

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::assets::{AssetDir, AssetFile};
-use crate::spec::lines::LineIndex;
-use crate::spec::{yaml, SpecError};
+use crate::source::assets::{AssetDir, AssetFile};
+use crate::source::lines::LineIndex;
+use crate::source::{yaml, SourceError};
 
 /// The catalogue's file name inside the spec directory.
 pub const CATALOGUE_FILE: &str = "catalogue.yaml";
@@ -93,13 +93,13 @@ struct RawCatalogue {
 
 impl Catalogue {
     /// The catalogue of a spec directory, checked for consistency.
-    pub fn from_dir(specs: &AssetDir) -> Result<Self, Vec<SpecError>> {
+    pub fn from_dir(specs: &AssetDir) -> Result<Self, Vec<SourceError>> {
         let file = specs
             .files
             .iter()
             .find(|f| f.relative == CATALOGUE_FILE)
             .ok_or_else(|| {
-                vec![SpecError {
+                vec![SourceError {
                     file: specs.origin.clone(),
                     line: 0,
                     message: format!(
@@ -110,12 +110,12 @@ impl Catalogue {
         Self::from_file(file)
     }
 
-    pub fn from_file(file: &AssetFile) -> Result<Self, Vec<SpecError>> {
+    pub fn from_file(file: &AssetFile) -> Result<Self, Vec<SourceError>> {
         let lines = LineIndex::new(&file.text);
         let raw: RawCatalogue = yaml::parse(file, &lines, None)?;
         let mut errors = Vec::new();
         let mut error = |path: String, message: String| {
-            errors.push(SpecError {
+            errors.push(SourceError {
                 file: file.display.clone(),
                 line: lines.line(&path),
                 message,

@@ -71,7 +71,8 @@ impl Latency {
             return self.delay;
         }
         // The low bits of a fresh sys_id are random enough for jitter.
-        let random = u64::from_str_radix(&crate::sys_id::fresh()[..8], 16).unwrap_or(0) as i64;
+        let random =
+            u64::from_str_radix(&crate::platform::sys_id::fresh()[..8], 16).unwrap_or(0) as i64;
         let offset = random % (2 * jitter + 1) - jitter;
         let ms = (self.delay.as_millis() as i64 + offset).max(0) as u64;
         std::time::Duration::from_millis(ms)
@@ -186,7 +187,7 @@ impl Mock {
             property.insert("name".into(), json!(awa::AWA_ENABLED_PROPERTY));
             property.insert("value".into(), json!("true"));
             tables.insert("sys_properties", &property);
-            super::schema::describe(tables, &options.accounts, &options.faults);
+            super::metadata::describe(tables, &options.accounts, &options.faults);
             for (table, fields) in &options.seed {
                 tables.insert(table, fields);
             }
@@ -371,7 +372,7 @@ impl Mock {
             .is_some_and(|v| v.to_ascii_lowercase().contains("xml"));
         if is_xml {
             let text = std::str::from_utf8(body).map_err(|_| ApiError::malformed_xml())?;
-            return crate::xml::parse(text).map_err(|_| ApiError::malformed_xml());
+            return crate::platform::xml::parse(text).map_err(|_| ApiError::malformed_xml());
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(map),

@@ -1,11 +1,13 @@
 //! Loading what a run needs before anything is sent: the schemas (compiled once), the
 //! catalogue of documented cases, and the validated scenarios that name both.
 
+pub mod openapi;
+
 use std::path::Path;
 
-use crate::assets;
-use crate::catalogue::Catalogue;
-use crate::schema_set::SchemaSet;
+use crate::schemas::SchemaSet;
+use crate::source::assets;
+use crate::spec::catalogue::Catalogue;
 use crate::spec::{self, Suite};
 
 /// Every mistake found, one line each (`file:line: cause`).
@@ -22,7 +24,7 @@ pub struct Inputs {
 
 /// The suite, its schemas and the catalogue, from the given directories or their defaults.
 pub fn load(specs: Option<&Path>, schemas: Option<&Path>) -> Result<Inputs, InputErrors> {
-    let lines = |errors: Vec<spec::SpecError>| {
+    let lines = |errors: Vec<crate::source::SourceError>| {
         InputErrors(errors.iter().map(ToString::to_string).collect())
     };
     let schema_dir = assets::schemas(schemas).map_err(|e| InputErrors(vec![e.to_string()]))?;

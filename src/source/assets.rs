@@ -17,7 +17,7 @@ pub const BUILT_IN: &str = " (built-in)";
 /// the whole file.
 ///
 /// ```
-/// use sn_conform::assets::location;
+/// use sn_conform::source::assets::location;
 /// assert_eq!(location("specs/a.yaml (built-in)", 7), "specs/a.yaml:7 (built-in)");
 /// assert_eq!(location("specs/a.yaml", 7), "specs/a.yaml:7");
 /// assert_eq!(location("specs/a.yaml", 0), "specs/a.yaml");

@@ -1,12 +1,25 @@
-//! The instance a run talks to, and what it can provide.
+//! The target a run talks to (an instance, or the built-in mock) and what it can provide: its
+//! base URL, the accounts and how they authenticate, and the settings a profile or the
+//! command line gives it. [`profile`] reads a target profile (`--target FILE`); [`resolve`]
+//! turns the profile and the options into a [`Target`].
+
+pub mod profile;
+pub mod resolve;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::oauth::OAuthLogin;
-use super::secrets::Secrets;
-use crate::profile::Skip;
 use crate::spec::{Auth, Requirement};
+use profile::Skip;
+
+/// The password grant's inputs: the main account and the OAuth client.
+#[derive(Clone)]
+pub struct OAuthLogin {
+    pub user: String,
+    pub password: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
 
 /// How the main account proves who it is.
 #[derive(Clone)]
@@ -171,45 +184,6 @@ impl Target {
         }
     }
 
-    /// Every secret the target's credentials hold, registered for redaction by value.
-    pub fn register_secrets(&self, secrets: &Secrets) {
-        if self.public_credentials {
-            return;
-        }
-        let add = |c: &Credentials| match c {
-            Credentials::Basic { user, password } => {
-                secrets.add_basic(user, password);
-                secrets.add_basic(user, &wrong(password));
-            }
-            Credentials::Bearer(token) => secrets.add(token),
-            Credentials::OAuth {
-                user,
-                password,
-                client_id,
-                client_secret,
-            } => {
-                secrets.add_basic(user, password);
-                secrets.add_basic(user, &wrong(password));
-                if !(client_id == crate::mock::BUILT_IN_OAUTH_CLIENT
-                    && client_secret == crate::mock::BUILT_IN_OAUTH_CLIENT)
-                {
-                    secrets.add(client_secret);
-                }
-            }
-        };
-        add(&self.main);
-        if let Some(norole) = &self.norole {
-            add(norole);
-        }
-        // The built-in mock's documented client (`sn-conform`/`sn-conform`) is public.
-        let built_in = crate::mock::BUILT_IN_OAUTH_CLIENT;
-        if let Some((id, secret)) = &self.oauth_client {
-            if !(id == built_in && secret == built_in) {
-                secrets.add(secret);
-            }
-        }
-    }
-
     /// The existing record a fixture uses instead of creating one, if it is pinned.
     pub fn pin_for(&self, fixture_id: &str, table: &str) -> Option<&str> {
         self.fixture_pins
@@ -261,8 +235,8 @@ impl Target {
             }),
             Auth::WrongToken => Some(format!(
                 "Bearer {}{}",
-                crate::sys_id::fresh(),
-                crate::sys_id::fresh()
+                crate::platform::sys_id::fresh(),
+                crate::platform::sys_id::fresh()
             )),
             Auth::Norole => self.norole.as_ref().and_then(header),
         }
@@ -270,7 +244,7 @@ impl Target {
 }
 
 /// The wrong password of the `wrong_password` scenarios: the right one changed.
-fn wrong(password: &str) -> String {
+pub fn wrong(password: &str) -> String {
     format!("{password}-wrong-sn-conform")
 }
 

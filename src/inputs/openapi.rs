@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::assets::{AssetDir, AssetFile};
-use crate::catalogue::Catalogue;
+use crate::source::assets::{AssetDir, AssetFile};
+use crate::spec::catalogue::Catalogue;
 
 /// Every problem found, one line each, prefixed with the file.
 pub fn check(openapi: &AssetFile, schemas: &AssetDir, catalogue: &Catalogue) -> Vec<String> {

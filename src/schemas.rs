@@ -9,7 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
-use crate::assets::AssetDir;
+use crate::source::assets::{location, AssetDir};
+use crate::source::json::{child_path, pointer_to_path};
+use crate::source::lines::LineIndex;
+use crate::source::yaml;
 
 const BASE: &str = "https://sn-conform.invalid/schemas/";
 
@@ -28,22 +31,68 @@ pub struct SchemaSet {
 /// left unchecked, and the schema of one item. A document checked with both (each item on its
 /// own, the root with its items replaced by placeholders) gets the violations, at the same
 /// places and in the same words, that the whole file gives it.
-pub struct ListSplit {
-    pub name: String,
-    pub key: String,
+pub struct ListSplit<'a> {
+    set: &'a SchemaSet,
+    name: String,
+    key: String,
+    whole: &'a Validator,
     root: Validator,
     item: Validator,
 }
 
-impl ListSplit {
-    /// The violations of the root's own keywords (each item of the list is taken as valid).
-    pub fn root_violations(&self, instance: &Value) -> Vec<(String, String)> {
+impl yaml::Schema for ListSplit<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn violations(&self, instance: &Value) -> Vec<(String, String)> {
+        errors_of(self.whole, instance)
+    }
+
+    fn property_names(&self) -> BTreeSet<String> {
+        self.set.property_names(&self.name)
+    }
+
+    fn top_level_keys(&self) -> Vec<String> {
+        self.set.top_level_keys(&self.name)
+    }
+}
+
+impl yaml::ListSchema for ListSplit<'_> {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn root_violations(&self, instance: &Value) -> Vec<(String, String)> {
         errors_of(&self.root, instance)
     }
 
-    /// The violations of one item of the list, their pointers relative to the item.
-    pub fn item_violations(&self, item: &Value) -> Vec<(String, String)> {
+    fn item_violations(&self, item: &Value) -> Vec<(String, String)> {
         errors_of(&self.item, item)
+    }
+}
+
+/// One schema of a set, as the YAML reader checks a document against it.
+pub struct Named<'a> {
+    set: &'a SchemaSet,
+    name: &'a str,
+}
+
+impl yaml::Schema for Named<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn violations(&self, instance: &Value) -> Vec<(String, String)> {
+        self.set.violations(self.name, instance)
+    }
+
+    fn property_names(&self) -> BTreeSet<String> {
+        self.set.property_names(self.name)
+    }
+
+    fn top_level_keys(&self) -> Vec<String> {
+        self.set.top_level_keys(self.name)
     }
 }
 
@@ -71,7 +120,7 @@ impl SchemaSet {
             match serde_json::from_str::<Value>(&file.text) {
                 Ok(doc) => documents.push((file, doc)),
                 Err(e) => errors.push(SchemaError {
-                    file: crate::assets::location(&file.display, e.line()),
+                    file: location(&file.display, e.line()),
                     message: format!("not valid JSON: {e}"),
                 }),
             }
@@ -85,7 +134,7 @@ impl SchemaSet {
         for (file, doc) in &documents {
             let mut refs = Vec::new();
             refs_of(doc, "", &mut refs);
-            let lines = crate::spec::lines::LineIndex::new(&file.text);
+            let lines = LineIndex::new(&file.text);
             for (pointer, reference) in refs {
                 let target_file = match reference.split_once('#') {
                     Some(("", _)) => continue,
@@ -94,10 +143,7 @@ impl SchemaSet {
                 };
                 if !known.contains(target_file.as_str()) {
                     errors.push(SchemaError {
-                        file: crate::assets::location(
-                            &file.display,
-                            lines.line(&crate::spec::yaml::pointer_to_path(&pointer)),
-                        ),
+                        file: location(&file.display, lines.line(&pointer_to_path(&pointer))),
                         message: format!(
                             "$ref `{reference}` names {target_file}, which {} does not have",
                             dir.origin
@@ -138,11 +184,10 @@ impl SchemaSet {
                     validators.insert(file.relative.clone(), v);
                 }
                 Err(e) => errors.push(SchemaError {
-                    file: crate::assets::location(
+                    file: location(
                         &file.display,
-                        crate::spec::lines::LineIndex::new(&file.text).line(
-                            &crate::spec::yaml::pointer_to_path(&e.instance_path().to_string()),
-                        ),
+                        LineIndex::new(&file.text)
+                            .line(&pointer_to_path(&e.instance_path().to_string())),
                     ),
                     message: format!("is not a valid JSON Schema: {e}"),
                 }),
@@ -195,9 +240,18 @@ impl SchemaSet {
         errors_of(validator, instance)
     }
 
+    /// Schema `name`, for the YAML reader to check a document against.
+    pub fn named<'a>(&'a self, name: &'a str) -> Named<'a> {
+        Named { set: self, name }
+    }
+
     /// Schema `name` taken apart at the list `key` of its root object (see [`ListSplit`]), so
     /// that a long list can be checked one item at a time as it is read.
-    pub fn split_list(&self, name: &str, key: &str) -> Result<ListSplit, String> {
+    pub fn split_list(&self, name: &str, key: &str) -> Result<ListSplit<'_>, String> {
+        let whole = self
+            .validators
+            .get(name)
+            .ok_or_else(|| format!("schema `{name}` is not loaded"))?;
         let document = self
             .documents
             .get(name)
@@ -236,6 +290,8 @@ impl SchemaSet {
                 .map_err(|e| format!("{name}: {e}"))
         };
         Ok(ListSplit {
+            set: self,
+            whole,
             name: name.to_string(),
             key: key.to_string(),
             root: build(&root, format!("{BASE}{name}"))?,
@@ -258,7 +314,7 @@ impl SchemaSet {
 }
 
 impl SchemaSet {
-    /// The field paths of `body` (in [`crate::report::shape`]'s notation) that schema `name`
+    /// The field paths of `body` (paths as [`child_path`] writes them) that schema `name`
     /// does not name: a key that no `properties` of the schema at that point lists and no
     /// `additionalProperties` schema admits. Only the first such path of a subtree is listed.
     pub fn undocumented(&self, name: &str, body: &Value) -> Vec<String> {
@@ -288,7 +344,7 @@ impl SchemaSet {
         match body {
             Value::Object(map) => {
                 for (key, child) in map {
-                    let child_path = crate::report::shape::child_path(path, key);
+                    let child_path = child_path(path, key);
                     let children: Vec<(String, &Value)> = expanded
                         .iter()
                         .filter_map(|(file, s)| {

@@ -16,39 +16,68 @@ use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAcc
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::assets::AssetFile;
+use super::json::{child_path, pointer_to_path, short, type_name};
 use super::lines::LineIndex;
-use super::SpecError;
-use crate::assets::AssetFile;
-use crate::schema_set::{ListSplit, SchemaSet};
+use super::SourceError;
 
-/// Parses `file` as `T`; `schema` names a schema of `schemas` the merged document must meet.
+/// A schema a document is checked against as it is read (the loaders pass one of
+/// `crate::schemas`): its violations, each a JSON pointer and a message, and the names it
+/// knows, for messages.
+pub trait Schema {
+    /// The schema's name, shown after each of its messages.
+    fn name(&self) -> &str;
+    fn violations(&self, instance: &Value) -> Vec<(String, String)>;
+    /// Every property name the schema knows, at any depth: the vocabulary of "did you mean".
+    fn property_names(&self) -> BTreeSet<String>;
+    /// The keys of the root's `properties`, in order.
+    fn top_level_keys(&self) -> Vec<String>;
+    /// What is wrong with `node`, when the schema could only say that it is not valid (a
+    /// failed `oneOf`); `None` leaves the schema's own words.
+    fn explain(&self, _node: &Value) -> Option<String> {
+        None
+    }
+}
+
+/// A schema taken apart at one list of its root object, so that the list is checked one
+/// item at a time as it is read: the root's own keywords, and the schema of one item.
+pub trait ListSchema: Schema {
+    /// The key of the list in the root object.
+    fn key(&self) -> &str;
+    /// The violations of the root's own keywords (each item of the list is taken as valid).
+    fn root_violations(&self, instance: &Value) -> Vec<(String, String)>;
+    /// The violations of one item of the list, their pointers relative to the item.
+    fn item_violations(&self, item: &Value) -> Vec<(String, String)>;
+}
+
+/// Parses `file` as `T`; `schema` is a schema the merged document must meet.
 pub fn parse<T: DeserializeOwned>(
     file: &AssetFile,
     lines: &LineIndex,
-    schema: Option<(&SchemaSet, &str)>,
-) -> Result<T, Vec<SpecError>> {
+    schema: Option<&dyn Schema>,
+) -> Result<T, Vec<SourceError>> {
     let json = document(file, lines)?;
-    if let Some((schemas, name)) = schema {
-        let mut violations = Violations::new(schemas, name);
-        violations.add(schemas.violations(name, &json), &json, "");
+    if let Some(schema) = schema {
+        let mut violations = Violations::new(schema);
+        violations.add(schema.violations(&json), &json, "");
         violations.into_result(file, lines)?;
     }
     deserialize(json, "").map_err(|e| vec![e.located(file, lines)])
 }
 
-/// Parses `file` as a `H` whose list under `split.key` holds `I`s, checked against the schema
-/// `split` was taken from; the list is read one item at a time (see the module's comment).
-/// The mistakes are those [`parse`] would find, in the same words and at the same lines.
+/// Parses `file` as a `H` whose list under `split.key()` holds `I`s, checked against the
+/// schema `split` was taken from; the list is read one item at a time (see the module's
+/// comment). The mistakes are those [`parse`] would find, in the same words and at the same
+/// lines.
 pub fn parse_list<H: DeserializeOwned, I: DeserializeOwned>(
     file: &AssetFile,
     lines: &LineIndex,
-    schemas: &SchemaSet,
-    split: &ListSplit,
-) -> Result<(H, Vec<I>), Vec<SpecError>> {
+    split: &dyn ListSchema,
+) -> Result<(H, Vec<I>), Vec<SourceError>> {
     check_duplicates(file, lines)?;
     let mut stream = Stream {
         split,
-        violations: Violations::new(schemas, &split.name),
+        violations: Violations::new(split),
         merge_error: None,
         first_error: None,
         items: Vec::new(),
@@ -60,7 +89,7 @@ pub fn parse_list<H: DeserializeOwned, I: DeserializeOwned>(
     let Some(header) = top else {
         // Not a map of keys: there is no list to stream, and the whole schema says what is
         // wrong with the file.
-        return parse::<H>(file, lines, Some((schemas, &split.name))).map(|h| (h, Vec::new()));
+        return parse::<H>(file, lines, Some(split)).map(|h| (h, Vec::new()));
     };
     let mut root = Value::Object(header);
     if let Err(e) = merge(&mut root) {
@@ -68,24 +97,24 @@ pub fn parse_list<H: DeserializeOwned, I: DeserializeOwned>(
     }
     // A list that came in through a merge key of the root itself.
     if !stream.streamed {
-        if let Some(Value::Array(items)) = root.get_mut(&split.key) {
+        if let Some(Value::Array(items)) = root.get_mut(split.key()) {
             let items = std::mem::take(items);
             let count = items.len();
             for (index, item) in items.into_iter().enumerate() {
                 stream.take(index, item);
             }
-            root[&split.key] = placeholders(count);
+            root[&split.key()] = placeholders(count);
         }
     }
     if let Some((path, message)) = stream.merge_error {
         return Err(vec![error(file, lines.line(&path), message)]);
     }
-    let mut violations = Violations::new(schemas, &split.name);
+    let mut violations = Violations::new(split);
     violations.add(split.root_violations(&root), &root, "");
     violations.found.append(&mut stream.violations.found);
     violations.into_result(file, lines)?;
     if let Some(list) = root.as_object_mut() {
-        list.shift_remove(&split.key);
+        list.shift_remove(split.key());
     }
     let header = deserialize::<H>(root, "").map_err(|e| vec![e.located(file, lines)])?;
     match stream.first_error {
@@ -101,7 +130,7 @@ fn placeholders(count: usize) -> Value {
 }
 
 /// The document as one JSON value, its merge keys applied.
-fn document(file: &AssetFile, lines: &LineIndex) -> Result<Value, Vec<SpecError>> {
+fn document(file: &AssetFile, lines: &LineIndex) -> Result<Value, Vec<SourceError>> {
     // Straight into JSON values: the one tree the schema checks and the types are read from
     // (a YAML tree converted to JSON would be two copies of every scenario, which on a large
     // suite costs more in the allocator than the parsing itself).
@@ -114,7 +143,7 @@ fn document(file: &AssetFile, lines: &LineIndex) -> Result<Value, Vec<SpecError>
 
 /// JSON maps keep one entry per key, so a key written twice is refused here, by the index of
 /// the text, rather than silently keeping the second.
-fn check_duplicates(file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SpecError>> {
+fn check_duplicates(file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SourceError>> {
     if lines.duplicates().is_empty() {
         return Ok(());
     }
@@ -125,21 +154,21 @@ fn check_duplicates(file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SpecE
         .collect())
 }
 
-fn error(file: &AssetFile, line: usize, message: String) -> SpecError {
-    SpecError {
+fn error(file: &AssetFile, line: usize, message: String) -> SourceError {
+    SourceError {
         file: file.display.clone(),
         line,
         message,
     }
 }
 
-fn yaml_error(file: &AssetFile, e: &serde_yaml::Error) -> SpecError {
+fn yaml_error(file: &AssetFile, e: &serde_yaml::Error) -> SourceError {
     error(file, e.location().map_or(1, |l| l.line()), yaml_message(e))
 }
 
 /// The state of one streamed file: what its items gave so far.
 struct Stream<'a, I> {
-    split: &'a ListSplit,
+    split: &'a dyn ListSchema,
     violations: Violations<'a>,
     merge_error: Option<(String, String)>,
     /// The first item that met the schema and still did not deserialize.
@@ -155,14 +184,14 @@ impl<I: DeserializeOwned> Stream<'_, I> {
         if self.merge_error.is_some() {
             return;
         }
-        let path = format!("{}[{index}]", self.split.key);
+        let path = format!("{}[{index}]", self.split.key());
         if let Err((inner, message)) = merge(&mut item) {
             self.merge_error = Some((within(&path, &inner), message));
             return;
         }
         let found = self.split.item_violations(&item);
         if !found.is_empty() {
-            let prefix = format!("/{}/{index}", self.split.key);
+            let prefix = format!("/{}/{index}", self.split.key());
             self.violations.add(found, &item, &prefix);
             return;
         }
@@ -197,7 +226,7 @@ impl<'de, I: DeserializeOwned> Visitor<'de> for Top<'_, '_, I> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut header = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = if key == self.0.split.key {
+            let value = if key == self.0.split.key() {
                 map.next_value_seed(List(&mut *self.0))?
             } else {
                 map.next_value::<Value>()?
@@ -319,10 +348,10 @@ struct Unreadable {
 }
 
 impl Unreadable {
-    fn located(self, file: &AssetFile, lines: &LineIndex) -> SpecError {
+    fn located(self, file: &AssetFile, lines: &LineIndex) -> SourceError {
         // An unknown key is best shown on its own line, when the index has it.
         let line = unknown_field(&self.message)
-            .map(|field| join_path(&self.path, field))
+            .map(|field| child_path(&self.path, field))
             .map_or_else(|| lines.line(&self.path), |p| lines.line(&p));
         let shown = if self.path.is_empty() {
             String::new()
@@ -359,17 +388,15 @@ struct Described {
 
 /// The violations of one document, gathered from its parts.
 struct Violations<'a> {
-    schemas: &'a SchemaSet,
-    name: &'a str,
+    schema: &'a dyn Schema,
     vocabulary: Option<BTreeSet<String>>,
     found: Vec<Described>,
 }
 
 impl<'a> Violations<'a> {
-    fn new(schemas: &'a SchemaSet, name: &'a str) -> Self {
+    fn new(schema: &'a dyn Schema) -> Self {
         Self {
-            schemas,
-            name,
+            schema,
             vocabulary: None,
             found: Vec::new(),
         }
@@ -385,27 +412,27 @@ impl<'a> Violations<'a> {
                 Some(key) => {
                     let vocabulary = self
                         .vocabulary
-                        .get_or_insert_with(|| self.schemas.property_names(self.name));
+                        .get_or_insert_with(|| self.schema.property_names());
                     format!(
                         "unknown key `{key}`{}",
-                        crate::suggest::hint(key, vocabulary.iter().map(String::as_str))
+                        super::suggest::hint(key, vocabulary.iter().map(String::as_str))
                     )
                 }
                 // A dump is all the schema says; a malformed matcher can say more.
                 None if dump => node
                     .pointer(&inner)
-                    .and_then(|at| super::matcher::validate(at, "$").err())
+                    .and_then(|at| self.schema.explain(at))
                     .map_or_else(
                         || match node.pointer(&inner) {
                             // The whole file: say what it must be.
                             Some(root) if pointer.is_empty() && !root.is_object() => format!(
                                 "the file holds a list or a value ({}), where a map of keys ({}) belongs",
-                                crate::report::shape::type_name(root),
-                                self.schemas.top_level_keys(self.name).join(", ")
+                                type_name(root),
+                                self.schema.top_level_keys().join(", ")
                             ),
                             at => format!(
                                 "{} is not valid here",
-                                at.map_or_else(|| "this value".into(), super::matcher::short)
+                                at.map_or_else(|| "this value".into(), short)
                             ),
                         },
                         |e| e.trim_start_matches("$: ").to_string(),
@@ -421,7 +448,7 @@ impl<'a> Violations<'a> {
     }
 
     /// Nothing found, or every mistake with its line.
-    fn into_result(mut self, file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SpecError>> {
+    fn into_result(mut self, file: &AssetFile, lines: &LineIndex) -> Result<(), Vec<SourceError>> {
         if self.found.is_empty() {
             return Ok(());
         }
@@ -450,9 +477,13 @@ impl<'a> Violations<'a> {
                         .and_then(|rest| rest.split('`').next())
                         .map_or_else(
                             || lines.line(&path),
-                            |key| lines.line(&join_path(&path, key)),
+                            |key| lines.line(&child_path(&path, key)),
                         );
-                    error(file, line, format!("{shown}{message} ({})", self.name))
+                    error(
+                        file,
+                        line,
+                        format!("{shown}{message} ({})", self.schema.name()),
+                    )
                 },
             )
             .collect())
@@ -476,7 +507,7 @@ fn merge(value: &mut serde_json::Value) -> Result<(), (String, String)> {
         let mut path = String::new();
         for segment in segments {
             match segment {
-                Segment::Key(key) => path = join_path(&path, &key),
+                Segment::Key(key) => path = child_path(&path, &key),
                 Segment::Index(i) => path.push_str(&format!("[{i}]")),
             }
         }
@@ -568,20 +599,6 @@ fn merge_node(node: &mut serde_json::Value) -> Result<(), MergeError> {
     Ok(())
 }
 
-/// `/scenarios/0/steps/1` as `scenarios[0].steps[1]`, the index's path form.
-pub(crate) fn pointer_to_path(pointer: &str) -> String {
-    let mut path = String::new();
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
-            path.push_str(&format!("[{segment}]"));
-        } else {
-            path = join_path(&path, &segment);
-        }
-    }
-    path
-}
-
 /// The first key named by jsonschema's "Additional properties are not allowed ('k' was
 /// unexpected)".
 fn unexpected_key(message: &str) -> Option<&str> {
@@ -594,107 +611,11 @@ fn unknown_field(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-fn join_path(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
 /// serde_yaml's message without its trailing position (the line is reported separately).
 fn yaml_message(error: &serde_yaml::Error) -> String {
     let text = error.to_string();
     match text.rfind(" at line ") {
         Some(cut) => text[..cut].to_string(),
         None => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::raw::{RawScenario, RawSpecFile};
-
-    fn read(text: &str) -> Result<(RawSpecFile, Vec<RawScenario>), Vec<String>> {
-        let dir = crate::assets::schemas(Some("schemas".as_ref())).unwrap();
-        let schemas = SchemaSet::compile(&dir).unwrap();
-        let split = schemas
-            .split_list(crate::spec::SCENARIO_SCHEMA, "scenarios")
-            .unwrap();
-        let file = AssetFile {
-            relative: "t.yaml".into(),
-            display: "t.yaml".into(),
-            text: text.into(),
-        };
-        parse_list(&file, &LineIndex::new(text), &schemas, &split)
-            .map_err(|errors| errors.iter().map(ToString::to_string).collect())
-    }
-
-    const STEP: &str =
-        "steps: [{name: s, request: {method: GET, path: /x}, expect: {status: 200}}]";
-
-    #[test]
-    fn scenarios_are_read_one_by_one_with_their_merge_keys() {
-        let text = format!(
-            "api: a\noperation: b\nshared:\n  base: &base {{covers: [c], {STEP}}}\n  named: &named {{<<: *base, name: first}}\nscenarios:\n  - *named\n  - {{<<: *base, name: second}}\n"
-        );
-        let (header, scenarios) = read(&text).unwrap();
-        assert_eq!((header.api.as_str(), header.operation.as_str()), ("a", "b"));
-        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["first", "second"]);
-        // The anchor that merges another holds both its own keys and the merged ones.
-        assert_eq!(scenarios[0].covers, ["c"]);
-    }
-
-    #[test]
-    fn a_list_that_comes_in_through_a_merge_key_of_the_root_is_read_too() {
-        let text = format!(
-            "shared: &top\n  scenarios: [{{name: only, covers: [c], {STEP}}}]\n<<: *top\napi: a\noperation: b\n"
-        );
-        let (_, scenarios) = read(&text).unwrap();
-        assert_eq!(scenarios.len(), 1);
-        assert_eq!(scenarios[0].name, "only");
-    }
-
-    #[test]
-    fn a_mistake_in_one_scenario_is_named_at_its_line_with_its_path() {
-        let text = format!(
-            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    covers: [c]\n    stpes: []\n"
-        );
-        let errors = read(&text).unwrap_err();
-        assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(
-            errors[0].starts_with("t.yaml:5: scenarios[1]: \"steps\" is a required"),
-            "{errors:?}"
-        );
-        assert!(
-            errors[1].starts_with("t.yaml:7: scenarios[1]: unknown key `stpes`"),
-            "{errors:?}"
-        );
-        // And the root's own schema still sees the list: an empty one is refused.
-        let errors = read("api: a\noperation: b\nscenarios: []\n").unwrap_err();
-        assert!(errors[0].starts_with("t.yaml:3: scenarios: "), "{errors:?}");
-    }
-
-    #[test]
-    fn a_merge_key_of_something_else_than_mappings_is_refused_at_its_line() {
-        let text = format!(
-            "api: a\noperation: b\nscenarios:\n  - {{name: ok, covers: [c], {STEP}}}\n  - name: bad\n    <<: [1]\n"
-        );
-        let errors = read(&text).unwrap_err();
-        assert_eq!(
-            errors,
-            ["t.yaml:6: a merge key (<<) lists a scalar, where only mappings can be merged"]
-        );
-    }
-
-    #[test]
-    fn pointers_become_index_paths() {
-        assert_eq!(
-            super::pointer_to_path("/scenarios/0/steps/12/request"),
-            "scenarios[0].steps[12].request"
-        );
-        assert_eq!(pointer_to_path(""), "");
     }
 }
