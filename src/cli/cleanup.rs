@@ -29,7 +29,7 @@ pub fn cleanup(mut args: CleanupArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let url = target.base_url.clone();
-    let (sweep, outstanding) = runner::cleanup(target, inputs.schemas, &args.ledger)
+    let (sweep, outstanding) = runner::cleanup(target, &args.ledger)
         .with_context(|| format!("cleaning up {} on {url}", args.ledger.display()))?;
     let mut out = String::new();
     if outstanding.is_empty() {

@@ -7,12 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::http::Outgoing;
-use super::state::TrialState;
-use super::RunContext;
+use super::client::{Client, Journal, Mode};
+use super::ledger::Ledger;
 use crate::report::doctor::{Check, Diagnosis};
-use crate::spec::{Auth, Format, Requirement, Suite};
-use crate::target::Credentials;
+use crate::spec::{Auth, Requirement, Suite};
+use crate::target::{Credentials, Target};
 
 /// Fields whose values come from a choice list, and so must be offered by `sys_choice`.
 const CHOICE_FIELDS: &[(&str, &str)] = &[
@@ -57,10 +56,22 @@ fn text<'a>(record: &'a Map<String, Value>, field: &str) -> &'a str {
     }
 }
 
-impl RunContext {
+/// The doctor of one run: its checks go out through the run's client, and the records its
+/// write checks create go to the run's ledger.
+pub(super) struct Doctor<'a> {
+    pub(super) client: &'a Client,
+    pub(super) ledger: &'a Ledger,
+    pub(super) run_id: &'a str,
+}
+
+impl Doctor<'_> {
+    fn target(&self) -> &Target {
+        &self.client.target
+    }
+
     /// Every check, in a fixed order. When the connection check fails, the rest is skipped.
     pub async fn diagnose(&self, suite: &Suite) -> Diagnosis {
-        let mut state = TrialState::new("doctor", Format::Json, false);
+        let mut journal = Journal::new(Mode::Abandonable);
         let everyone: Vec<String> = suite.scenarios.iter().map(|s| s.key()).collect();
         let of_apis = |apis: &[&str]| -> Vec<String> {
             suite
@@ -71,12 +82,12 @@ impl RunContext {
                 .collect()
         };
         let mut diagnosis = Diagnosis {
-            base_url: self.target.base_url.clone(),
+            base_url: self.target().base_url.clone(),
             checks: Vec::new(),
         };
 
         // Reachable and authenticated.
-        let user = self.target.user_name().map(str::to_string);
+        let user = self.target().user_name().map(str::to_string);
         let probe = match &user {
             Some(name) => {
                 self.list(
@@ -84,7 +95,7 @@ impl RunContext {
                     &format!("user_name={name}"),
                     "sys_id,user_name",
                     Auth::Default,
-                    &mut state,
+                    &mut journal,
                 )
                 .await
             }
@@ -94,7 +105,7 @@ impl RunContext {
                     &format!("name={AWA_PROPERTY}"),
                     "name,value",
                     Auth::Default,
-                    &mut state,
+                    &mut journal,
                 )
                 .await
             }
@@ -107,7 +118,7 @@ impl RunContext {
                     "connection".into(),
                     format!(
                         "cannot reach {}: {}",
-                        self.target.base_url,
+                        self.target().base_url,
                         super::http::cause_of(error)
                     ),
                     "check the base URL (the instance's root, e.g. https://dev12345.service-now.com) and the network"
@@ -138,7 +149,7 @@ impl RunContext {
                     "connection".into(),
                     format!(
                         "the Table API answered {status} at {}/api/now/table/",
-                        self.target.base_url
+                        self.target().base_url
                     ),
                     "give the instance's root URL (drop any /api/now from it)".into(),
                     everyone.clone(),
@@ -160,14 +171,14 @@ impl RunContext {
         }
 
         // The no-role account must be accepted too: its 401 would blame the instance.
-        if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
+        if let Some(Credentials::Basic { user: norole, .. }) = &self.target().norole {
             let answer = self
                 .list(
                     "sys_user",
                     &format!("user_name={norole}"),
                     "sys_id",
                     Auth::Norole,
-                    &mut state,
+                    &mut journal,
                 )
                 .await;
             if answer.status == Some(401) {
@@ -186,9 +197,9 @@ impl RunContext {
         }
 
         // The checks below are independent of each other (the write checks aside, which
-        // skip tables found missing): they go out at the same time, each with a state of its
+        // skip tables found missing): they go out at the same time, each with a journal of its
         // own, and their checks are listed in a fixed order.
-        let fresh = || TrialState::new("doctor", Format::Json, false);
+        let fresh = || Journal::new(Mode::Abandonable);
         let roles = async {
             let mut checks = Vec::new();
             let role_ids = self.role_ids(&mut fresh()).await;
@@ -207,7 +218,7 @@ impl RunContext {
                 true,
                 of_apis(ROLE_APIS),
             ));
-            if let Some(Credentials::Basic { user: norole, .. }) = &self.target.norole {
+            if let Some(Credentials::Basic { user: norole, .. }) = &self.target().norole {
                 let listed = self
                     .list(
                         "sys_user",
@@ -456,12 +467,12 @@ impl RunContext {
         diagnosis.checks.extend(choice_checks.into_iter().flatten());
         diagnosis.checks.push(awa_check);
         // Permission to create and delete on each fixture table.
-        if !self.target.read_only {
+        if !self.target().read_only {
             let mut creators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for scenario in &suite.scenarios {
                 for fixture in &scenario.fixtures {
                     if let crate::spec::Fixture::Create { id, table, .. } = fixture {
-                        if self.target.pin_for(id, table).is_none() {
+                        if self.target().pin_for(id, table).is_none() {
                             creators
                                 .entry(table.clone())
                                 .or_default()
@@ -492,7 +503,7 @@ impl RunContext {
         query: &str,
         fields: &str,
         auth: Auth,
-        state: &mut TrialState,
+        journal: &mut Journal,
     ) -> Listing {
         let encoded = serde_urlencoded::to_string([
             ("sysparm_query", query),
@@ -501,18 +512,11 @@ impl RunContext {
             ("sysparm_limit", "1000"),
         ])
         .unwrap_or_default();
-        let outgoing = Outgoing {
-            during: format!("doctor: {table}"),
-            method: "GET".into(),
-            url: format!("{}/api/now/table/{table}?{encoded}", self.target.base_url),
-            accept: Format::Json.media_type(),
-            headers: Vec::new(),
-            authorization: self.target.authorization(auth),
-            auth,
-            body: None,
-            max_body: self.target.max_body,
-        };
-        match self.send(outgoing, state).await {
+        let url = format!("{}/api/now/table/{table}?{encoded}", self.target().base_url);
+        let outgoing = self
+            .client
+            .outgoing("GET", url, &format!("doctor: {table}"), auth);
+        match self.client.send(outgoing, journal).await {
             Ok(answer) => Listing {
                 status: Some(answer.status),
                 records: answer
@@ -531,14 +535,14 @@ impl RunContext {
     }
 
     /// sys_ids of the roles `admin` and `awa_integration_user`, by name.
-    async fn role_ids(&self, state: &mut TrialState) -> BTreeMap<String, String> {
+    async fn role_ids(&self, journal: &mut Journal) -> BTreeMap<String, String> {
         let listing = self
             .list(
                 "sys_user_role",
                 &format!("name=admin^ORname={ROLE}"),
                 "sys_id,name",
                 Auth::Default,
-                state,
+                journal,
             )
             .await;
         let mut out: BTreeMap<String, String> = listing
@@ -555,7 +559,7 @@ impl RunContext {
                         &format!("name={name}"),
                         "sys_id,name",
                         Auth::Default,
-                        state,
+                        journal,
                     )
                     .await;
                 for r in &listing.records {
@@ -567,13 +571,13 @@ impl RunContext {
     }
 
     /// The role sys_ids a user holds, as listed by sys_user_has_role.
-    async fn roles_of(&self, user_id: &str, state: &mut TrialState) -> Vec<String> {
+    async fn roles_of(&self, user_id: &str, journal: &mut Journal) -> Vec<String> {
         self.list(
             "sys_user_has_role",
             &format!("user={user_id}"),
             "role",
             Auth::Default,
-            state,
+            journal,
         )
         .await
         .records
@@ -582,12 +586,7 @@ impl RunContext {
         .collect()
     }
 
-    async fn plugin_check(
-        &self,
-        plugin: &str,
-        users: Vec<String>,
-        state: &mut TrialState,
-    ) -> Check {
+    async fn plugin_check(&self, plugin: &str, users: Vec<String>, journal: &mut Journal) -> Check {
         let id = format!("plugin:{plugin}");
         let title = format!("plugin {plugin}");
         let from_view = self
@@ -596,7 +595,7 @@ impl RunContext {
                 &format!("id={plugin}"),
                 "id,active",
                 Auth::Default,
-                state,
+                journal,
             )
             .await;
         let (row, field) = match from_view.first() {
@@ -608,7 +607,7 @@ impl RunContext {
                         &format!("source={plugin}"),
                         "source,active",
                         Auth::Default,
-                        state,
+                        journal,
                     )
                     .await;
                 (listing.first().cloned(), "active")
@@ -638,7 +637,7 @@ impl RunContext {
         &self,
         table: &str,
         row: &Map<String, Value>,
-        state: &mut TrialState,
+        journal: &mut Journal,
     ) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         let mut name = table.to_string();
@@ -651,7 +650,7 @@ impl RunContext {
                     &format!("name={name}"),
                     "element",
                     Auth::Default,
-                    state,
+                    journal,
                 )
                 .await;
             out.extend(
@@ -669,7 +668,7 @@ impl RunContext {
                     &format!("sys_id={parent}"),
                     "name,super_class",
                     Auth::Default,
-                    state,
+                    journal,
                 )
                 .await;
             let Some(up) = up.first() else { break };
@@ -681,7 +680,7 @@ impl RunContext {
     }
 
     /// Creates one record in `table` and deletes it, as the fixtures will.
-    async fn write_check(&self, table: &str, users: Vec<String>, state: &mut TrialState) -> Check {
+    async fn write_check(&self, table: &str, users: Vec<String>, journal: &mut Journal) -> Check {
         let id = format!("write:{table}");
         let title = format!("create and delete in {table}");
         let sys_id = crate::platform::sys_id::fresh();
@@ -703,7 +702,8 @@ impl RunContext {
             );
         }
         let created = self
-            .table_request("POST", table, None, Some(&body), "doctor: create", state)
+            .client
+            .table_request("POST", table, None, Some(&body), "doctor: create", journal)
             .await;
         let actual = match &created {
             Ok(a) if (200..300).contains(&a.status) => a
@@ -731,7 +731,7 @@ impl RunContext {
             let _ = self.ledger.created(table, &actual, "doctor");
             let _ = self.ledger.deleted(table, &sys_id);
         }
-        match self.table_request("DELETE", table, Some(&actual), None, "doctor: delete", state).await {
+        match self.client.table_request("DELETE", table, Some(&actual), None, "doctor: delete", journal).await {
             Ok(a) if a.status == 200 || a.status == 204 => {
                 let _ = self.ledger.deleted(table, &actual);
                 Check::passed(id, title, "allowed".into(), Vec::new())

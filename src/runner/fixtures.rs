@@ -5,20 +5,38 @@
 use serde_json::{Map, Value};
 
 use super::checks;
+use super::cleanup::Janitor;
+use super::client::{Client, Journal, Mode};
 use super::phase::Restore;
+use super::services::Services;
 use super::shared::{Made, SharedRecord};
 use super::state::{TrialState, Undo};
-use super::RunContext;
 use crate::spec::scope::Scope;
 use crate::spec::template::{self, Vars};
 use crate::spec::{Fixture, Scenario};
 
-impl RunContext {
+/// The fixtures of one scenario, set up against the run's services and torn down again.
+pub(super) struct Setup<'a> {
+    pub(super) services: &'a Services,
+    pub(super) scenario: &'a Scenario,
+}
+
+impl Setup<'_> {
+    fn client(&self) -> &Client {
+        &self.services.client
+    }
+
+    fn janitor(&self) -> Janitor<'_> {
+        Janitor {
+            client: &self.services.client,
+            ledger: &self.services.ledger,
+        }
+    }
+
     /// Creates, finds or reads `fixture` (at creation `level` of its scenario) and binds its
     /// fields as `{{id.field}}`.
     pub(super) async fn set_up(
         &self,
-        scenario: &Scenario,
         fixture: &Fixture,
         level: usize,
         state: &mut TrialState,
@@ -26,7 +44,7 @@ impl RunContext {
         let at = |line: usize| {
             format!(
                 "{}: fixture",
-                crate::source::assets::location(&scenario.file, line)
+                crate::source::assets::location(&self.scenario.file, line)
             )
         };
         match fixture {
@@ -38,10 +56,10 @@ impl RunContext {
                 sharing,
             } => {
                 let at = format!("{} `{id}`", at(*line));
-                if let Some(pin) = self.target.pin_for(id, table) {
+                if let Some(pin) = self.client().target.pin_for(id, table) {
                     let record = if sharing.scope == Scope::Run {
                         // Read once for the run, like any record no step changes.
-                        let cell = self.shared.cell(&format!("pin {table} {pin}"));
+                        let cell = self.services.shared.cell(&format!("pin {table} {pin}"));
                         let mut fork = state.fork();
                         let got = cell
                             .get_or_try_init(|| async {
@@ -51,7 +69,7 @@ impl RunContext {
                             })
                             .await
                             .map(|r| r.record.clone());
-                        state.exchanges.append(&mut fork.exchanges);
+                        state.journal.exchanges.append(&mut fork.journal.exchanges);
                         got?
                     } else {
                         self.read_pinned(id, table, pin, &at, state).await?
@@ -65,7 +83,7 @@ impl RunContext {
                 }
                 let record = match sharing.scope {
                     Scope::Run => {
-                        let cell = self.shared.cell(&key);
+                        let cell = self.services.shared.cell(&key);
                         let mut fork = state.fork();
                         // Its own unknown_id: a name made unique by it stays unique.
                         fork.vars
@@ -89,11 +107,11 @@ impl RunContext {
                             })
                             .await
                             .map(|r| r.record.clone());
-                        state.exchanges.append(&mut fork.exchanges);
+                        state.journal.exchanges.append(&mut fork.journal.exchanges);
                         got?
                     }
                     Scope::Lease => {
-                        let lent = match self.shared.lease(&key) {
+                        let lent = match self.services.shared.lease(&key) {
                             Some(lent) => lent,
                             None => {
                                 let mut vars = state.vars.clone();
@@ -147,7 +165,13 @@ impl RunContext {
                 let query = template::render(query, &state.vars)
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
                 let record = self
-                    .find_one(table, &query, &format!("fixture `{id}`"), state)
+                    .client()
+                    .find_one(
+                        table,
+                        &query,
+                        &format!("fixture `{id}`"),
+                        &mut state.journal,
+                    )
                     .await
                     .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
                 bind_record(&mut state.vars, id, &record);
@@ -163,21 +187,26 @@ impl RunContext {
     /// change whose answer is lost is still put back.
     pub(super) async fn apply_settings(
         &self,
-        scenario: &Scenario,
         restores: &mut Vec<Restore>,
         state: &mut TrialState,
     ) -> Result<(), String> {
-        for fixture in &scenario.fixtures {
+        for fixture in &self.scenario.fixtures {
             let Fixture::Property { name, value, line } = fixture else {
                 continue;
             };
             let at = format!(
                 "{}: fixture {name}",
-                crate::source::assets::location(&scenario.file, *line)
+                crate::source::assets::location(&self.scenario.file, *line)
             );
             let during = format!("property {name}");
             let record = self
-                .find_one("sys_properties", &format!("name={name}"), &during, state)
+                .client()
+                .find_one(
+                    "sys_properties",
+                    &format!("name={name}"),
+                    &during,
+                    &mut state.journal,
+                )
                 .await
                 .map_err(|e| format!("{at}: {e}"))?;
             let text = |field: &str| {
@@ -188,7 +217,8 @@ impl RunContext {
                     .to_string()
             };
             let (sys_id, old) = (text("sys_id"), text("value"));
-            self.ledger
+            self.services
+                .ledger
                 .changed(&sys_id, name, &old, value, &state.trial)
                 .map_err(|e| format!("{at}: {e}"))?;
             restores.push(Restore {
@@ -197,7 +227,8 @@ impl RunContext {
                 value: old,
             });
             let status = self
-                .set_property(&sys_id, value, &during, state)
+                .client()
+                .set_property(&sys_id, value, &during, &mut state.journal)
                 .await
                 .map_err(|e| format!("{at}: {e}"))?;
             if status != 200 {
@@ -217,13 +248,14 @@ impl RunContext {
         state: &mut TrialState,
     ) -> Result<Map<String, Value>, String> {
         let answer = self
+            .client()
             .table_request(
                 "GET",
                 table,
                 Some(sys_id),
                 None,
                 &format!("fixture `{id}` (pinned)"),
-                state,
+                &mut state.journal,
             )
             .await
             .map_err(|e| format!("{at}: {e}"))?;
@@ -260,7 +292,7 @@ impl RunContext {
             format!("fixture `{id}`")
         };
         let owe = |state: &mut TrialState, sys_id: &str| match shared {
-            true => self.shared.made(Made {
+            true => self.services.shared.made(Made {
                 table: table.to_string(),
                 sys_id: sys_id.to_string(),
                 what: what.clone(),
@@ -275,34 +307,36 @@ impl RunContext {
         };
         let chosen = crate::platform::sys_id::fresh();
         body.insert("sys_id".into(), Value::String(chosen.clone()));
-        self.ledger
+        self.services
+            .ledger
             .created(table, &chosen, &state.trial)
             .map_err(|e| format!("{at}: {e}"))?;
         owe(state, &chosen);
-        self.set_uncertain(table, &chosen, true);
+        self.services.ledger.set_uncertain(table, &chosen, true);
         let answer = match self
-            .table_request("POST", table, None, Some(&body), &what, state)
+            .client()
+            .table_request("POST", table, None, Some(&body), &what, &mut state.journal)
             .await
         {
             Ok(answer) => answer,
             Err(e) => {
                 // Never sent: the record does not exist; nobody deletes it, and the ledger
                 // says it is gone.
-                if e == super::requests::NOT_SENT {
-                    self.set_uncertain(table, &chosen, false);
+                if e == super::client::NOT_SENT {
+                    self.services.ledger.set_uncertain(table, &chosen, false);
                     if shared {
-                        self.shared.forget(table, &chosen);
+                        self.services.shared.forget(table, &chosen);
                     } else {
                         state
                             .undo
                             .retain(|u| !(u.table == table && u.sys_id == chosen));
                     }
-                    let _ = self.ledger.deleted(table, &chosen);
+                    let _ = self.services.ledger.deleted(table, &chosen);
                 }
                 return Err(format!("{at}: {e}"));
             }
         };
-        self.set_uncertain(table, &chosen, false);
+        self.services.ledger.set_uncertain(table, &chosen, false);
         let record = answer.result().and_then(Value::as_object);
         // Only a real sys_id goes into the ledger and later URLs.
         let sys_id = record
@@ -318,7 +352,8 @@ impl RunContext {
         };
         // An instance that chose its own sys_id: that record is the one to delete.
         if sys_id != chosen {
-            self.ledger
+            self.services
+                .ledger
                 .created(table, sys_id, &state.trial)
                 .map_err(|e| format!("{at}: {e}"))?;
             owe(state, sys_id);
@@ -330,7 +365,7 @@ impl RunContext {
     /// the steps created first, then fixtures from the highest level down, so that no record
     /// is deleted before one that refers to it. Problems become warnings.
     pub(super) async fn teardown(&self, state: &mut TrialState) {
-        state.tearing_down = true;
+        state.journal.mode = Mode::PuttingBack;
         let deletes: Vec<(usize, String, String, String)> = std::mem::take(&mut state.undo)
             .into_iter()
             .map(|u| (u.level, u.table, u.sys_id, u.what))
@@ -340,93 +375,30 @@ impl RunContext {
         levels.dedup();
         for level in levels.into_iter().rev() {
             let wave: Vec<_> = deletes.iter().filter(|d| d.0 == level).collect();
+            let janitor = self.janitor();
             if let [(_, table, sys_id, what)] = wave.as_slice() {
-                let problem = self.delete(table, sys_id, what, state).await;
+                let problem = janitor
+                    .delete(table, sys_id, what, &mut state.journal)
+                    .await;
                 state.warnings.extend(problem);
                 continue;
             }
-            let mut forks: Vec<TrialState> = wave.iter().map(|_| state.fork()).collect();
+            let mut journals: Vec<Journal> = wave
+                .iter()
+                .map(|_| Journal::new(Mode::PuttingBack))
+                .collect();
             let problems =
-                futures_util::future::join_all(wave.iter().zip(forks.iter_mut()).map(
-                    |((_, table, sys_id, what), fork)| self.delete(table, sys_id, what, fork),
+                futures_util::future::join_all(wave.iter().zip(journals.iter_mut()).map(
+                    |((_, table, sys_id, what), journal)| {
+                        janitor.delete(table, sys_id, what, journal)
+                    },
                 ))
                 .await;
-            for fork in forks {
-                state.absorb(fork);
+            for journal in journals {
+                state.journal.exchanges.extend(journal.exchanges);
             }
             state.warnings.extend(problems.into_iter().flatten());
         }
-    }
-
-    /// Deletes one record the run made; what went wrong, if anything. A record whose insert
-    /// got no answer before a stop signal is left to the ledger.
-    pub(super) async fn delete(
-        &self,
-        table: &str,
-        sys_id: &str,
-        what: &str,
-        state: &mut TrialState,
-    ) -> Option<String> {
-        if self.cancel.is_cancelled() && self.is_uncertain(table, sys_id) {
-            return Some(format!(
-                "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
-            ));
-        }
-        let mut problems = Vec::new();
-        match self
-            .delete_record(
-                table,
-                sys_id,
-                &format!("cleanup of {what}"),
-                state,
-                &mut problems,
-            )
-            .await
-        {
-            Ok(_) => problems.pop(),
-            Err(how) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}){how}")),
-        }
-    }
-
-    /// Puts a property back to `value`; what went wrong, if anything.
-    pub(super) async fn restore(
-        &self,
-        sys_id: &str,
-        name: &str,
-        value: &str,
-        state: &mut TrialState,
-    ) -> Option<String> {
-        let mut problems = Vec::new();
-        match self
-            .restore_setting(sys_id, name, value, state, &mut problems)
-            .await
-        {
-            Ok(()) => problems.pop(),
-            Err(how) => Some(format!(
-                "cleanup: restoring {name}={value}{how}: restore it by hand"
-            )),
-        }
-    }
-
-    /// Deletes the records the run shared, at its end: by level, highest first, the records
-    /// of one level at the same time. What it could not delete stays in the ledger for the
-    /// sweep that follows.
-    pub(super) async fn delete_shared(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        for wave in self.shared.take_by_level() {
-            let mut forks: Vec<TrialState> = wave
-                .iter()
-                .map(|_| TrialState::new("cleanup", crate::spec::Format::Json, true))
-                .collect();
-            let found = futures_util::future::join_all(
-                wave.iter()
-                    .zip(forks.iter_mut())
-                    .map(|(m, fork)| self.delete(&m.table, &m.sys_id, &m.what, fork)),
-            )
-            .await;
-            problems.extend(found.into_iter().flatten());
-        }
-        problems
     }
 }
 

@@ -15,6 +15,7 @@
 //! {"event":"restored","sys_id":"…","name":"glide.awa.enabled","at":"…"}
 //! ```
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -114,6 +115,9 @@ pub struct Ledger {
     inner: Mutex<(Option<File>, Vec<Entry>)>,
     /// Write through to the disk (not only to the OS) after every entry.
     sync: bool,
+    /// Records whose insert was sent but never answered: they may or may not exist. After a
+    /// stop signal nobody waits on them; the ledger keeps them for `cleanup`.
+    uncertain: Mutex<HashSet<(String, String)>>,
 }
 
 impl Ledger {
@@ -154,6 +158,7 @@ impl Ledger {
             path: path.to_path_buf(),
             inner: Mutex::new((Some(file), Vec::new())),
             sync,
+            uncertain: Mutex::default(),
         };
         ledger.append(Entry::Run {
             base_url: base_url.to_string(),
@@ -179,6 +184,7 @@ impl Ledger {
                 path: path.to_path_buf(),
                 inner: Mutex::new((Some(file), entries.clone())),
                 sync: true,
+                uncertain: Mutex::default(),
             },
             entries,
         ))
@@ -191,6 +197,7 @@ impl Ledger {
             path: PathBuf::new(),
             inner: Mutex::new((None, Vec::new())),
             sync: false,
+            uncertain: Mutex::default(),
         };
         let _ = ledger.append(Entry::Run {
             base_url: base_url.to_string(),
@@ -283,6 +290,25 @@ impl Ledger {
             name: name.into(),
             at: now(),
         })
+    }
+
+    /// Marks a record whose insert is about to be sent (`true`) or was answered (`false`).
+    pub fn set_uncertain(&self, table: &str, sys_id: &str, uncertain: bool) {
+        let mut set = self.uncertain.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (table.to_string(), sys_id.to_string());
+        if uncertain {
+            set.insert(key);
+        } else {
+            set.remove(&key);
+        }
+    }
+
+    /// Whether a record's insert was sent and never answered.
+    pub fn is_uncertain(&self, table: &str, sys_id: &str) -> bool {
+        self.uncertain
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&(table.to_string(), sys_id.to_string()))
     }
 
     /// What the ledger still holds.

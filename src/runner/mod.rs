@@ -1,12 +1,21 @@
-//! The runner: one tokio runtime, one HTTP client and one collector for the whole run (each
-//! trial thread also drives its requests on a loop and client of its own: [`trial_loop`]),
-//! and a libtest-mimic trial per scenario and variant.
+//! The runner: a run ([`Run`]) made of services and trials.
+//!
+//! The run's services, each a value with one job, live in [`services`]: the link to the
+//! target ([`client`]: HTTP, the limit on requests in flight, secrets, OAuth tokens, the stop
+//! switch), the ledger, the records shared by trials, the exclusive phases, the results. A
+//! trial ([`trial`]) goes from its start to its result against them; its fixtures are set up
+//! and torn down by [`fixtures`]; checks are pure evaluators ([`checks`]); putting the
+//! instance back is [`cleanup`]'s; the doctor's checks are [`doctor`]'s.
+//!
+//! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
+//! its requests on a loop and client of its own ([`trial_loop`]).
 
 mod cancel;
 mod checks;
-mod context;
+mod cleanup;
+mod client;
+mod collector;
 mod doctor;
-mod execute;
 mod fixtures;
 mod http;
 mod ledger;
@@ -14,21 +23,21 @@ mod limiter;
 mod oauth;
 mod phase;
 mod redact;
-mod requests;
 mod run;
 mod secrets;
+mod services;
 mod shared;
 mod state;
-mod sweep;
+mod trial;
 mod trial_loop;
 mod trials;
 
 pub use cancel::Cancel;
-pub use context::{ClientError, RunContext};
-pub use execute::READ_ONLY_REASON;
+pub use cleanup::{cleanup, ledger_base_url, CleanupError, Sweep};
+pub use client::ClientError;
 pub use ledger::{Entry, Ledger, LedgerError, Outstanding};
 pub use limiter::Limiter;
 pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{BuiltInMock, Notice, Plan, PlanError, PrepareError, Run, EMBEDDED_TOKEN_LIFETIME};
 pub use secrets::Secrets;
-pub use sweep::{cleanup, ledger_base_url, CleanupError, Sweep};
+pub use trial::READ_ONLY_REASON;

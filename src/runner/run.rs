@@ -18,9 +18,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::context::{ClientError, RunContext};
+use super::cleanup::Janitor;
+use super::client::{Client, ClientError};
+use super::doctor::Doctor;
 use super::ledger::{Ledger, LedgerError};
+use super::services::Services;
 use super::trials;
+use super::trials::Observer;
 use crate::inputs::Inputs;
 use crate::mock::{Mock, RunningMock};
 use crate::report::{Matrix, RunReport};
@@ -175,7 +179,7 @@ pub enum Notice {
 /// One prepared run. Dropping it stops the embedded mock.
 pub struct Run {
     runtime: tokio::runtime::Runtime,
-    ctx: Arc<RunContext>,
+    services: Arc<Services>,
     suite: Suite,
     catalogue: Catalogue,
     embedded: Option<RunningMock>,
@@ -188,6 +192,8 @@ pub struct Run {
     selection: std::sync::Mutex<crate::report::Selection>,
     /// How many trials ran at once, for the report.
     threads: std::sync::atomic::AtomicUsize,
+    /// Told of each trial as it finishes ([`Run::on_trial_done`]).
+    observer: std::sync::Mutex<Option<Observer>>,
 }
 
 impl Run {
@@ -236,22 +242,26 @@ impl Run {
             }
             None => Ledger::in_memory(&target.base_url, &run_id),
         };
-        let ctx = Arc::new(RunContext::new(
-            target,
-            inputs.schemas,
-            runtime.handle().clone(),
-            run_id,
+        let client = Client::new(target, runtime.handle().clone(), &run_id)?;
+        let diagnosis = plan.doctor.then(|| {
+            let doctor = Doctor {
+                client: &client,
+                ledger: &ledger,
+                run_id: &run_id,
+            };
+            runtime.block_on(doctor.diagnose(&inputs.suite))
+        });
+        let services = Services::new(
+            client,
             ledger,
-        )?);
-        ctx.retries
-            .store(plan.retries, std::sync::atomic::Ordering::Relaxed);
-        if plan.doctor {
-            let diagnosis = runtime.block_on(ctx.diagnose(&inputs.suite));
-            let _ = ctx.diagnosis.set(diagnosis);
-        }
+            inputs.schemas,
+            diagnosis,
+            plan.retries,
+            run_id,
+        );
         Ok(Self {
             runtime,
-            ctx,
+            services: Arc::new(services),
             suite: inputs.suite,
             catalogue: inputs.catalogue,
             embedded,
@@ -263,6 +273,7 @@ impl Run {
             signal: Arc::default(),
             selection: Default::default(),
             threads: Default::default(),
+            observer: Default::default(),
         })
     }
 
@@ -273,16 +284,11 @@ impl Run {
             .build()
             .map_err(PrepareError::Runtime)?;
         let ledger = Ledger::in_memory(&target.base_url, "list");
-        let ctx = Arc::new(RunContext::new(
-            target,
-            inputs.schemas,
-            runtime.handle().clone(),
-            "list".into(),
-            ledger,
-        )?);
+        let client = Client::new(target, runtime.handle().clone(), "list")?;
+        let services = Services::new(client, ledger, inputs.schemas, None, 0, "list".into());
         Ok(Self {
             runtime,
-            ctx,
+            services: Arc::new(services),
             suite: inputs.suite,
             catalogue: inputs.catalogue,
             embedded: None,
@@ -292,17 +298,18 @@ impl Run {
             signal: Arc::default(),
             selection: Default::default(),
             threads: Default::default(),
+            observer: Default::default(),
         })
     }
 
     /// Every secret the run knows, to redact anything written or printed outside it.
     pub fn secrets(&self) -> Arc<super::Secrets> {
-        Arc::clone(&self.ctx.secrets)
+        Arc::clone(&self.services.client.secrets)
     }
 
     /// What the doctor found, when the plan asked for it.
     pub fn diagnosis(&self) -> Option<&crate::report::doctor::Diagnosis> {
-        self.ctx.diagnosis.get()
+        self.services.diagnosis.as_ref()
     }
 
     /// What preparing the run found, for the caller to print.
@@ -311,7 +318,7 @@ impl Run {
     }
 
     pub fn target(&self) -> &Target {
-        &self.ctx.target
+        &self.services.client.target
     }
 
     pub fn suite(&self) -> &Suite {
@@ -320,7 +327,7 @@ impl Run {
 
     /// One libtest-mimic trial per scenario and variant, sorted by name.
     pub fn trials(&self) -> Vec<libtest_mimic::Trial> {
-        trials::trials(&self.ctx, &self.suite)
+        trials::trials(&self.services, &self.suite, self.observer())
     }
 
     /// Runs the trials `args` select with libtest's printer on stdout. `None` when the printer
@@ -345,7 +352,8 @@ impl Run {
                 .filter(|t| selected.contains(t.name()) && runs(t))
                 .map(|t| t.name().to_string())
                 .collect();
-            let places = trials::arm_phases(&self.ctx, &self.suite, |name| running.contains(name));
+            let places =
+                trials::arm_phases(&self.services, &self.suite, |name| running.contains(name));
             trials::run_order(&mut trials, &places);
         }
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -382,9 +390,14 @@ impl Run {
         self.threads
             .store(threads, std::sync::atomic::Ordering::Relaxed);
         let selected = self.select(args, &self.trials());
-        trials::run_all(&self.ctx, &self.suite, threads, |name| {
-            selected.contains(name)
-        });
+        let observer = self.observer();
+        trials::run_all(
+            &self.services,
+            &self.suite,
+            threads,
+            |name| selected.contains(name),
+            observer.as_ref(),
+        );
     }
 
     /// Runs every trial on `threads` threads without printing.
@@ -397,7 +410,14 @@ impl Run {
             trials_in_suite: total,
             ..Default::default()
         };
-        trials::run_all(&self.ctx, &self.suite, threads, |_| true);
+        let observer = self.observer();
+        trials::run_all(
+            &self.services,
+            &self.suite,
+            threads,
+            |_| true,
+            observer.as_ref(),
+        );
     }
 
     /// Has `observe` told of each trial as it finishes (after its retries and cleanup).
@@ -405,14 +425,21 @@ impl Run {
         &self,
         observe: impl Fn(&crate::report::TrialResult) + Send + Sync + 'static,
     ) {
-        let _ = self.ctx.on_trial.set(Box::new(observe));
+        *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(observe));
+    }
+
+    fn observer(&self) -> Option<Observer> {
+        self.observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Stops the trials when the process gets Ctrl-C or SIGTERM: those not started are
     /// ignored, running ones stop sending and clean up, and [`Run::finish`] deletes what the
     /// ledger still holds. A second signal exits at once with `exit_code` (for Ctrl-C).
     pub fn stop_on_signals(&self, exit_code: i32) {
-        let cancel = Arc::clone(&self.ctx.cancel);
+        let cancel = Arc::clone(&self.services.client.cancel);
         let signal = Arc::clone(&self.signal);
         self.runtime.spawn(async move {
             let first = next_signal().await;
@@ -437,33 +464,41 @@ impl Run {
     /// with the coverage matrix of the run.
     pub fn finish(mut self) -> RunReport {
         // The records the trials shared go first, dependents before what they refer to.
-        for problem in self.runtime.block_on(self.ctx.delete_shared()) {
+        let services = Arc::clone(&self.services);
+        let janitor = Janitor {
+            client: &services.client,
+            ledger: &services.ledger,
+        };
+        for problem in self
+            .runtime
+            .block_on(janitor.delete_shared(&services.shared))
+        {
             eprintln!("warning: {problem}");
         }
         // Whatever the trials' teardowns could not delete (or never reached, when a signal
         // stopped them) is deleted now, from the ledger.
-        let mut outstanding = self.ctx.ledger.outstanding();
+        let mut outstanding = services.ledger.outstanding();
         // After a stop signal nobody waits on records whose insert never got an answer: the
         // ledger keeps them for `sn-conform cleanup`.
-        if self.ctx.cancel.is_cancelled() {
+        if services.client.cancel.is_cancelled() {
             outstanding
                 .records
-                .retain(|(table, sys_id, _)| !self.ctx.is_uncertain(table, sys_id));
+                .retain(|(table, sys_id, _)| !services.ledger.is_uncertain(table, sys_id));
         }
         if !outstanding.is_empty() {
-            let sweep = self.runtime.block_on(self.ctx.sweep(&outstanding));
+            let sweep = self.runtime.block_on(janitor.sweep(&outstanding));
             for problem in &sweep.problems {
                 eprintln!("warning: cleanup: {problem}");
             }
         }
-        let records = self.ctx.ledger.counts();
+        let records = services.ledger.counts();
         let duration_ms = self.clock.elapsed().as_secs_f64() * 1000.0;
         if let Some(mock) = self.embedded.take() {
             self.runtime.block_on(mock.stop());
         }
-        let results = self.ctx.take_results();
+        let results = services.results.take();
         let coverage = Matrix::build(&self.catalogue, &self.suite, Some(&results));
-        let target = &self.ctx.target;
+        let target = &services.client.target;
         let report = RunReport::new(
             target.base_url.clone(),
             target.kind,
@@ -477,12 +512,12 @@ impl Run {
             std::mem::take(&mut *self.selection.lock().unwrap_or_else(|p| p.into_inner()));
         let concurrency = crate::report::Concurrency {
             threads: self.threads.load(std::sync::atomic::Ordering::Relaxed),
-            ..self.ctx.limiter.report()
+            ..services.client.limiter.report()
         };
         let report = RunReport {
             records,
             selection,
-            doctor: self.ctx.diagnosis.get().cloned(),
+            doctor: services.diagnosis.clone(),
             concurrency: Some(concurrency),
             ..report
         };

@@ -1,21 +1,22 @@
 //! What one trial carries from step to step: its variables, the exchanges so far, its
 //! findings, and the list of things to put back after it.
 
-use crate::report::ExchangeRecord;
+use super::client::{Journal, Mode};
+use super::shared::SharedRecord;
 use crate::spec::template::Vars;
 use crate::spec::Format;
 
 /// What a trial has done so far, and what it must undo.
 pub(super) struct TrialState {
     pub(super) vars: Vars,
-    pub(super) exchanges: Vec<ExchangeRecord>,
+    /// Its exchanges, and whether a stop signal abandons its requests (never in teardown:
+    /// those put the instance back).
+    pub(super) journal: Journal,
     pub(super) failures: Vec<String>,
     pub(super) warnings: Vec<String>,
     /// The first thing that kept the harness from asking: makes the trial an error.
     pub(super) broken: Option<String>,
     pub(super) undo: Vec<Undo>,
-    /// Teardown's requests are never abandoned on Ctrl-C: they put the instance back.
-    pub(super) tearing_down: bool,
     /// The body format of the variant's request steps.
     pub(super) format: Format,
     /// The trial's name, for the ledger.
@@ -23,7 +24,7 @@ pub(super) struct TrialState {
     /// The variant's label: records shared by the run that depend on it are one per variant.
     pub(super) variant: String,
     /// Records lent to the trial, by sharing key, to give back after its teardown.
-    pub(super) leases: Vec<(String, super::shared::SharedRecord)>,
+    pub(super) leases: Vec<(String, SharedRecord)>,
 }
 
 /// The level of a record an operation created: deleted before every fixture.
@@ -41,15 +42,14 @@ pub(super) struct Undo {
 
 impl TrialState {
     /// A fresh state for `trial`: no variables, no exchanges, nothing to undo.
-    pub(super) fn new(trial: &str, format: Format, tearing_down: bool) -> Self {
+    pub(super) fn new(trial: &str, format: Format, mode: Mode) -> Self {
         Self {
             vars: Vars::default(),
-            exchanges: Vec::new(),
+            journal: Journal::new(mode),
             failures: Vec::new(),
             warnings: Vec::new(),
             broken: None,
             undo: Vec::new(),
-            tearing_down,
             format,
             trial: trial.to_string(),
             variant: String::new(),
@@ -63,22 +63,14 @@ impl TrialState {
     pub(super) fn fork(&self) -> Self {
         Self {
             vars: self.vars.clone(),
-            exchanges: Vec::new(),
-            failures: Vec::new(),
-            warnings: Vec::new(),
-            broken: None,
-            undo: Vec::new(),
-            tearing_down: self.tearing_down,
-            format: self.format,
-            trial: self.trial.clone(),
             variant: self.variant.clone(),
-            leases: Vec::new(),
+            ..Self::new(&self.trial, self.format, self.journal.mode)
         }
     }
 
     /// Takes back what a fork did: its exchanges, findings, variables and what it must undo.
     pub(super) fn absorb(&mut self, fork: Self) {
-        self.exchanges.extend(fork.exchanges);
+        self.journal.exchanges.extend(fork.journal.exchanges);
         self.failures.extend(fork.failures);
         self.warnings.extend(fork.warnings);
         self.undo.extend(fork.undo);

@@ -7,26 +7,56 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial as LibtestTrial};
 
-use super::context::RunContext;
+use super::services::Services;
 use crate::report::{Outcome, TrialResult};
 use crate::spec::{Scenario, Suite, Variant};
 
+/// Something told of each trial as it finishes (progress on the terminal).
+pub type Observer = Arc<dyn Fn(&TrialResult) + Send + Sync>;
+
+/// Runs one trial and keeps its result; tells `observer` of it first.
+fn run_one(
+    services: &Services,
+    scenario: &Scenario,
+    variant: &Variant,
+    observer: Option<&Observer>,
+) -> Result<Completion, Failed> {
+    let result = super::trial::Trial::new(services, scenario, variant).run();
+    if let Some(observe) = observer {
+        observe(&result);
+    }
+    let completion = completion(&result);
+    // The result itself (exchanges and all) goes to the collector, not copied.
+    services.results.push(result);
+    completion
+}
+
 /// One libtest-mimic trial per scenario and variant, sorted by name.
-pub fn trials(ctx: &Arc<RunContext>, suite: &Suite) -> Vec<Trial> {
-    let mut out: Vec<Trial> = suite
+pub fn trials(
+    services: &Arc<Services>,
+    suite: &Suite,
+    observer: Option<Observer>,
+) -> Vec<LibtestTrial> {
+    let mut out: Vec<LibtestTrial> = suite
         .scenarios
         .iter()
         .flat_map(|scenario| {
             let scenario = Arc::new(scenario.clone());
+            let observer = observer.clone();
             (0..scenario.variants.len()).map(move |i| {
-                let ctx = Arc::clone(ctx);
+                let services = Arc::clone(services);
                 let scenario = Arc::clone(&scenario);
+                let observer = observer.clone();
                 let name = scenario.trial_name(&scenario.variants[i]);
-                Trial::ignorable_test(name, move || {
-                    let result = ctx.run_trial(&scenario, &scenario.variants[i]);
-                    completion(&result)
+                LibtestTrial::ignorable_test(name, move || {
+                    run_one(
+                        &services,
+                        &scenario,
+                        &scenario.variants[i],
+                        observer.as_ref(),
+                    )
                 })
             })
         })
@@ -71,7 +101,7 @@ type Place = (usize, u64);
 /// record leased to one trial at a time (see [`crate::spec::scope`]) is wanted by fewer trials
 /// at once, and fewer such records are made.
 pub fn arm_phases(
-    ctx: &RunContext,
+    services: &Services,
     suite: &Suite,
     selected: impl Fn(&str) -> bool,
 ) -> HashMap<String, Place> {
@@ -106,7 +136,7 @@ pub fn arm_phases(
                 .push(name);
         }
     }
-    ctx.phases.arm(phases);
+    services.phases.arm(phases);
     let mut places = HashMap::new();
     for ((phase, _), mut names) in groups {
         names.sort();
@@ -119,8 +149,8 @@ pub fn arm_phases(
 }
 
 /// Sorts trials into run order (see [`arm_phases`]); trials without a place go last.
-pub fn run_order(trials: &mut [Trial], places: &HashMap<String, Place>) {
-    let place = |t: &Trial| {
+pub fn run_order(trials: &mut [LibtestTrial], places: &HashMap<String, Place>) {
+    let place = |t: &LibtestTrial| {
         places
             .get(t.name())
             .copied()
@@ -132,10 +162,11 @@ pub fn run_order(trials: &mut [Trial], places: &HashMap<String, Place>) {
 /// Runs the trials of `suite` that `selected` accepts (by trial name) on `threads` threads
 /// without libtest's printing; the results go to the run's collector.
 pub fn run_all(
-    ctx: &Arc<RunContext>,
+    services: &Services,
     suite: &Suite,
     threads: usize,
     selected: impl Fn(&str) -> bool + Sync,
+    observer: Option<&Observer>,
 ) {
     let mut work: Vec<(&Scenario, &Variant)> = suite
         .scenarios
@@ -143,7 +174,7 @@ pub fn run_all(
         .flat_map(|s| s.variants.iter().map(move |v| (s, v)))
         .filter(|(s, v)| selected(&s.trial_name(v)))
         .collect();
-    let places = arm_phases(ctx, suite, &selected);
+    let places = arm_phases(services, suite, &selected);
     work.sort_by_cached_key(|(s, v)| {
         let name = s.trial_name(v);
         (
@@ -159,7 +190,7 @@ pub fn run_all(
                 let Some((scenario, variant)) = work.get(i) else {
                     break;
                 };
-                ctx.run_trial(scenario, variant);
+                let _ = run_one(services, scenario, variant, observer);
             });
         }
     });

@@ -1,4 +1,7 @@
-//! Running one trial: requirements, fixtures, steps, and teardown whatever happened.
+//! One trial from its start to its result: whether it runs at all (the doctor, the profile,
+//! a read-only run, the target's accounts), its phase (when it changes instance-wide
+//! settings), its fixtures ([`super::fixtures`]), its steps and their checks, its teardown
+//! whatever happened, and its retries.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -6,11 +9,14 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::checks::{self, Finding};
+use super::cleanup::Janitor;
+use super::client::{Client, Journal, Mode};
+use super::fixtures::Setup;
 use super::http::{Answer, Outgoing};
 use super::oauth::NoExpiredToken;
+use super::services::Services;
 use super::state::{TrialState, Undo};
-use super::RunContext;
-use crate::report::{Outcome, TrialResult};
+use crate::report::{Attempt, Outcome, TrialResult};
 use crate::spec::template::{self, Vars};
 use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
@@ -23,16 +29,160 @@ enum Stop {
     Broken,
 }
 
-impl RunContext {
-    /// Runs `scenario` in `variant` and returns its result; never panics on a bad instance.
-    /// A trial of an exclusive `phase` joins it (the first to join changes the settings).
-    pub(super) fn execute(
-        &self,
-        scenario: &Scenario,
-        variant: &Variant,
-        phase: Option<usize>,
-    ) -> TrialResult {
+/// One scenario in one variant, run against the run's services.
+pub(super) struct Trial<'a> {
+    services: &'a Services,
+    scenario: &'a Scenario,
+    variant: &'a Variant,
+}
+
+impl<'a> Trial<'a> {
+    pub(super) fn new(
+        services: &'a Services,
+        scenario: &'a Scenario,
+        variant: &'a Variant,
+    ) -> Self {
+        Self {
+            services,
+            scenario,
+            variant,
+        }
+    }
+
+    fn client(&self) -> &'a Client {
+        &self.services.client
+    }
+
+    fn setup(&self) -> Setup<'a> {
+        Setup {
+            services: self.services,
+            scenario: self.scenario,
+        }
+    }
+
+    /// Runs the trial (in its phase, when it changes instance-wide settings; after every
+    /// phase otherwise) with its retries, and returns its result. Each attempt is a whole
+    /// trial: fresh fixtures, its own teardown.
+    pub(super) fn run(&self) -> TrialResult {
+        let services = self.services;
+        let phase = self
+            .scenario
+            .exclusive
+            .then(|| services.phases.phase_for(&self.scenario.settings()));
+        services.phases.wait_turn(phase);
+        self.client().enter_trial_thread();
+        let mut attempts = Vec::new();
+        let mut result = self.redact(self.attempt(phase));
+        while result.outcome.is_bad()
+            && attempts.len() < services.retries
+            && !self.client().cancel.is_cancelled()
+        {
+            attempts.push(Attempt {
+                outcome: result.outcome,
+                duration_ms: result.duration_ms,
+                failures: std::mem::take(&mut result.failures),
+                warnings: std::mem::take(&mut result.warnings),
+                exchanges: std::mem::take(&mut result.exchanges),
+            });
+            result = self.redact(self.attempt(phase));
+        }
+        if let Some(phase) = phase {
+            self.leave_phase(phase, &mut result);
+        }
+        if !attempts.is_empty() {
+            if result.outcome == Outcome::Passed {
+                result.outcome = Outcome::Flaky;
+            }
+            result.duration_ms += attempts.iter().map(|a| a.duration_ms).sum::<f64>();
+            result.attempts = attempts;
+        }
+        result
+    }
+
+    /// The last trial of a phase puts its settings back, once, before any later trial starts;
+    /// those requests are never abandoned on Ctrl-C.
+    fn leave_phase(&self, phase: usize, result: &mut TrialResult) {
+        let phases = &self.services.phases;
+        let Some(restores) = phases.leave(phase) else {
+            return;
+        };
+        let janitor = Janitor {
+            client: self.client(),
+            ledger: &self.services.ledger,
+        };
+        let mut journal = Journal::new(Mode::PuttingBack);
+        for r in &restores {
+            let problem =
+                self.client()
+                    .block_on(janitor.restore(&r.sys_id, &r.name, &r.value, &mut journal));
+            result.warnings.extend(problem);
+        }
+        result.exchanges.append(&mut journal.exchanges);
+        phases.close(phase);
+    }
+
+    /// The result with every known secret replaced, wherever it appears.
+    fn redact(&self, mut result: TrialResult) -> TrialResult {
+        let secrets = &self.client().secrets;
+        let text = |t: &mut String| *t = secrets.redact(t);
+        result
+            .failures
+            .iter_mut()
+            .chain(result.warnings.iter_mut())
+            .for_each(text);
+        if let Some(reason) = &mut result.reason {
+            text(reason);
+        }
+        result
+    }
+
+    /// Why the trial does not run here, if it does not.
+    fn left_out(&self) -> Option<String> {
+        let (scenario, variant) = (self.scenario, self.variant);
+        let target = &self.client().target;
+        if let Some(reason) = self
+            .services
+            .diagnosis
+            .as_ref()
+            .and_then(|d| d.ignore_reason(&scenario.key()))
+        {
+            return Some(reason);
+        }
+        if let Some(reason) = target.skip_reason(scenario) {
+            return Some(reason);
+        }
+        let pinned = |id: &str, table: &str| target.pin_for(id, table).is_some();
+        if target.read_only && scenario.first_write(variant, pinned).is_some() {
+            return Some(READ_ONLY_REASON.into());
+        }
+        if let Some(missing) = scenario.requirements.iter().find(|r| !target.provides(**r)) {
+            return Some(missing.missing_reason().to_string());
+        }
+        // The expired token is awaited before the trial starts: an instance whose tokens live
+        // too long to wait for makes it an ignored trial, not a broken one.
+        if let (true, Some(tokens)) = (
+            scenario.uses_auth(Auth::ExpiredToken),
+            &self.client().tokens,
+        ) {
+            let mut log = Vec::new();
+            let got = self
+                .client()
+                .block_on(tokens.expired(self.client().link(), &mut log));
+            if let Err(NoExpiredToken::TooLong(reason)) = got {
+                return Some(reason);
+            }
+        }
+        if self.client().cancel.is_cancelled() {
+            return Some("interrupted before it started (Ctrl-C)".into());
+        }
+        None
+    }
+
+    /// One attempt: requirements, the phase's settings, fixtures, steps, and teardown
+    /// whatever happened; never panics on a bad instance.
+    fn attempt(&self, phase: Option<usize>) -> TrialResult {
         let started = Instant::now();
+        let (scenario, variant) = (self.scenario, self.variant);
         let mut result = TrialResult {
             name: scenario.trial_name(variant),
             api: scenario.api.clone(),
@@ -49,65 +199,19 @@ impl RunContext {
             exchanges: Vec::new(),
             attempts: Vec::new(),
         };
-        if let Some(reason) = self
-            .diagnosis
-            .get()
-            .and_then(|d| d.ignore_reason(&scenario.key()))
-        {
+        if let Some(reason) = self.left_out() {
             result.outcome = Outcome::Ignored;
             result.reason = Some(reason);
             return result;
         }
-        if let Some(reason) = self.target.skip_reason(scenario) {
-            result.outcome = Outcome::Ignored;
-            result.reason = Some(reason);
-            return result;
-        }
-        if self.target.read_only
-            && scenario
-                .first_write(variant, |id, table| {
-                    self.target.pin_for(id, table).is_some()
-                })
-                .is_some()
-        {
-            result.outcome = Outcome::Ignored;
-            result.reason = Some(READ_ONLY_REASON.into());
-            return result;
-        }
-        if let Some(missing) = scenario
-            .requirements
-            .iter()
-            .find(|r| !self.target.provides(**r))
-        {
-            result.outcome = Outcome::Ignored;
-            result.reason = Some(missing.missing_reason().to_string());
-            return result;
-        }
-
-        // The expired token is awaited before the trial starts: an instance whose tokens live
-        // too long to wait for makes it an ignored trial, not a broken one.
-        if let (true, Some(tokens)) = (scenario.uses_auth(Auth::ExpiredToken), &self.tokens) {
-            let mut log = Vec::new();
-            let got = self.block_on(tokens.expired(self.link(), &mut log));
-            if let Err(NoExpiredToken::TooLong(reason)) = got {
-                result.outcome = Outcome::Ignored;
-                result.reason = Some(reason);
-                return result;
-            }
-        }
-        if self.cancel.is_cancelled() {
-            result.outcome = Outcome::Ignored;
-            result.reason = Some("interrupted before it started (Ctrl-C)".into());
-            return result;
-        }
-
-        let mut state = TrialState::new(&result.name, variant.format, false);
-        state.vars = self.initial_vars(variant);
+        let mut state = TrialState::new(&result.name, variant.format, Mode::Abandonable);
+        state.vars = self.initial_vars();
         state.variant = variant.label.clone();
         if let Some(phase) = phase {
             let mut fork = state.fork();
-            let applied = self.phases.enter(phase, |restores| {
-                self.block_on(self.apply_settings(scenario, restores, &mut fork))
+            let applied = self.services.phases.enter(phase, |restores| {
+                self.client()
+                    .block_on(self.setup().apply_settings(restores, &mut fork))
             });
             state.absorb(fork);
             if let Err(e) = applied {
@@ -116,7 +220,7 @@ impl RunContext {
         }
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
             if state.broken.is_none() {
-                self.block_on(self.run_scenario(scenario, &mut state));
+                self.client().block_on(self.fixtures_and_steps(&mut state));
             }
         }));
         if let Err(panic) = ran {
@@ -130,14 +234,15 @@ impl RunContext {
                 .get_or_insert(format!("the harness panicked: {text}"));
         }
         let warned = state.warnings.len();
-        self.block_on(self.teardown(&mut state));
+        self.client().block_on(self.setup().teardown(&mut state));
         // The trial's own records are gone: what it leased may serve the next trial.
         if state.warnings.len() == warned {
-            self.shared.give_back(std::mem::take(&mut state.leases));
+            self.services
+                .shared
+                .give_back(std::mem::take(&mut state.leases));
         }
-
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        result.exchanges = state.exchanges;
+        result.exchanges = state.journal.exchanges;
         result.warnings = state.warnings;
         if let Some(broken) = state.broken {
             result.outcome = Outcome::Error;
@@ -146,30 +251,34 @@ impl RunContext {
         } else if !state.failures.is_empty() {
             result.outcome = Outcome::Failed;
             result.failures = state.failures;
-        } else if self.target.strict && !result.warnings.is_empty() {
+        } else if self.client().target.strict && !result.warnings.is_empty() {
             result.outcome = Outcome::Failed;
             result.failures = result.warnings.clone();
         }
         result
     }
 
-    fn initial_vars(&self, variant: &Variant) -> Vars {
-        let mut vars = variant.vars.clone();
-        vars.insert("run_id".into(), self.run_id.clone());
+    fn initial_vars(&self) -> Vars {
+        let target = &self.client().target;
+        let mut vars = self.variant.vars.clone();
+        vars.insert("run_id".into(), self.services.run_id.clone());
         vars.insert("unknown_id".into(), crate::platform::sys_id::fresh());
-        vars.insert("base_url".into(), self.target.base_url.clone());
-        if let Some(user) = self.target.user_name() {
+        vars.insert("base_url".into(), target.base_url.clone());
+        if let Some(user) = target.user_name() {
             vars.insert("user_name".into(), user.to_string());
         }
         vars
     }
 
-    async fn run_scenario(&self, scenario: &Scenario, state: &mut TrialState) {
+    /// The fixtures, level by level, then the steps in order, until one stops the scenario.
+    async fn fixtures_and_steps(&self, state: &mut TrialState) {
+        let scenario = self.scenario;
         // Level by level; the fixtures of one level do not refer to each other, so they are
         // created at the same time, each table's in a fork of the trial's state. A table's
         // own records are created in the order written: a list answers in creation order, so
         // that order is something a scenario may rely on (reasons created out of order).
         let levels = crate::spec::scope::levels(&scenario.fixtures);
+        let setup = self.setup();
         for level in 0..=levels.iter().copied().max().unwrap_or(0) {
             let mut by_table: Vec<(&str, Vec<&crate::spec::Fixture>)> = Vec::new();
             for (fixture, _) in scenario
@@ -191,7 +300,7 @@ impl RunContext {
             // One table: no fork needed.
             if let [(_, fixtures)] = by_table.as_slice() {
                 for fixture in fixtures {
-                    if let Err(e) = self.set_up(scenario, fixture, level, state).await {
+                    if let Err(e) = setup.set_up(fixture, level, state).await {
                         state.broken.get_or_insert(e);
                         return;
                     }
@@ -200,11 +309,14 @@ impl RunContext {
             }
             let mut forks: Vec<TrialState> = by_table.iter().map(|_| state.fork()).collect();
             let done = futures_util::future::join_all(by_table.iter().zip(forks.iter_mut()).map(
-                |((_, fixtures), fork)| async move {
-                    for fixture in fixtures {
-                        self.set_up(scenario, fixture, level, fork).await?;
+                |((_, fixtures), fork)| {
+                    let setup = &setup;
+                    async move {
+                        for fixture in fixtures {
+                            setup.set_up(fixture, level, fork).await?;
+                        }
+                        Ok::<(), String>(())
                     }
-                    Ok::<(), String>(())
                 },
             ))
             .await;
@@ -217,22 +329,18 @@ impl RunContext {
             }
         }
         for step in &scenario.steps {
-            if self.cancel.is_cancelled() {
+            if self.client().cancel.is_cancelled() {
                 state.broken = Some("interrupted (Ctrl-C)".into());
                 return;
             }
-            if self.run_step(scenario, step, state).await.is_err() {
+            if self.step(step, state).await.is_err() {
                 return;
             }
         }
     }
 
-    async fn run_step(
-        &self,
-        scenario: &Scenario,
-        step: &Step,
-        state: &mut TrialState,
-    ) -> Result<(), Stop> {
+    async fn step(&self, step: &Step, state: &mut TrialState) -> Result<(), Stop> {
+        let scenario = self.scenario;
         let at = format!(
             "{}: step \"{}\"",
             crate::source::assets::location(&scenario.file, step.line),
@@ -248,34 +356,36 @@ impl RunContext {
                 let outgoing =
                     match self.render_request(request, &step.name, &state.vars, state.format) {
                         Ok(o) => o,
-                        Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                        Err(e) => return Err(broken(state, format!("{at}: {e}"))),
                     };
-                let answer = match self.send(outgoing, state).await {
+                let answer = match self.client().send(outgoing, &mut state.journal).await {
                     Ok(a) => a,
-                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
                 };
                 // For drift between runs: which schema the answer was held to, and what in it
                 // that schema does not name.
-                if let (Some(schema), Some(body), Some(record)) =
-                    (&expect.schema, &answer.json, state.exchanges.last_mut())
-                {
+                if let (Some(schema), Some(body), Some(record)) = (
+                    &expect.schema,
+                    &answer.json,
+                    state.journal.exchanges.last_mut(),
+                ) {
                     record.schema = Some(schema.clone());
-                    record.undocumented = self.schemas.undocumented(schema, body);
+                    record.undocumented = self.services.schemas.undocumented(schema, body);
                 }
                 let findings = match checks::response(
                     expect,
                     &answer,
                     state.format,
                     &state.vars,
-                    &self.schemas,
+                    &self.services.schemas,
                 ) {
                     Ok(f) => f,
-                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
                 };
                 // Captures and cleanups run even after a failed check: an answer that deviates
                 // may still have created records, and those must not be left behind.
                 let must_failed = findings.iter().any(|f| f.level == Level::Must);
-                self.capture(&at, captures, &answer, state, !must_failed);
+                capture(&at, captures, &answer, state, !must_failed);
                 for (table, pointer) in cleanup {
                     let id = answer
                         .json
@@ -285,7 +395,7 @@ impl RunContext {
                     if let Some(id) = id.filter(|id| crate::platform::sys_id::is_sys_id(id)) {
                         // Into the ledger before the next request, so a run killed now can
                         // still be cleaned up.
-                        if let Err(e) = self.ledger.created(table, id, &state.trial) {
+                        if let Err(e) = self.services.ledger.created(table, id, &state.trial) {
                             state.broken.get_or_insert(format!("{at}: {e}"));
                         }
                         state.undo.push(Undo {
@@ -301,18 +411,19 @@ impl RunContext {
             Action::Record(check) => {
                 let sys_id = template::render(&check.sys_id, &state.vars).unwrap_or_default();
                 let answer = match self
+                    .client()
                     .table_request(
                         "GET",
                         &check.table,
                         Some(&sys_id),
                         None,
                         &format!("step \"{}\"", step.name),
-                        state,
+                        &mut state.journal,
                     )
                     .await
                 {
                     Ok(a) => a,
-                    Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
                 };
                 let record = answer.result();
                 match record {
@@ -332,7 +443,7 @@ impl RunContext {
                                     ),
                                 })
                                 .collect(),
-                            Err(e) => return Err(self.broken(state, format!("{at}: {e}"))),
+                            Err(e) => return Err(broken(state, format!("{at}: {e}"))),
                         }
                     }
                     _ => vec![Finding {
@@ -365,42 +476,6 @@ impl RunContext {
         }
     }
 
-    fn broken(&self, state: &mut TrialState, message: String) -> Stop {
-        state.broken.get_or_insert(message);
-        Stop::Broken
-    }
-
-    /// Binds each capture; a missing one is a failure only when `report_missing` (after a
-    /// failed check, the answer's shape is already known to be wrong).
-    fn capture(
-        &self,
-        at: &str,
-        captures: &[(String, String)],
-        answer: &Answer,
-        state: &mut TrialState,
-        report_missing: bool,
-    ) {
-        for (name, pointer) in captures {
-            let value = answer.json.as_ref().and_then(|j| j.pointer(pointer));
-            match value {
-                Some(Value::String(s)) => {
-                    state.vars.insert(name.clone(), s.clone());
-                }
-                Some(Value::Object(o)) if o.get("value").is_some_and(Value::is_string) => {
-                    let id = o["value"].as_str().unwrap_or_default().to_string();
-                    state.vars.insert(name.clone(), id);
-                }
-                Some(other) => {
-                    state.vars.insert(name.clone(), other.to_string());
-                }
-                None if report_missing => state.failures.push(format!(
-                    "{at}: capture {name}: the body has nothing at {pointer}"
-                )),
-                None => {}
-            }
-        }
-    }
-
     fn render_request(
         &self,
         request: &Request,
@@ -408,8 +483,9 @@ impl RunContext {
         vars: &Vars,
         format: Format,
     ) -> Result<Outgoing, String> {
+        let target = &self.client().target;
         let path = template::render(&request.path, vars)?;
-        let mut url = format!("{}{}", self.target.base_url, path);
+        let mut url = format!("{}{}", target.base_url, path);
         if !request.query.is_empty() {
             let pairs: Vec<(String, String)> = request
                 .query
@@ -449,10 +525,45 @@ impl RunContext {
             url,
             accept: format.media_type(),
             headers,
-            authorization: self.target.authorization(request.auth),
+            authorization: target.authorization(request.auth),
             auth: request.auth,
             body,
-            max_body: self.target.max_body,
+            max_body: target.max_body,
         })
+    }
+}
+
+fn broken(state: &mut TrialState, message: String) -> Stop {
+    state.broken.get_or_insert(message);
+    Stop::Broken
+}
+
+/// Binds each capture; a missing one is a failure only when `report_missing` (after a
+/// failed check, the answer's shape is already known to be wrong).
+fn capture(
+    at: &str,
+    captures: &[(String, String)],
+    answer: &Answer,
+    state: &mut TrialState,
+    report_missing: bool,
+) {
+    for (name, pointer) in captures {
+        let value = answer.json.as_ref().and_then(|j| j.pointer(pointer));
+        match value {
+            Some(Value::String(s)) => {
+                state.vars.insert(name.clone(), s.clone());
+            }
+            Some(Value::Object(o)) if o.get("value").is_some_and(Value::is_string) => {
+                let id = o["value"].as_str().unwrap_or_default().to_string();
+                state.vars.insert(name.clone(), id);
+            }
+            Some(other) => {
+                state.vars.insert(name.clone(), other.to_string());
+            }
+            None if report_missing => state.failures.push(format!(
+                "{at}: capture {name}: the body has nothing at {pointer}"
+            )),
+            None => {}
+        }
     }
 }

@@ -1,0 +1,220 @@
+//! Putting an instance back: deleting a record the run made and restoring a setting it
+//! changed, each written to the ledger; a trial's teardown, the records the run shared
+//! (deleted at its end, dependents first), and the sweep of whatever a ledger still lists,
+//! at the end of every run (a trial's own teardown normally leaves nothing to do) and by
+//! `sn-conform cleanup` after a killed run. Idempotent: a record already gone counts as gone,
+//! and the ledger records what was done.
+
+use std::path::Path;
+
+use super::client::{Client, ClientError, Journal, Mode};
+use super::ledger::{self, Ledger, LedgerError, Outstanding};
+use super::shared::SharedFixtures;
+use crate::report::ExchangeRecord;
+use crate::target::Target;
+
+/// What a sweep did.
+#[derive(Debug, Clone, Default)]
+pub struct Sweep {
+    /// `table/sys_id` deleted now.
+    pub deleted: Vec<String>,
+    /// `table/sys_id` already gone (404).
+    pub gone: Vec<String>,
+    /// `name=value` restored.
+    pub restored: Vec<String>,
+    /// What could not be put back, and why.
+    pub problems: Vec<String>,
+    pub exchanges: Vec<ExchangeRecord>,
+}
+
+/// Deletes and restores through the run's client, writing each to its ledger.
+pub(super) struct Janitor<'a> {
+    pub(super) client: &'a Client,
+    pub(super) ledger: &'a Ledger,
+}
+
+impl Janitor<'_> {
+    /// Deletes and restores everything `outstanding` lists, newest first. Its requests are
+    /// never abandoned on Ctrl-C: they put the instance back.
+    pub(super) async fn sweep(&self, outstanding: &Outstanding) -> Sweep {
+        let mut journal = Journal::new(Mode::PuttingBack);
+        let mut sweep = Sweep::default();
+        for (table, sys_id, trial) in outstanding.records.iter().rev() {
+            let what = format!("{table}/{sys_id}");
+            let during = format!("cleanup of {what} (from {trial})");
+            match self
+                .delete_record(table, sys_id, &during, &mut journal, &mut sweep.problems)
+                .await
+            {
+                Ok(true) => sweep.deleted.push(what),
+                Ok(false) => sweep.gone.push(what),
+                Err(how) => sweep.problems.push(format!("deleting {what}{how}")),
+            }
+        }
+        for (sys_id, name, value) in outstanding.settings.iter().rev() {
+            match self
+                .restore_setting(sys_id, name, value, &mut journal, &mut sweep.problems)
+                .await
+            {
+                Ok(()) => sweep.restored.push(format!("{name}={value}")),
+                Err(how) => sweep
+                    .problems
+                    .push(format!("restoring {name}={value}{how}: restore it by hand")),
+            }
+        }
+        sweep.exchanges = journal.exchanges;
+        sweep
+    }
+
+    /// Deletes one record the run made and writes that to the ledger (a ledger that cannot be
+    /// written is pushed onto `problems`): `Ok(true)` when it was there, `Ok(false)` when it was
+    /// already gone. `Err` says how the request failed, to follow the record's name in a
+    /// message (` answered 500`, `: timed out`). The one way every part of a run deletes.
+    pub(super) async fn delete_record(
+        &self,
+        table: &str,
+        sys_id: &str,
+        during: &str,
+        journal: &mut Journal,
+        problems: &mut Vec<String>,
+    ) -> Result<bool, String> {
+        let answer = self
+            .client
+            .table_request("DELETE", table, Some(sys_id), None, during, journal)
+            .await
+            .map_err(|e| format!(": {e}"))?;
+        if !matches!(answer.status, 200 | 204 | 404) {
+            return Err(format!(" answered {}", answer.status));
+        }
+        if let Err(e) = self.ledger.deleted(table, sys_id) {
+            problems.push(e.to_string());
+        }
+        Ok(answer.status != 404)
+    }
+
+    /// Puts the property `name` (record `sys_id`) back to `value` and writes that to the
+    /// ledger, as [`Janitor::delete_record`] does for records.
+    pub(super) async fn restore_setting(
+        &self,
+        sys_id: &str,
+        name: &str,
+        value: &str,
+        journal: &mut Journal,
+        problems: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let status = self
+            .client
+            .set_property(sys_id, value, &format!("restore of {name}"), journal)
+            .await
+            .map_err(|e| format!(": {e}"))?;
+        if status != 200 {
+            return Err(format!(" answered {status}"));
+        }
+        if let Err(e) = self.ledger.restored(sys_id, name) {
+            problems.push(e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Deletes one record a trial (or the run) made; what went wrong, if anything, as a
+    /// warning. A record whose insert got no answer before a stop signal is left to the
+    /// ledger.
+    pub(super) async fn delete(
+        &self,
+        table: &str,
+        sys_id: &str,
+        what: &str,
+        journal: &mut Journal,
+    ) -> Option<String> {
+        if self.client.cancel.is_cancelled() && self.ledger.is_uncertain(table, sys_id) {
+            return Some(format!(
+                "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
+            ));
+        }
+        let mut problems = Vec::new();
+        let during = format!("cleanup of {what}");
+        match self
+            .delete_record(table, sys_id, &during, journal, &mut problems)
+            .await
+        {
+            Ok(_) => problems.pop(),
+            Err(how) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}){how}")),
+        }
+    }
+
+    /// Puts a property back to `value`; what went wrong, if anything, as a warning.
+    pub(super) async fn restore(
+        &self,
+        sys_id: &str,
+        name: &str,
+        value: &str,
+        journal: &mut Journal,
+    ) -> Option<String> {
+        let mut problems = Vec::new();
+        match self
+            .restore_setting(sys_id, name, value, journal, &mut problems)
+            .await
+        {
+            Ok(()) => problems.pop(),
+            Err(how) => Some(format!(
+                "cleanup: restoring {name}={value}{how}: restore it by hand"
+            )),
+        }
+    }
+
+    /// Deletes the records the run shared, at its end: by level, highest first, the records
+    /// of one level at the same time. What it could not delete stays in the ledger for the
+    /// sweep that follows.
+    pub(super) async fn delete_shared(&self, shared: &SharedFixtures) -> Vec<String> {
+        let mut problems = Vec::new();
+        for wave in shared.take_by_level() {
+            let mut journals: Vec<Journal> = wave
+                .iter()
+                .map(|_| Journal::new(Mode::PuttingBack))
+                .collect();
+            let found = futures_util::future::join_all(
+                wave.iter()
+                    .zip(journals.iter_mut())
+                    .map(|(m, journal)| self.delete(&m.table, &m.sys_id, &m.what, journal)),
+            )
+            .await;
+            problems.extend(found.into_iter().flatten());
+        }
+        problems
+    }
+}
+
+/// Why a ledger could not be swept at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CleanupError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("cannot start the tokio runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// The base URL a ledger names (the default target of `cleanup`).
+pub fn ledger_base_url(path: &Path) -> Result<String, LedgerError> {
+    ledger::read(path).map(|(base_url, _)| base_url)
+}
+
+/// Deletes and restores what the ledger at `path` still lists, on `target`, recording each
+/// deletion and restoration in the same ledger. Returns what it did and how many records the
+/// ledger had listed in all.
+pub fn cleanup(target: Target, path: &Path) -> Result<(Sweep, Outstanding), CleanupError> {
+    let (ledger, _) = Ledger::open(path)?;
+    let outstanding = ledger.outstanding();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CleanupError::Runtime)?;
+    let client = Client::new(target, runtime.handle().clone(), "cleanup")?;
+    let janitor = Janitor {
+        client: &client,
+        ledger: &ledger,
+    };
+    let sweep = runtime.block_on(janitor.sweep(&outstanding));
+    Ok((sweep, outstanding))
+}

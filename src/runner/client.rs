@@ -1,0 +1,290 @@
+//! The run's link to its target: the HTTP client and its limit on requests in flight, the
+//! secrets redacted from everything recorded, the run's OAuth tokens, and the stop switch.
+//! Every request of a run goes out through here (a scenario's steps and fixtures, the
+//! doctor, the clean-up): one request (abandoned on a stop signal unless it puts the instance
+//! back), a Table API call with the main account, a lookup of one record by query.
+//!
+//! Each trial thread drives its requests on a loop and client of its own
+//! ([`super::trial_loop`]); the run's own runtime and client serve the main thread (the
+//! doctor, the clean-up at the end).
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::cancel::Cancel;
+use super::checks;
+use super::http::{self, Answer, Link, Outgoing};
+use super::limiter::Limiter;
+use super::oauth::{NoExpiredToken, TokenSource};
+use super::secrets::Secrets;
+use crate::report::ExchangeRecord;
+use crate::spec::{Auth, Format};
+use crate::target::{Target, START_IN_FLIGHT};
+
+/// How long a request in flight may still take after a stop signal.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Why a request was not sent: a stop signal came first.
+pub(super) const NOT_SENT: &str = "interrupted (stop signal) before it was sent";
+
+/// Whether a stop signal abandons a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A scenario's own work: nothing new goes out after a stop signal, and a request in
+    /// flight gets a moment to answer.
+    Abandonable,
+    /// Putting the instance back (teardown, restoring a setting, the clean-up): never
+    /// abandoned.
+    PuttingBack,
+}
+
+/// The exchanges a sequence of requests recorded (a trial's, the doctor's, the clean-up's),
+/// and whether a stop signal abandons its requests.
+#[derive(Debug)]
+pub(super) struct Journal {
+    pub(super) exchanges: Vec<ExchangeRecord>,
+    pub(super) mode: Mode,
+}
+
+impl Journal {
+    pub(super) fn new(mode: Mode) -> Self {
+        Self {
+            exchanges: Vec::new(),
+            mode,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientError(#[from] reqwest::Error);
+
+/// The link to the target every part of a run sends its requests through.
+pub(super) struct Client {
+    pub(super) target: Target,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Handle,
+    /// The limit on requests in flight, adapted to the target's answers.
+    pub(super) limiter: Limiter,
+    /// Every secret of the run, redacted by value in everything recorded.
+    pub(super) secrets: Arc<Secrets>,
+    /// Tokens of the run's own, when it has OAuth client credentials.
+    pub(super) tokens: Option<TokenSource>,
+    /// Set by Ctrl-C or SIGTERM: nothing new goes out, running trials stop and clean up.
+    pub(super) cancel: Arc<Cancel>,
+    /// The run this client serves: a trial thread's loop is made once per run.
+    run_id: String,
+}
+
+impl Client {
+    /// The link to `target` for run `run_id`; the run's own requests go out on `runtime`.
+    pub(super) fn new(
+        target: Target,
+        runtime: tokio::runtime::Handle,
+        run_id: &str,
+    ) -> Result<Self, ClientError> {
+        let http = target.client_builder().build()?;
+        let secrets = Arc::new(Secrets::default());
+        secrets.add_target(&target);
+        let tokens = target
+            .oauth_login()
+            .map(|login| TokenSource::new(&target.base_url, login));
+        Ok(Self {
+            limiter: Limiter::new(START_IN_FLIGHT, target.max_in_flight),
+            secrets,
+            tokens,
+            http,
+            runtime,
+            cancel: Arc::new(Cancel::default()),
+            run_id: run_id.to_string(),
+            target,
+        })
+    }
+
+    /// Gives this thread a loop and client of its own for the run (see
+    /// [`super::trial_loop`]), the first time a trial of the run runs on it.
+    pub(super) fn enter_trial_thread(&self) {
+        super::trial_loop::ensure(&self.run_id, &self.target);
+    }
+
+    /// Runs `future` to completion on this thread: on its own loop when it is a trial
+    /// thread ([`super::trial_loop`]), on the run's runtime otherwise.
+    pub(super) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        super::trial_loop::block_on(&self.runtime, future)
+    }
+
+    /// What the run's requests go out through: the trial thread's own client inside its
+    /// loop, the run's client anywhere else.
+    pub(super) fn link(&self) -> Link<'_> {
+        Link {
+            client: super::trial_loop::client().unwrap_or_else(|| self.http.clone()),
+            secrets: &self.secrets,
+            limiter: &self.limiter,
+        }
+    }
+
+    /// Sends one request, abandoned on a stop signal unless the journal puts the instance
+    /// back; the exchange is appended to the journal. The main account's OAuth token (and the expired
+    /// token) is filled in here; a 401 to the main account's OAuth token gets one new token
+    /// and one more try, then it stands.
+    pub(super) async fn send(
+        &self,
+        outgoing: Outgoing,
+        journal: &mut Journal,
+    ) -> Result<Answer, String> {
+        let log = &mut journal.exchanges;
+        if journal.mode == Mode::PuttingBack {
+            return self.send_with_token(outgoing, log).await;
+        }
+        // After a stop signal nothing new goes out (a trial waiting on a shared record that
+        // another trial failed to create would otherwise try again, and wait again).
+        if self.cancel.is_cancelled() {
+            return Err(NOT_SENT.into());
+        }
+        let cancel = Arc::clone(&self.cancel);
+        let exchange = self.send_with_token(outgoing, log);
+        tokio::pin!(exchange);
+        tokio::select! {
+            answer = &mut exchange => answer,
+            () = cancel.cancelled() => {
+                // A request already sent may be creating a record: give its answer a moment,
+                // so that the record is known and deleted rather than left uncertain.
+                match tokio::time::timeout(STOP_GRACE, &mut exchange).await {
+                    Ok(answer) => answer,
+                    Err(_) => Err("interrupted (stop signal) while waiting for an answer".into()),
+                }
+            }
+        }
+    }
+
+    async fn send_with_token(
+        &self,
+        mut outgoing: Outgoing,
+        log: &mut Vec<ExchangeRecord>,
+    ) -> Result<Answer, String> {
+        let oauth = match (&self.tokens, outgoing.auth) {
+            (Some(tokens), Auth::Default) if self.target.main_uses_oauth() => Some(tokens),
+            (Some(tokens), Auth::ExpiredToken) => {
+                let token = match tokens.expired(self.link(), log).await {
+                    Ok(token) => token,
+                    Err(NoExpiredToken::TooLong(why) | NoExpiredToken::Failed(why)) => {
+                        return Err(why)
+                    }
+                };
+                outgoing.authorization = Some(format!("Bearer {token}"));
+                None
+            }
+            _ => None,
+        };
+        let Some(tokens) = oauth else {
+            return http::send(self.link(), outgoing, log).await;
+        };
+        let token = tokens.bearer(self.link(), log).await?;
+        outgoing.authorization = Some(format!("Bearer {token}"));
+        let answer = http::send(self.link(), outgoing.clone(), log).await?;
+        if answer.status != 401 {
+            return Ok(answer);
+        }
+        let token = tokens.after_rejection(&token, self.link(), log).await?;
+        outgoing.authorization = Some(format!("Bearer {token}"));
+        http::send(self.link(), outgoing, log).await
+    }
+
+    /// A request with the main account for the run's own purposes (not a step's): JSON, no
+    /// headers of its own.
+    pub(super) fn outgoing(&self, method: &str, url: String, during: &str, auth: Auth) -> Outgoing {
+        Outgoing {
+            during: during.to_string(),
+            method: method.to_string(),
+            url,
+            accept: Format::Json.media_type(),
+            headers: Vec::new(),
+            authorization: self.target.authorization(auth),
+            auth,
+            body: None,
+            max_body: self.target.max_body,
+        }
+    }
+
+    /// A Table API request with the main account; references come back as bare sys_ids.
+    pub(super) async fn table_request(
+        &self,
+        method: &str,
+        table: &str,
+        sys_id: Option<&str>,
+        body: Option<&Map<String, Value>>,
+        during: &str,
+        journal: &mut Journal,
+    ) -> Result<Answer, String> {
+        let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
+        if let Some(id) = sys_id {
+            url.push('/');
+            url.push_str(id);
+        }
+        if method != "DELETE" {
+            url.push_str("?sysparm_exclude_reference_link=true");
+        }
+        let outgoing = Outgoing {
+            body: body.map(|b| Value::Object(b.clone()).to_string()),
+            ..self.outgoing(method, url, during, Auth::Default)
+        };
+        self.send(outgoing, journal).await
+    }
+
+    /// The first record of `table` that `query` (an encoded query) finds.
+    pub(super) async fn find_one(
+        &self,
+        table: &str,
+        query: &str,
+        during: &str,
+        journal: &mut Journal,
+    ) -> Result<Map<String, Value>, String> {
+        let encoded = serde_urlencoded::to_string([
+            ("sysparm_query", query),
+            ("sysparm_limit", "1"),
+            ("sysparm_exclude_reference_link", "true"),
+        ])
+        .map_err(|e| e.to_string())?;
+        let url = format!("{}/api/now/table/{table}?{encoded}", self.target.base_url);
+        let answer = self
+            .send(self.outgoing("GET", url, during, Auth::Default), journal)
+            .await?;
+        answer
+            .result()
+            .and_then(Value::as_array)
+            .and_then(|list| list.first())
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "no {table} record matches `{query}` (answer {}: {})",
+                    answer.status,
+                    checks::snippet(&answer.text)
+                )
+            })
+    }
+
+    /// Sets the property record `sys_id` to `value` (a setting applied or put back); the
+    /// answer's status.
+    pub(super) async fn set_property(
+        &self,
+        sys_id: &str,
+        value: &str,
+        during: &str,
+        journal: &mut Journal,
+    ) -> Result<u16, String> {
+        let mut body = Map::new();
+        body.insert("value".into(), Value::String(value.to_string()));
+        self.table_request(
+            "PATCH",
+            "sys_properties",
+            Some(sys_id),
+            Some(&body),
+            during,
+            journal,
+        )
+        .await
+        .map(|answer| answer.status)
+    }
+}
