@@ -3,10 +3,11 @@
 
 use serde_json::Value;
 
+use super::error::TrialError;
 use super::http::Answer;
 use crate::schemas::SchemaSet;
 use crate::spec::matcher::{self, short, Typing};
-use crate::spec::template::{self, Vars};
+use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Expectation, Format, Level};
 
 /// One check that did not hold, with where (JSON path or header) and what.
@@ -33,7 +34,7 @@ pub fn response(
     asked: Format,
     vars: &Vars,
     schemas: &SchemaSet,
-) -> Result<Vec<Finding>, String> {
+) -> Result<Vec<Finding>, TrialError> {
     let mut found = Vec::new();
     if answer.status != expect.status {
         found.push(Finding::must(format!(
@@ -83,15 +84,11 @@ pub fn response(
         )));
     }
     let Some(body) = &answer.json else {
-        return Err(format!(
-            "the {} answer's body is not {}: {}",
-            answer.status,
-            match answer.format {
-                Format::Json => "JSON",
-                Format::Xml => "well-formed XML",
-            },
-            snippet(&answer.text)
-        ));
+        return Err(TrialError::Unreadable {
+            status: answer.status,
+            format: answer.format,
+            body: snippet(&answer.text),
+        });
     };
     let typing = match answer.format {
         Format::Json => Typing::Strict,
@@ -116,7 +113,11 @@ pub fn response(
 }
 
 /// Differences between the expected fields of a record and the record read back.
-pub fn record(expected: &Value, actual: &Value, vars: &Vars) -> Result<Vec<Finding>, String> {
+pub fn record(
+    expected: &Value,
+    actual: &Value,
+    vars: &Vars,
+) -> Result<Vec<Finding>, TemplateError> {
     let expected = render(expected, vars)?;
     Ok(matcher::compare(&expected, Some(actual), false)
         .into_iter()
@@ -130,7 +131,7 @@ pub fn record(expected: &Value, actual: &Value, vars: &Vars) -> Result<Vec<Findi
         .collect())
 }
 
-fn render(value: &Value, vars: &Vars) -> Result<Value, String> {
+fn render(value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
     template::render_value(value, vars)
 }
 

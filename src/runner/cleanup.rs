@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use super::client::{Client, ClientError, Journal, Mode};
+use super::error::NotPutBack;
 use super::ledger::{self, Ledger, LedgerError, Outstanding};
 use super::shared::SharedFixtures;
 use crate::report::ExchangeRecord;
@@ -48,7 +49,7 @@ impl Janitor<'_> {
             {
                 Ok(true) => sweep.deleted.push(what),
                 Ok(false) => sweep.gone.push(what),
-                Err(how) => sweep.problems.push(format!("deleting {what}{how}")),
+                Err(e) => sweep.problems.push(format!("deleting {what}{}", e.how())),
             }
         }
         for (sys_id, name, value) in outstanding.settings.iter().rev() {
@@ -57,9 +58,10 @@ impl Janitor<'_> {
                 .await
             {
                 Ok(()) => sweep.restored.push(format!("{name}={value}")),
-                Err(how) => sweep
-                    .problems
-                    .push(format!("restoring {name}={value}{how}: restore it by hand")),
+                Err(e) => sweep.problems.push(format!(
+                    "restoring {name}={value}{}: restore it by hand",
+                    e.how()
+                )),
             }
         }
         sweep.exchanges = journal.exchanges;
@@ -68,8 +70,8 @@ impl Janitor<'_> {
 
     /// Deletes one record the run made and writes that to the ledger (a ledger that cannot be
     /// written is pushed onto `problems`): `Ok(true)` when it was there, `Ok(false)` when it was
-    /// already gone. `Err` says how the request failed, to follow the record's name in a
-    /// message (` answered 500`, `: timed out`). The one way every part of a run deletes.
+    /// already gone; `Err` when the request failed or the instance refused. The one way every
+    /// part of a run deletes.
     pub(super) async fn delete_record(
         &self,
         table: &str,
@@ -77,14 +79,14 @@ impl Janitor<'_> {
         during: &str,
         journal: &mut Journal,
         problems: &mut Vec<String>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, NotPutBack> {
         let answer = self
             .client
             .table_request("DELETE", table, Some(sys_id), None, during, journal)
             .await
-            .map_err(|e| format!(": {e}"))?;
+            .map_err(NotPutBack::Request)?;
         if !matches!(answer.status, 200 | 204 | 404) {
-            return Err(format!(" answered {}", answer.status));
+            return Err(NotPutBack::Answered(answer.status));
         }
         if let Err(e) = self.ledger.deleted(table, sys_id) {
             problems.push(e.to_string());
@@ -101,14 +103,14 @@ impl Janitor<'_> {
         value: &str,
         journal: &mut Journal,
         problems: &mut Vec<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), NotPutBack> {
         let status = self
             .client
             .set_property(sys_id, value, &format!("restore of {name}"), journal)
             .await
-            .map_err(|e| format!(": {e}"))?;
+            .map_err(NotPutBack::Request)?;
         if status != 200 {
-            return Err(format!(" answered {status}"));
+            return Err(NotPutBack::Answered(status));
         }
         if let Err(e) = self.ledger.restored(sys_id, name) {
             problems.push(e.to_string());
@@ -138,7 +140,10 @@ impl Janitor<'_> {
             .await
         {
             Ok(_) => problems.pop(),
-            Err(how) => Some(format!("cleanup: deleting {what} ({table}/{sys_id}){how}")),
+            Err(e) => Some(format!(
+                "cleanup: deleting {what} ({table}/{sys_id}){}",
+                e.how()
+            )),
         }
     }
 
@@ -156,8 +161,9 @@ impl Janitor<'_> {
             .await
         {
             Ok(()) => problems.pop(),
-            Err(how) => Some(format!(
-                "cleanup: restoring {name}={value}{how}: restore it by hand"
+            Err(e) => Some(format!(
+                "cleanup: restoring {name}={value}{}: restore it by hand",
+                e.how()
             )),
         }
     }

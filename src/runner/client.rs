@@ -14,9 +14,10 @@ use serde_json::{Map, Value};
 
 use super::cancel::Cancel;
 use super::checks;
+use super::error::{RequestError, TrialError};
 use super::http::{self, Answer, Link, Outgoing};
 use super::limiter::Limiter;
-use super::oauth::{NoExpiredToken, TokenSource};
+use super::oauth::TokenSource;
 use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
 use crate::spec::{Auth, Format};
@@ -24,9 +25,6 @@ use crate::target::{Target, START_IN_FLIGHT};
 
 /// How long a request in flight may still take after a stop signal.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Why a request was not sent: a stop signal came first.
-pub(super) const NOT_SENT: &str = "interrupted (stop signal) before it was sent";
 
 /// Whether a stop signal abandons a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +130,7 @@ impl Client {
         &self,
         outgoing: Outgoing,
         journal: &mut Journal,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, RequestError> {
         let log = &mut journal.exchanges;
         if journal.mode == Mode::PuttingBack {
             return self.send_with_token(outgoing, log).await;
@@ -140,7 +138,7 @@ impl Client {
         // After a stop signal nothing new goes out (a trial waiting on a shared record that
         // another trial failed to create would otherwise try again, and wait again).
         if self.cancel.is_cancelled() {
-            return Err(NOT_SENT.into());
+            return Err(RequestError::NeverSent);
         }
         let cancel = Arc::clone(&self.cancel);
         let exchange = self.send_with_token(outgoing, log);
@@ -152,7 +150,7 @@ impl Client {
                 // so that the record is known and deleted rather than left uncertain.
                 match tokio::time::timeout(STOP_GRACE, &mut exchange).await {
                     Ok(answer) => answer,
-                    Err(_) => Err("interrupted (stop signal) while waiting for an answer".into()),
+                    Err(_) => Err(RequestError::Abandoned),
                 }
             }
         }
@@ -162,16 +160,11 @@ impl Client {
         &self,
         mut outgoing: Outgoing,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, RequestError> {
         let oauth = match (&self.tokens, outgoing.auth) {
             (Some(tokens), Auth::Default) if self.target.main_uses_oauth() => Some(tokens),
             (Some(tokens), Auth::ExpiredToken) => {
-                let token = match tokens.expired(self.link(), log).await {
-                    Ok(token) => token,
-                    Err(NoExpiredToken::TooLong(why) | NoExpiredToken::Failed(why)) => {
-                        return Err(why)
-                    }
-                };
+                let token = tokens.expired(self.link(), log).await?;
                 outgoing.authorization = Some(format!("Bearer {token}"));
                 None
             }
@@ -216,7 +209,7 @@ impl Client {
         body: Option<&Map<String, Value>>,
         during: &str,
         journal: &mut Journal,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, RequestError> {
         let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
         if let Some(id) = sys_id {
             url.push('/');
@@ -239,13 +232,14 @@ impl Client {
         query: &str,
         during: &str,
         journal: &mut Journal,
-    ) -> Result<Map<String, Value>, String> {
+    ) -> Result<Map<String, Value>, TrialError> {
+        // Pairs of strings always encode.
         let encoded = serde_urlencoded::to_string([
             ("sysparm_query", query),
             ("sysparm_limit", "1"),
             ("sysparm_exclude_reference_link", "true"),
         ])
-        .map_err(|e| e.to_string())?;
+        .unwrap_or_default();
         let url = format!("{}/api/now/table/{table}?{encoded}", self.target.base_url);
         let answer = self
             .send(self.outgoing("GET", url, during, Auth::Default), journal)
@@ -256,12 +250,11 @@ impl Client {
             .and_then(|list| list.first())
             .and_then(Value::as_object)
             .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "no {table} record matches `{query}` (answer {}: {})",
-                    answer.status,
-                    checks::snippet(&answer.text)
-                )
+            .ok_or_else(|| TrialError::NoMatch {
+                table: table.to_string(),
+                query: query.to_string(),
+                status: answer.status,
+                body: checks::snippet(&answer.text),
             })
     }
 
@@ -273,7 +266,7 @@ impl Client {
         value: &str,
         during: &str,
         journal: &mut Journal,
-    ) -> Result<u16, String> {
+    ) -> Result<u16, RequestError> {
         let mut body = Map::new();
         body.insert("value".into(), Value::String(value.to_string()));
         self.table_request(

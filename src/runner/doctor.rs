@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::client::{Client, Journal, Mode};
+use super::error::RequestError;
 use super::ledger::Ledger;
 use crate::report::doctor::{Check, Diagnosis};
 use crate::spec::{Auth, Requirement, Suite};
@@ -39,7 +40,7 @@ const AWA_PROPERTY: &str = "glide.awa.enabled";
 struct Listing {
     status: Option<u16>,
     records: Vec<Map<String, Value>>,
-    error: Option<String>,
+    error: Option<RequestError>,
 }
 
 impl Listing {
@@ -119,7 +120,7 @@ impl Doctor<'_> {
                     format!(
                         "cannot reach {}: {}",
                         self.target().base_url,
-                        super::http::cause_of(error)
+                        error.cause()
                     ),
                     "check the base URL (the instance's root, e.g. https://dev12345.service-now.com) and the network"
                         .into(),
@@ -725,7 +726,9 @@ impl Doctor<'_> {
                     Vec::new(),
                 );
             }
-            Err(e) => return Check::unknown(id, title, e.clone(), "run again".into(), Vec::new()),
+            Err(e) => {
+                return Check::unknown(id, title, e.to_string(), "run again".into(), Vec::new())
+            }
         };
         if actual != sys_id {
             let _ = self.ledger.created(table, &actual, "doctor");
@@ -744,7 +747,7 @@ impl Doctor<'_> {
                 users,
             ),
             Ok(a) => Check::unknown(id, title, format!("deleting the record answered {}", a.status), "see the ledger".into(), Vec::new()),
-            Err(e) => Check::unknown(id, title, e, "see the ledger".into(), Vec::new()),
+            Err(e) => Check::unknown(id, title, e.to_string(), "see the ledger".into(), Vec::new()),
         }
     }
 }

@@ -7,12 +7,13 @@ use serde_json::{Map, Value};
 use super::checks;
 use super::cleanup::Janitor;
 use super::client::{Client, Journal, Mode};
+use super::error::{Broken, Place, RequestError, TrialError};
 use super::phase::Restore;
 use super::services::Services;
 use super::shared::{Made, SharedRecord};
 use super::state::{TrialState, Undo};
 use crate::spec::scope::Scope;
-use crate::spec::template::{self, Vars};
+use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Fixture, Scenario};
 
 /// The fixtures of one scenario, set up against the run's services and torn down again.
@@ -40,119 +41,22 @@ impl Setup<'_> {
         fixture: &Fixture,
         level: usize,
         state: &mut TrialState,
-    ) -> Result<(), String> {
-        let at = |line: usize| {
-            format!(
-                "{}: fixture",
-                crate::source::assets::location(&self.scenario.file, line)
-            )
+    ) -> Result<(), Broken> {
+        let file = &self.scenario.file;
+        let place = |id: &str, line: usize| Place::Fixture {
+            file: file.clone(),
+            line,
+            id: id.to_string(),
         };
         match fixture {
             Fixture::Create {
-                id,
-                table,
-                fields,
-                line,
-                sharing,
+                id, table, line, ..
             } => {
-                let at = format!("{} `{id}`", at(*line));
-                if let Some(pin) = self.client().target.pin_for(id, table) {
-                    let record = if sharing.scope == Scope::Run {
-                        // Read once for the run, like any record no step changes.
-                        let cell = self.services.shared.cell(&format!("pin {table} {pin}"));
-                        let mut fork = state.fork();
-                        let got = cell
-                            .get_or_try_init(|| async {
-                                self.read_pinned(id, table, pin, &at, &mut fork)
-                                    .await
-                                    .map(|record| SharedRecord { record })
-                            })
-                            .await
-                            .map(|r| r.record.clone());
-                        state.journal.exchanges.append(&mut fork.journal.exchanges);
-                        got?
-                    } else {
-                        self.read_pinned(id, table, pin, &at, state).await?
-                    };
-                    bind_record(&mut state.vars, id, &record);
-                    return Ok(());
+                let record = match self.client().target.pin_for(id, table) {
+                    Some(pin) => self.pinned(fixture, pin, state).await,
+                    None => self.create(fixture, level, state).await,
                 }
-                let mut key = sharing.key.clone();
-                if sharing.per_variant {
-                    key.push_str(&state.variant);
-                }
-                let record = match sharing.scope {
-                    Scope::Run => {
-                        let cell = self.services.shared.cell(&key);
-                        let mut fork = state.fork();
-                        // Its own unknown_id: a name made unique by it stays unique.
-                        fork.vars
-                            .insert("unknown_id".into(), crate::platform::sys_id::fresh());
-                        let got = cell
-                            .get_or_try_init(|| async {
-                                let body = render_fields(fields, &fork.vars, &at)?;
-                                self.insert(
-                                    &New {
-                                        id,
-                                        table,
-                                        level,
-                                        shared: true,
-                                    },
-                                    body,
-                                    &at,
-                                    &mut fork,
-                                )
-                                .await
-                                .map(|record| SharedRecord { record })
-                            })
-                            .await
-                            .map(|r| r.record.clone());
-                        state.journal.exchanges.append(&mut fork.journal.exchanges);
-                        got?
-                    }
-                    Scope::Lease => {
-                        let lent = match self.services.shared.lease(&key) {
-                            Some(lent) => lent,
-                            None => {
-                                let mut vars = state.vars.clone();
-                                vars.insert("unknown_id".into(), crate::platform::sys_id::fresh());
-                                let body = render_fields(fields, &vars, &at)?;
-                                let record = self
-                                    .insert(
-                                        &New {
-                                            id,
-                                            table,
-                                            level,
-                                            shared: true,
-                                        },
-                                        body,
-                                        &at,
-                                        state,
-                                    )
-                                    .await?;
-                                SharedRecord { record }
-                            }
-                        };
-                        let record = lent.record.clone();
-                        state.leases.push((key, lent));
-                        record
-                    }
-                    Scope::Trial => {
-                        let body = render_fields(fields, &state.vars, &at)?;
-                        self.insert(
-                            &New {
-                                id,
-                                table,
-                                level,
-                                shared: false,
-                            },
-                            body,
-                            &at,
-                            state,
-                        )
-                        .await?
-                    }
-                };
+                .map_err(|e| Broken::at(&place(id, *line), e))?;
                 bind_record(&mut state.vars, id, &record);
                 Ok(())
             }
@@ -162,23 +66,124 @@ impl Setup<'_> {
                 query,
                 line,
             } => {
-                let query = template::render(query, &state.vars)
-                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                let record = self
-                    .client()
-                    .find_one(
-                        table,
-                        &query,
-                        &format!("fixture `{id}`"),
-                        &mut state.journal,
-                    )
-                    .await
-                    .map_err(|e| format!("{} `{id}`: {e}", at(*line)))?;
-                bind_record(&mut state.vars, id, &record);
+                let found = async {
+                    let query = template::render(query, &state.vars)?;
+                    self.client()
+                        .find_one(
+                            table,
+                            &query,
+                            &format!("fixture `{id}`"),
+                            &mut state.journal,
+                        )
+                        .await
+                }
+                .await
+                .map_err(|e| Broken::at(&place(id, *line), e))?;
+                bind_record(&mut state.vars, id, &found);
                 Ok(())
             }
             // Applied once for every trial that needs it, by the trial's phase.
             Fixture::Property { .. } => Ok(()),
+        }
+    }
+
+    /// The pinned record that stands in for a create fixture: read once for the run when no
+    /// step changes it, like any record no step changes, else by each trial.
+    async fn pinned(
+        &self,
+        fixture: &Fixture,
+        pin: &str,
+        state: &mut TrialState,
+    ) -> Result<Map<String, Value>, TrialError> {
+        let Fixture::Create {
+            id, table, sharing, ..
+        } = fixture
+        else {
+            return Ok(Map::new());
+        };
+        if sharing.scope != Scope::Run {
+            return self.read_pinned(id, table, pin, state).await;
+        }
+        let cell = self.services.shared.cell(&format!("pin {table} {pin}"));
+        let mut fork = state.fork();
+        let got = cell
+            .get_or_try_init(|| async {
+                self.read_pinned(id, table, pin, &mut fork)
+                    .await
+                    .map(|record| SharedRecord { record })
+            })
+            .await
+            .map(|r| r.record.clone());
+        state.journal.exchanges.append(&mut fork.journal.exchanges);
+        got
+    }
+
+    /// A create fixture's record: created once for the run, leased to one trial at a time, or
+    /// created for this trial alone, as its sharing says (see [`crate::spec::scope`]).
+    async fn create(
+        &self,
+        fixture: &Fixture,
+        level: usize,
+        state: &mut TrialState,
+    ) -> Result<Map<String, Value>, TrialError> {
+        let Fixture::Create {
+            id,
+            table,
+            fields,
+            sharing,
+            ..
+        } = fixture
+        else {
+            return Ok(Map::new());
+        };
+        let new = |shared| New {
+            id,
+            table,
+            level,
+            shared,
+        };
+        let mut key = sharing.key.clone();
+        if sharing.per_variant {
+            key.push_str(&state.variant);
+        }
+        match sharing.scope {
+            Scope::Run => {
+                let cell = self.services.shared.cell(&key);
+                let mut fork = state.fork();
+                // Its own unknown_id: a name made unique by it stays unique.
+                fork.vars
+                    .insert("unknown_id".into(), crate::platform::sys_id::fresh());
+                let got = cell
+                    .get_or_try_init(|| async {
+                        let body = render_fields(fields, &fork.vars)?;
+                        self.insert(&new(true), body, &mut fork)
+                            .await
+                            .map(|record| SharedRecord { record })
+                    })
+                    .await
+                    .map(|r| r.record.clone());
+                state.journal.exchanges.append(&mut fork.journal.exchanges);
+                got
+            }
+            Scope::Lease => {
+                let lent = match self.services.shared.lease(&key) {
+                    Some(lent) => lent,
+                    None => {
+                        let mut vars = state.vars.clone();
+                        vars.insert("unknown_id".into(), crate::platform::sys_id::fresh());
+                        let body = render_fields(fields, &vars)?;
+                        let record = self.insert(&new(true), body, state).await?;
+                        SharedRecord { record }
+                    }
+                };
+                let record = lent.record.clone();
+                state.leases.push((key, lent));
+                Ok(record)
+            }
+            Scope::Trial => {
+                let body = render_fields(fields, &state.vars)?;
+                self.insert(&new(false), body, state).await
+            }
         }
     }
 
@@ -189,51 +194,63 @@ impl Setup<'_> {
         &self,
         restores: &mut Vec<Restore>,
         state: &mut TrialState,
-    ) -> Result<(), String> {
+    ) -> Result<(), Broken> {
         for fixture in &self.scenario.fixtures {
             let Fixture::Property { name, value, line } = fixture else {
                 continue;
             };
-            let at = format!(
-                "{}: fixture {name}",
-                crate::source::assets::location(&self.scenario.file, *line)
-            );
-            let during = format!("property {name}");
-            let record = self
-                .client()
-                .find_one(
-                    "sys_properties",
-                    &format!("name={name}"),
-                    &during,
-                    &mut state.journal,
-                )
-                .await
-                .map_err(|e| format!("{at}: {e}"))?;
-            let text = |field: &str| {
-                record
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (sys_id, old) = (text("sys_id"), text("value"));
-            self.services
-                .ledger
-                .changed(&sys_id, name, &old, value, &state.trial)
-                .map_err(|e| format!("{at}: {e}"))?;
-            restores.push(Restore {
-                sys_id: sys_id.clone(),
+            let at = Place::Setting {
+                file: self.scenario.file.clone(),
+                line: *line,
                 name: name.clone(),
-                value: old,
-            });
-            let status = self
-                .client()
-                .set_property(&sys_id, value, &during, &mut state.journal)
+            };
+            self.apply_setting(name, value, restores, state)
                 .await
-                .map_err(|e| format!("{at}: {e}"))?;
-            if status != 200 {
-                return Err(format!("{at}: setting it answered {status}"));
-            }
+                .map_err(|e| Broken::at(&at, e))?;
+        }
+        Ok(())
+    }
+
+    /// Changes one setting; see [`Setup::apply_settings`].
+    async fn apply_setting(
+        &self,
+        name: &str,
+        value: &str,
+        restores: &mut Vec<Restore>,
+        state: &mut TrialState,
+    ) -> Result<(), TrialError> {
+        let during = format!("property {name}");
+        let record = self
+            .client()
+            .find_one(
+                "sys_properties",
+                &format!("name={name}"),
+                &during,
+                &mut state.journal,
+            )
+            .await?;
+        let text = |field: &str| {
+            record
+                .get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (sys_id, old) = (text("sys_id"), text("value"));
+        self.services
+            .ledger
+            .changed(&sys_id, name, &old, value, &state.trial)?;
+        restores.push(Restore {
+            sys_id: sys_id.clone(),
+            name: name.to_string(),
+            value: old,
+        });
+        let status = self
+            .client()
+            .set_property(&sys_id, value, &during, &mut state.journal)
+            .await?;
+        if status != 200 {
+            return Err(TrialError::SettingRefused { status });
         }
         Ok(())
     }
@@ -244,9 +261,8 @@ impl Setup<'_> {
         id: &str,
         table: &str,
         sys_id: &str,
-        at: &str,
         state: &mut TrialState,
-    ) -> Result<Map<String, Value>, String> {
+    ) -> Result<Map<String, Value>, TrialError> {
         let answer = self
             .client()
             .table_request(
@@ -257,15 +273,15 @@ impl Setup<'_> {
                 &format!("fixture `{id}` (pinned)"),
                 &mut state.journal,
             )
-            .await
-            .map_err(|e| format!("{at}: {e}"))?;
+            .await?;
         match (answer.status, answer.result().and_then(Value::as_object)) {
             (200, Some(record)) => Ok(record.clone()),
-            _ => Err(format!(
-                "{at}: the pinned {table} record {sys_id} answered {} ({})",
-                answer.status,
-                checks::snippet(&answer.text)
-            )),
+            _ => Err(TrialError::PinnedUnreadable {
+                table: table.to_string(),
+                sys_id: sys_id.to_string(),
+                status: answer.status,
+                body: checks::snippet(&answer.text),
+            }),
         }
     }
 
@@ -277,9 +293,8 @@ impl Setup<'_> {
         &self,
         new: &New<'_>,
         mut body: Map<String, Value>,
-        at: &str,
         state: &mut TrialState,
-    ) -> Result<Map<String, Value>, String> {
+    ) -> Result<Map<String, Value>, TrialError> {
         let New {
             id,
             table,
@@ -307,10 +322,7 @@ impl Setup<'_> {
         };
         let chosen = crate::platform::sys_id::fresh();
         body.insert("sys_id".into(), Value::String(chosen.clone()));
-        self.services
-            .ledger
-            .created(table, &chosen, &state.trial)
-            .map_err(|e| format!("{at}: {e}"))?;
+        self.services.ledger.created(table, &chosen, &state.trial)?;
         owe(state, &chosen);
         self.services.ledger.set_uncertain(table, &chosen, true);
         let answer = match self
@@ -322,7 +334,7 @@ impl Setup<'_> {
             Err(e) => {
                 // Never sent: the record does not exist; nobody deletes it, and the ledger
                 // says it is gone.
-                if e == super::client::NOT_SENT {
+                if matches!(e, RequestError::NeverSent) {
                     self.services.ledger.set_uncertain(table, &chosen, false);
                     if shared {
                         self.services.shared.forget(table, &chosen);
@@ -333,7 +345,7 @@ impl Setup<'_> {
                     }
                     let _ = self.services.ledger.deleted(table, &chosen);
                 }
-                return Err(format!("{at}: {e}"));
+                return Err(e.into());
             }
         };
         self.services.ledger.set_uncertain(table, &chosen, false);
@@ -344,18 +356,15 @@ impl Setup<'_> {
             .and_then(Value::as_str)
             .filter(|id| crate::platform::sys_id::is_sys_id(id));
         let (Some(record), Some(sys_id), 200..=299) = (record, sys_id, answer.status) else {
-            return Err(format!(
-                "{at}: creating a {table} record answered {} ({})",
-                answer.status,
-                checks::snippet(&answer.text)
-            ));
+            return Err(TrialError::NotCreated {
+                table: table.to_string(),
+                status: answer.status,
+                body: checks::snippet(&answer.text),
+            });
         };
         // An instance that chose its own sys_id: that record is the one to delete.
         if sys_id != chosen {
-            self.services
-                .ledger
-                .created(table, sys_id, &state.trial)
-                .map_err(|e| format!("{at}: {e}"))?;
+            self.services.ledger.created(table, sys_id, &state.trial)?;
             owe(state, sys_id);
         }
         Ok(record.clone())
@@ -416,10 +425,8 @@ struct New<'a> {
 fn render_fields(
     fields: &Map<String, Value>,
     vars: &Vars,
-    at: &str,
-) -> Result<Map<String, Value>, String> {
-    let rendered = template::render_value(&Value::Object(fields.clone()), vars)
-        .map_err(|e| format!("{at}: {e}"))?;
+) -> Result<Map<String, Value>, TemplateError> {
+    let rendered = template::render_value(&Value::Object(fields.clone()), vars)?;
     Ok(rendered.as_object().cloned().unwrap_or_default())
 }
 

@@ -5,6 +5,7 @@ use std::time::Instant;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
+use super::error::{ExchangeFailure, RequestError};
 use super::redact;
 use super::secrets::Secrets;
 use crate::report::ExchangeRecord;
@@ -61,7 +62,7 @@ impl Answer {
     }
 }
 
-/// Sends `outgoing`; the record of the exchange is pushed whatever happens. `Err` names what
+/// Sends `outgoing`; the record of the exchange is pushed whatever happens. `Err` says what
 /// broke (connection refused, timeout, unreadable body). Every secret the run knows is
 /// replaced in the answer before anyone reads it: checks quote bodies shortened, and a cut
 /// through a secret would leave a piece no redaction could match.
@@ -69,7 +70,7 @@ pub async fn send(
     link: Link<'_>,
     outgoing: Outgoing,
     log: &mut Vec<ExchangeRecord>,
-) -> Result<Answer, String> {
+) -> Result<Answer, RequestError> {
     let secrets = link.secrets;
     let answer = send_keeping_secrets(link, outgoing, log).await?;
     Ok(redact_answer(answer, secrets))
@@ -81,7 +82,7 @@ pub async fn send_keeping_secrets(
     link: Link<'_>,
     outgoing: Outgoing,
     log: &mut Vec<ExchangeRecord>,
-) -> Result<Answer, String> {
+) -> Result<Answer, RequestError> {
     // An instance's rate limit (429) is not a deviation of the API under test: wait as it
     // asks and try again, a few times, recording every attempt.
     let mut attempt = 1;
@@ -116,7 +117,7 @@ async fn send_once(
     link: Link<'_>,
     outgoing: &Outgoing,
     log: &mut Vec<ExchangeRecord>,
-) -> Result<Answer, String> {
+) -> Result<Answer, RequestError> {
     let Link {
         client,
         secrets,
@@ -206,10 +207,10 @@ async fn send_once(
                 record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
             }
         }
-        Err(e) => record.error = Some(e.clone()),
+        Err(e) => record.error = Some(e.to_string()),
     }
     log.push(redact_record(record, secrets));
-    result.map_err(|e| secrets.redact(&e))
+    result.map_err(|e| e.redacted(secrets))
 }
 
 /// The answer with every known secret replaced in its text and in every string of its body.
@@ -260,9 +261,9 @@ fn redact_record(mut record: ExchangeRecord, secrets: &Secrets) -> ExchangeRecor
     record
 }
 
-async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answer, String> {
+async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answer, RequestError> {
     let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
-        .map_err(|_| format!("`{}` is not an HTTP method", outgoing.method))?;
+        .map_err(|_| RequestError::NotAMethod(outgoing.method.clone()))?;
     let mut request = client.request(method, &outgoing.url);
     if !outgoing
         .headers
@@ -287,13 +288,17 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
         }
         request = request.body(body.clone());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| describe(&e, &outgoing.method, &outgoing.url))?;
+    let failed = |failure| RequestError::Exchange {
+        method: outgoing.method.clone(),
+        url: outgoing.url.clone(),
+        failure,
+    };
+    let response = request.send().await.map_err(|e| failed(describe(&e)))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = read_body(response, outgoing).await?;
+    let text = read_body(response, outgoing.max_body)
+        .await
+        .map_err(failed)?;
     let is_xml = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -315,36 +320,26 @@ async fn exchange(client: &reqwest::Client, outgoing: &Outgoing) -> Result<Answe
     })
 }
 
-/// The answer's body as text, read chunk by chunk and never past `--max-body`: a runaway
-/// answer costs at most the limit in memory. Text that is not UTF-8 is refused with where it
-/// breaks (the platform answers UTF-8), rather than mended into something that may pass.
-async fn read_body(mut response: reqwest::Response, outgoing: &Outgoing) -> Result<String, String> {
-    let max = outgoing.max_body;
-    let fail = |cause: String| format!("{} {}: {cause}", outgoing.method, outgoing.url);
+/// The answer's body as text, read chunk by chunk and never past `max` bytes (`--max-body`):
+/// a runaway answer costs at most the limit in memory. Text that is not UTF-8 is refused
+/// with where it breaks (the platform answers UTF-8), rather than mended into something that
+/// may pass.
+async fn read_body(mut response: reqwest::Response, max: usize) -> Result<String, ExchangeFailure> {
     if let Some(declared) = response.content_length().filter(|n| *n > max as u64) {
-        return Err(fail(format!(
-            "the answer's body is {declared} bytes, more than --max-body ({max} bytes); it was not read"
-        )));
+        return Err(ExchangeFailure::DeclaredTooLarge { declared, max });
     }
     let mut bytes: Vec<u8> = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| fail(format!("reading the body failed: {}", root_cause(&e))))?
+        .map_err(|e| ExchangeFailure::BodyRead(root_cause(&e)))?
     {
         if bytes.len() + chunk.len() > max {
-            return Err(fail(format!(
-                "the answer's body is larger than --max-body ({max} bytes); reading stopped there"
-            )));
+            return Err(ExchangeFailure::TooLarge { max });
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|e| {
-        fail(format!(
-            "the answer's body is not valid UTF-8 (from byte {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    String::from_utf8(bytes).map_err(|e| ExchangeFailure::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
 /// The innermost error of a chain, where the cause is named.
@@ -358,10 +353,10 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     chain.join(": ")
 }
 
-/// `METHOD URL: cause`, the cause in one line and by its root: `cannot resolve the host name
-/// (DNS): ...`, `could not connect: Connection refused`, `timed out`, else reqwest's chain
-/// without its first link (which only repeats the URL).
-fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
+/// What failed, by its root: an untrusted certificate, a host name that does not resolve,
+/// a timeout, a refused connection, else reqwest's chain without its first link (which only
+/// repeats the URL).
+fn describe(error: &reqwest::Error) -> ExchangeFailure {
     let mut chain = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(s) = source {
@@ -369,28 +364,19 @@ fn describe(error: &reqwest::Error, method: &str, url: &str) -> String {
         source = s.source();
     }
     let innermost = chain.last().cloned().unwrap_or_else(|| error.to_string());
-    let cause = if chain.iter().any(|c| c.contains("certificate")) {
-        format!(
-            "the instance's certificate is not trusted ({innermost}): give its CA with --ca-cert"
-        )
+    if chain.iter().any(|c| c.contains("certificate")) {
+        ExchangeFailure::Tls(innermost)
     } else if chain.iter().any(|c| c.starts_with("dns error")) {
-        format!("cannot resolve the host name (DNS): {innermost}")
+        ExchangeFailure::Dns(innermost)
     } else if error.is_timeout() {
-        "timed out (no answer within the timeout)".to_string()
+        ExchangeFailure::TimedOut
     } else if error.is_connect() {
-        format!("could not connect: {innermost}")
+        ExchangeFailure::Connect(innermost)
     } else if chain.is_empty() {
-        format!("failed: {error}")
+        ExchangeFailure::Other(error.to_string())
     } else {
-        format!("failed: {}", chain.join(": "))
-    };
-    format!("{method} {url}: {cause}")
-}
-
-/// The cause of a [`send`] error without the request in front of it.
-pub fn cause_of(error: &str) -> &str {
-    // `METHOD URL: cause`; a URL holds no ": ".
-    error.split_once(": ").map_or(error, |(_, cause)| cause)
+        ExchangeFailure::Other(chain.join(": "))
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Mutex, OnceCell};
 
+use super::error::{Grant, RequestError, TokenError};
 use super::http::Link;
 use super::http::{self, Outgoing};
 use crate::report::ExchangeRecord;
@@ -19,15 +20,6 @@ use crate::target::OAuthLogin;
 /// A token is refreshed this long before its stated expiry, at most (a quarter of its
 /// lifetime for short-lived tokens).
 const REFRESH_MARGIN: Duration = Duration::from_secs(5);
-
-/// Why a scenario gets no expired token.
-#[derive(Debug, Clone)]
-pub enum NoExpiredToken {
-    /// The instance's tokens live too long to wait for one to expire: ignore, with this reason.
-    TooLong(String),
-    /// Getting a token failed: the exchange broke.
-    Failed(String),
-}
 
 /// The longest a run waits for a token to expire, for the expired-token scenarios.
 pub const EXPIRY_WAIT_LIMIT: Duration = Duration::from_secs(10);
@@ -44,7 +36,7 @@ pub struct TokenSource {
     login: OAuthLogin,
     url: String,
     current: Mutex<Option<Tokens>>,
-    expired: OnceCell<Result<String, NoExpiredToken>>,
+    expired: OnceCell<Result<String, RequestError>>,
 }
 
 impl TokenSource {
@@ -63,7 +55,7 @@ impl TokenSource {
         &self,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<String, String> {
+    ) -> Result<String, RequestError> {
         self.current_or_renewed(
             |t| Instant::now() + REFRESH_MARGIN.min(t.lifetime / 4) < t.expires_at,
             link,
@@ -78,7 +70,7 @@ impl TokenSource {
         still_good: impl Fn(&Tokens) -> bool,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<String, String> {
+    ) -> Result<String, RequestError> {
         let mut current = self.current.lock().await;
         if let Some(tokens) = current.as_ref().filter(|t| still_good(t)) {
             return Ok(tokens.access.clone());
@@ -95,30 +87,28 @@ impl TokenSource {
         stale: &str,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<String, String> {
+    ) -> Result<String, RequestError> {
         self.current_or_renewed(|t| t.access != stale, link, log)
             .await
     }
 
     /// A token of its own that has expired: fetched once, then waited out (at most
-    /// [`EXPIRY_WAIT_LIMIT`]); `Err` says why there is none.
+    /// [`EXPIRY_WAIT_LIMIT`]); `Err` says why there is none ([`TokenError::LivesTooLong`]
+    /// when waiting is not worth it: the scenario is then left out, not broken).
     pub async fn expired(
         &self,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<String, NoExpiredToken> {
+    ) -> Result<String, RequestError> {
         self.expired
             .get_or_init(|| async {
-                let tokens = self
-                    .password_grant(link, log)
-                    .await
-                    .map_err(NoExpiredToken::Failed)?;
+                let tokens = self.password_grant(link, log).await?;
                 if tokens.lifetime > EXPIRY_WAIT_LIMIT {
-                    return Err(NoExpiredToken::TooLong(format!(
-                        "needs an expired token: the instance's tokens live {} s, longer than the {} s the run waits",
-                        tokens.lifetime.as_secs(),
-                        EXPIRY_WAIT_LIMIT.as_secs()
-                    )));
+                    return Err(TokenError::LivesTooLong {
+                        lifetime_s: tokens.lifetime.as_secs(),
+                        limit_s: EXPIRY_WAIT_LIMIT.as_secs(),
+                    }
+                    .into());
                 }
                 // The instance counted from before the answer left it, so a little past the
                 // stated expiry is past it there too.
@@ -137,7 +127,7 @@ impl TokenSource {
         old: Option<Tokens>,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<Tokens, String> {
+    ) -> Result<Tokens, RequestError> {
         if let Some(refresh) = old.and_then(|t| t.refresh) {
             let form = [
                 ("grant_type", "refresh_token"),
@@ -145,7 +135,7 @@ impl TokenSource {
                 ("client_secret", self.login.client_secret.as_str()),
                 ("refresh_token", refresh.as_str()),
             ];
-            if let Ok(mut tokens) = self.grant(&form, "OAuth refresh", link.clone(), log).await {
+            if let Ok(mut tokens) = self.grant(&form, Grant::Refresh, link.clone(), log).await {
                 tokens.refresh = tokens.refresh.or(Some(refresh));
                 return Ok(tokens);
             }
@@ -157,7 +147,7 @@ impl TokenSource {
         &self,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<Tokens, String> {
+    ) -> Result<Tokens, RequestError> {
         let form = [
             ("grant_type", "password"),
             ("client_id", self.login.client_id.as_str()),
@@ -165,19 +155,20 @@ impl TokenSource {
             ("username", self.login.user.as_str()),
             ("password", self.login.password.as_str()),
         ];
-        self.grant(&form, "OAuth token", link, log).await
+        self.grant(&form, Grant::Password, link, log).await
     }
 
     async fn grant(
         &self,
         form: &[(&str, &str)],
-        during: &str,
+        grant: Grant,
         link: Link<'_>,
         log: &mut Vec<ExchangeRecord>,
-    ) -> Result<Tokens, String> {
-        let body = serde_urlencoded::to_string(form).map_err(|e| e.to_string())?;
+    ) -> Result<Tokens, RequestError> {
+        // Pairs of strings always encode.
+        let body = serde_urlencoded::to_string(form).unwrap_or_default();
         let outgoing = Outgoing {
-            during: during.to_string(),
+            during: grant.to_string(),
             method: "POST".into(),
             url: self.url.clone(),
             accept: "application/json",
@@ -194,10 +185,12 @@ impl TokenSource {
         let json = answer.json.as_ref();
         let field = |name: &str| json.and_then(|j| j.get(name)).and_then(Value::as_str);
         let Some(access) = field("access_token").filter(|_| answer.status == 200) else {
-            return Err(format!(
-                "{during} request to {} answered {} without an access_token",
-                self.url, answer.status
-            ));
+            return Err(TokenError::NoAccessToken {
+                grant,
+                url: self.url.clone(),
+                status: answer.status,
+            }
+            .into());
         };
         link.secrets.add(access);
         let refresh = field("refresh_token").map(str::to_string);

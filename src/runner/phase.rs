@@ -14,6 +14,8 @@
 
 use std::sync::{Condvar, Mutex};
 
+use super::error::Broken;
+
 /// The settings a phase holds, as `(name, value)`, in the scenario's order.
 pub(super) type Settings = Vec<(String, String)>;
 
@@ -29,7 +31,7 @@ pub(super) struct Restore {
 enum Applied {
     No,
     Applying,
-    Done(Result<(), String>),
+    Done(Result<(), Broken>),
 }
 
 #[derive(Debug)]
@@ -117,8 +119,8 @@ impl Phases {
     pub(super) fn enter(
         &self,
         phase: usize,
-        apply: impl FnOnce(&mut Vec<Restore>) -> Result<(), String>,
-    ) -> Result<(), String> {
+        apply: impl FnOnce(&mut Vec<Restore>) -> Result<(), Broken>,
+    ) -> Result<(), Broken> {
         let mut groups = self.lock();
         loop {
             match &groups[phase].applied {
@@ -262,10 +264,14 @@ mod tests {
                 name: "n".into(),
                 value: "v".into(),
             });
-            Err("setting it answered 500".into())
+            Err(Broken::nowhere(
+                crate::runner::error::TrialError::SettingRefused { status: 500 },
+            ))
         });
         let second = phases.enter(0, |_| unreachable!("applied once"));
-        assert_eq!(first, second);
+        let text = |r: Result<(), Broken>| r.map_err(|e| e.to_string());
+        assert_eq!(text(first), Err("setting it answered 500".to_string()));
+        assert_eq!(text(second), Err("setting it answered 500".to_string()));
         assert!(phases.leave(0).is_none());
         assert_eq!(phases.leave(0).map(|r| r.len()), Some(1));
     }

@@ -2,6 +2,7 @@
 //! findings, and the list of things to put back after it.
 
 use super::client::{Journal, Mode};
+use super::error::Broken;
 use super::shared::SharedRecord;
 use crate::spec::template::Vars;
 use crate::spec::Format;
@@ -15,7 +16,7 @@ pub(super) struct TrialState {
     pub(super) failures: Vec<String>,
     pub(super) warnings: Vec<String>,
     /// The first thing that kept the harness from asking: makes the trial an error.
-    pub(super) broken: Option<String>,
+    pub(super) broken: Option<Broken>,
     pub(super) undo: Vec<Undo>,
     /// The body format of the variant's request steps.
     pub(super) format: Format,

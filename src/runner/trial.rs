@@ -11,13 +11,13 @@ use serde_json::Value;
 use super::checks::{self, Finding};
 use super::cleanup::Janitor;
 use super::client::{Client, Journal, Mode};
+use super::error::{Broken, Place, RequestError, TokenError, TrialError};
 use super::fixtures::Setup;
 use super::http::{Answer, Outgoing};
-use super::oauth::NoExpiredToken;
 use super::services::Services;
 use super::state::{TrialState, Undo};
 use crate::report::{Attempt, Outcome, TrialResult};
-use crate::spec::template::{self, Vars};
+use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
 /// Why a trial that would write is left out of a read-only run.
@@ -168,8 +168,8 @@ impl<'a> Trial<'a> {
             let got = self
                 .client()
                 .block_on(tokens.expired(self.client().link(), &mut log));
-            if let Err(NoExpiredToken::TooLong(reason)) = got {
-                return Some(reason);
+            if let Err(e @ RequestError::Token(TokenError::LivesTooLong { .. })) = got {
+                return Some(e.to_string());
             }
         }
         if self.client().cancel.is_cancelled() {
@@ -231,7 +231,7 @@ impl<'a> Trial<'a> {
                 .unwrap_or_else(|| "unknown panic".into());
             state
                 .broken
-                .get_or_insert(format!("the harness panicked: {text}"));
+                .get_or_insert(Broken::nowhere(TrialError::Panicked(text)));
         }
         let warned = state.warnings.len();
         self.client().block_on(self.setup().teardown(&mut state));
@@ -246,7 +246,7 @@ impl<'a> Trial<'a> {
         result.warnings = state.warnings;
         if let Some(broken) = state.broken {
             result.outcome = Outcome::Error;
-            result.failures = vec![broken];
+            result.failures = vec![broken.to_string()];
             result.failures.append(&mut state.failures);
         } else if !state.failures.is_empty() {
             result.outcome = Outcome::Failed;
@@ -315,7 +315,7 @@ impl<'a> Trial<'a> {
                         for fixture in fixtures {
                             setup.set_up(fixture, level, fork).await?;
                         }
-                        Ok::<(), String>(())
+                        Ok::<(), Broken>(())
                     }
                 },
             ))
@@ -330,7 +330,7 @@ impl<'a> Trial<'a> {
         }
         for step in &scenario.steps {
             if self.client().cancel.is_cancelled() {
-                state.broken = Some("interrupted (Ctrl-C)".into());
+                state.broken = Some(Broken::nowhere(TrialError::Interrupted));
                 return;
             }
             if self.step(step, state).await.is_err() {
@@ -341,11 +341,12 @@ impl<'a> Trial<'a> {
 
     async fn step(&self, step: &Step, state: &mut TrialState) -> Result<(), Stop> {
         let scenario = self.scenario;
-        let at = format!(
-            "{}: step \"{}\"",
-            crate::source::assets::location(&scenario.file, step.line),
-            step.name
-        );
+        let place = Place::Step {
+            file: scenario.file.clone(),
+            line: step.line,
+            name: step.name.clone(),
+        };
+        let at = place.to_string();
         let findings = match &step.action {
             Action::Request {
                 request,
@@ -356,11 +357,11 @@ impl<'a> Trial<'a> {
                 let outgoing =
                     match self.render_request(request, &step.name, &state.vars, state.format) {
                         Ok(o) => o,
-                        Err(e) => return Err(broken(state, format!("{at}: {e}"))),
+                        Err(e) => return Err(broken(state, Broken::at(&place, e))),
                     };
                 let answer = match self.client().send(outgoing, &mut state.journal).await {
                     Ok(a) => a,
-                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
                 };
                 // For drift between runs: which schema the answer was held to, and what in it
                 // that schema does not name.
@@ -380,7 +381,7 @@ impl<'a> Trial<'a> {
                     &self.services.schemas,
                 ) {
                     Ok(f) => f,
-                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
                 };
                 // Captures and cleanups run even after a failed check: an answer that deviates
                 // may still have created records, and those must not be left behind.
@@ -396,7 +397,7 @@ impl<'a> Trial<'a> {
                         // Into the ledger before the next request, so a run killed now can
                         // still be cleaned up.
                         if let Err(e) = self.services.ledger.created(table, id, &state.trial) {
-                            state.broken.get_or_insert(format!("{at}: {e}"));
+                            state.broken.get_or_insert(Broken::at(&place, e));
                         }
                         state.undo.push(Undo {
                             table: table.clone(),
@@ -409,7 +410,11 @@ impl<'a> Trial<'a> {
                 findings
             }
             Action::Record(check) => {
-                let sys_id = template::render(&check.sys_id, &state.vars).unwrap_or_default();
+                // A record named by a capture the run does not have is not read at all.
+                let sys_id = match template::render(&check.sys_id, &state.vars) {
+                    Ok(id) => id,
+                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
+                };
                 let answer = match self
                     .client()
                     .table_request(
@@ -423,7 +428,7 @@ impl<'a> Trial<'a> {
                     .await
                 {
                     Ok(a) => a,
-                    Err(e) => return Err(broken(state, format!("{at}: {e}"))),
+                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
                 };
                 let record = answer.result();
                 match record {
@@ -443,7 +448,7 @@ impl<'a> Trial<'a> {
                                     ),
                                 })
                                 .collect(),
-                            Err(e) => return Err(broken(state, format!("{at}: {e}"))),
+                            Err(e) => return Err(broken(state, Broken::at(&place, e))),
                         }
                     }
                     _ => vec![Finding {
@@ -482,7 +487,7 @@ impl<'a> Trial<'a> {
         step: &str,
         vars: &Vars,
         format: Format,
-    ) -> Result<Outgoing, String> {
+    ) -> Result<Outgoing, TemplateError> {
         let target = &self.client().target;
         let path = template::render(&request.path, vars)?;
         let mut url = format!("{}{}", target.base_url, path);
@@ -491,8 +496,9 @@ impl<'a> Trial<'a> {
                 .query
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
-                .collect::<Result<_, String>>()?;
-            let encoded = serde_urlencoded::to_string(&pairs).map_err(|e| e.to_string())?;
+                .collect::<Result<_, TemplateError>>()?;
+            // Pairs of strings always encode.
+            let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(&encoded);
         }
@@ -500,7 +506,7 @@ impl<'a> Trial<'a> {
             .headers
             .iter()
             .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, TemplateError>>()?;
         let body = match &request.body {
             Body::None => None,
             Body::Json(value) => {
@@ -533,8 +539,8 @@ impl<'a> Trial<'a> {
     }
 }
 
-fn broken(state: &mut TrialState, message: String) -> Stop {
-    state.broken.get_or_insert(message);
+fn broken(state: &mut TrialState, broken: Broken) -> Stop {
+    state.broken.get_or_insert(broken);
     Stop::Broken
 }
 

@@ -10,6 +10,15 @@ use serde_json::Value;
 /// The values a trial has defined so far.
 pub type Vars = BTreeMap<String, String>;
 
+/// Why a template could not be filled in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// The trial has no value for a name the template uses (a capture its step never made,
+    /// say); nothing is sent with a hole in it.
+    #[error("variable `{0}` is not defined")]
+    Undefined(String),
+}
+
 /// The variable names a string refers to, in order.
 pub fn names(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -79,7 +88,7 @@ pub fn value_unclosed(value: &Value) -> Vec<String> {
 /// );
 /// assert!(render("{{agent.sys_id}}", &vars).is_err());
 /// ```
-pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
+pub fn render(text: &str, vars: &Vars) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -92,7 +101,7 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
         let name = after[..end].trim();
         let value = vars
             .get(name)
-            .ok_or_else(|| format!("variable `{name}` is not defined"))?;
+            .ok_or_else(|| TemplateError::Undefined(name.to_string()))?;
         out.push_str(value);
         rest = &after[end + 2..];
     }
@@ -101,7 +110,7 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
 }
 
 /// Every string of a JSON value rendered; `$regex` patterns are left as written.
-pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
+pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
     Ok(match value {
         Value::String(s) => Value::String(render(s, vars)?),
         Value::Array(items) => Value::Array(
@@ -114,7 +123,7 @@ pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), render_value(v, vars)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, TemplateError>>()?,
         ),
         other => other.clone(),
     })
@@ -159,7 +168,7 @@ mod tests {
             "/api/now/x/abc"
         );
         assert_eq!(
-            render("{{nope}}", &vars).unwrap_err(),
+            render("{{nope}}", &vars).unwrap_err().to_string(),
             "variable `nope` is not defined"
         );
         assert_eq!(names("a {{x}} b {{y.z}}"), vec!["x", "y.z"]);
