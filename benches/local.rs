@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
-use sn_conform::report::{ExchangeRecord, Outcome};
+use sn_conform::report::{ExchangeRecord, Verdict};
 use sn_conform::runner::{Plan, Run};
 use sn_conform::target::Target;
 
@@ -43,7 +43,7 @@ fn harness(threads: usize) -> (f64, Vec<ExchangeRecord>) {
     let report = run.finish();
     let seconds = started.elapsed().as_secs_f64();
     assert!(
-        report.trials.iter().all(|t| t.outcome == Outcome::Passed) && report.trials.len() > 300,
+        report.trials.iter().all(|t| t.outcome == Verdict::Passed) && report.trials.len() > 300,
         "the suite must pass to be timed"
     );
     let mut exchanges: Vec<ExchangeRecord> = report

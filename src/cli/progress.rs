@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use colored::Colorize;
 
-use crate::report::{Outcome, TrialResult};
+use crate::report::{TrialResult, Verdict};
 
 /// How often a plain (non-terminal) progress line is printed at most.
 const PLAIN_EVERY: Duration = Duration::from_secs(30);
@@ -47,7 +47,7 @@ impl Progress {
         if result.outcome.is_bad() {
             state.failed += 1;
         }
-        if result.outcome == Outcome::Flaky {
+        if result.outcome == Verdict::Flaky {
             state.flaky += 1;
         }
         let line = self.line(&state);

@@ -190,7 +190,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
                 format_args!(
                     "  {} {}{}\n      {}\n",
                     match g.outcome {
-                        report::Outcome::Failed => "FAILED".red(),
+                        report::Verdict::Failed => "FAILED".red(),
                         _ => "ERROR".yellow(),
                     },
                     g.scenario,
@@ -208,7 +208,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let flaky: Vec<&str> = report
         .trials
         .iter()
-        .filter(|t| t.outcome == report::Outcome::Flaky)
+        .filter(|t| t.outcome == report::Verdict::Flaky)
         .map(|t| t.name.as_str())
         .collect();
     if !flaky.is_empty() {
@@ -227,8 +227,8 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         format_args!(
             "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {}{} warned of {} trials",
             match report.verdict() {
-                "PASSED" => "PASSED".green(),
-                other => other.red(),
+                report::Verdict::Passed => "PASSED".green(),
+                _ => "FAILED".red(),
             },
             s.passed.to_string().green(),
             s.failed.to_string().red(),

@@ -10,16 +10,19 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::diff::{Change, Diff, DiffOptions};
-use super::RunReport;
+use super::{or_absent, RunReport, Verdict};
 
 /// One documented case where the two instances differ.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseDifference {
     /// `api/operation::case`.
     pub case: String,
-    /// The case's verdict on each side (`passed`, `failed`, …, `absent`).
-    pub a: String,
-    pub b: String,
+    /// The case's verdict on each side (`passed`, `failed`, …; `absent` when the side has
+    /// no such case).
+    #[serde(with = "super::or_absent")]
+    pub a: Option<Verdict>,
+    #[serde(with = "super::or_absent")]
+    pub b: Option<Verdict>,
     /// What differed, one line each: outcomes of trials, statuses, fields.
     pub differences: Vec<String>,
 }
@@ -64,8 +67,8 @@ impl Comparison {
             let line = format!(
                 "trial {}: {} on a, {} on b",
                 entry.name,
-                entry.before.as_deref().unwrap_or("absent"),
-                entry.now.as_deref().unwrap_or("absent")
+                or_absent::text(entry.before),
+                or_absent::text(entry.now)
             );
             match cases_of.get(&entry.name) {
                 Some(cases) => {
@@ -110,8 +113,8 @@ impl Comparison {
         let cases = found
             .into_iter()
             .map(|(case, differences)| CaseDifference {
-                a: va.get(&case).cloned().unwrap_or_else(|| "absent".into()),
-                b: vb.get(&case).cloned().unwrap_or_else(|| "absent".into()),
+                a: va.get(&case).copied(),
+                b: vb.get(&case).copied(),
                 case,
                 differences,
             })
@@ -136,7 +139,12 @@ impl Comparison {
             self.b
         );
         for c in &self.cases {
-            out.push_str(&format!("\n{}: {} on a, {} on b\n", c.case, c.a, c.b));
+            out.push_str(&format!(
+                "\n{}: {} on a, {} on b\n",
+                c.case,
+                or_absent::text(c.a),
+                or_absent::text(c.b)
+            ));
             for d in &c.differences {
                 out.push_str(&format!("  {d}\n"));
             }
@@ -163,8 +171,8 @@ impl Comparison {
                 out.push_str(&format!(
                     "| `{}` | {} | {} | {} |\n",
                     c.case,
-                    c.a,
-                    c.b,
+                    or_absent::text(c.a),
+                    or_absent::text(c.b),
                     c.differences.join("<br>").replace('|', "\\|")
                 ));
             }

@@ -16,7 +16,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, TrialResult};
+use super::{TrialResult, Verdict};
 use crate::spec::catalogue::{Catalogue, Source};
 use crate::spec::Suite;
 
@@ -54,11 +54,11 @@ pub struct CaseCoverage {
 }
 
 /// Outcome counts of a case's trials in one run, and the verdict a reader wants first.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseRun {
-    /// `failed` if any trial failed, else `error` if any broke, else `passed` if any passed,
-    /// else `ignored`, else `not run` (filtered out).
-    pub verdict: String,
+    /// `failed` if any trial failed, else `error` if any broke, else `flaky` if any was, else
+    /// `passed` if any passed, else `ignored`, else `not run` (filtered out).
+    pub verdict: Verdict,
     pub passed: usize,
     pub failed: usize,
     pub error: usize,
@@ -209,7 +209,7 @@ impl Matrix {
 impl Matrix {
     /// The coverage of `suite`; with `results`, also how each case's trials ended.
     pub fn build(catalogue: &Catalogue, suite: &Suite, results: Option<&[TrialResult]>) -> Self {
-        let outcomes: Option<BTreeMap<&str, Outcome>> =
+        let outcomes: Option<BTreeMap<&str, Verdict>> =
             results.map(|rs| rs.iter().map(|r| (r.name.as_str(), r.outcome)).collect());
         let mut operations = Vec::new();
         let (mut total, mut covered) = (0, 0);
@@ -274,31 +274,38 @@ impl Matrix {
     }
 }
 
-fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Outcome>) -> CaseRun {
-    let mut run = CaseRun::default();
+fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Verdict>) -> CaseRun {
+    let mut run = CaseRun {
+        verdict: Verdict::NotRun,
+        passed: 0,
+        failed: 0,
+        error: 0,
+        ignored: 0,
+        flaky: 0,
+        not_run: 0,
+    };
     for t in trials {
         match outcomes.get(t.as_str()) {
-            Some(Outcome::Passed) => run.passed += 1,
-            Some(Outcome::Failed) => run.failed += 1,
-            Some(Outcome::Error) => run.error += 1,
-            Some(Outcome::Ignored) => run.ignored += 1,
-            Some(Outcome::Flaky) => run.flaky += 1,
-            None => run.not_run += 1,
+            Some(Verdict::Passed) => run.passed += 1,
+            Some(Verdict::Failed) => run.failed += 1,
+            Some(Verdict::Error) => run.error += 1,
+            Some(Verdict::Ignored) => run.ignored += 1,
+            Some(Verdict::Flaky) => run.flaky += 1,
+            Some(Verdict::NotRun) | None => run.not_run += 1,
         }
     }
     run.verdict = if run.failed > 0 {
-        "failed"
+        Verdict::Failed
     } else if run.error > 0 {
-        "error"
+        Verdict::Error
     } else if run.flaky > 0 {
-        "flaky"
+        Verdict::Flaky
     } else if run.passed > 0 {
-        "passed"
+        Verdict::Passed
     } else if run.ignored > 0 {
-        "ignored"
+        Verdict::Ignored
     } else {
-        "not run"
-    }
-    .to_string();
+        Verdict::NotRun
+    };
     run
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{ExchangeRecord, RunReport};
+use super::{ExchangeRecord, RunReport, Verdict};
 
 /// How a trial (or a documented case) changed from the baseline to the current run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -77,21 +77,19 @@ impl Change {
         }
     }
 
-    /// Classifies one outcome pair; `None` means absent from that run. Outcomes are the
-    /// trial outcome names, or a case's verdict (`not run` reads as absent).
-    pub fn of(before: Option<&str>, now: Option<&str>) -> Change {
-        let bad = |o: &str| matches!(o, "failed" | "error");
-        let good = |o: &str| matches!(o, "passed" | "flaky");
+    /// Classifies one verdict pair, of a trial or of a documented case; `None` means absent
+    /// from that run (a case `not run` is taken as absent by the caller).
+    pub fn of(before: Option<Verdict>, now: Option<Verdict>) -> Change {
         match (before, now) {
             (None, None) => Change::Unchanged,
             (None, Some(_)) => Change::Added,
             (Some(_), None) => Change::Removed,
-            (Some(_), Some("flaky")) => Change::Flaky,
-            (Some(b), Some(n)) if good(b) && bad(n) => Change::Regression,
-            (Some(b), Some(n)) if bad(b) && n == "passed" => Change::Fixed,
-            (Some(b), Some(n)) if bad(b) && bad(n) => Change::StillFailing,
-            (Some("ignored"), Some(n)) if n != "ignored" => Change::NewlyRun,
-            (Some(b), Some("ignored")) if b != "ignored" => Change::NoLongerRun,
+            (Some(_), Some(Verdict::Flaky)) => Change::Flaky,
+            (Some(b), Some(n)) if b.is_good() && n.is_bad() => Change::Regression,
+            (Some(b), Some(Verdict::Passed)) if b.is_bad() => Change::Fixed,
+            (Some(b), Some(n)) if b.is_bad() && n.is_bad() => Change::StillFailing,
+            (Some(Verdict::Ignored), Some(n)) if n != Verdict::Ignored => Change::NewlyRun,
+            (Some(b), Some(Verdict::Ignored)) if b != Verdict::Ignored => Change::NoLongerRun,
             _ => Change::Unchanged,
         }
     }
@@ -103,9 +101,9 @@ pub struct Entry {
     pub name: String,
     pub change: Change,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
+    pub before: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub now: Option<String>,
+    pub now: Option<Verdict>,
     /// The first failure message of the current run, for a regression or a still failing one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -260,8 +258,8 @@ impl Diff {
             .collect();
         let names: BTreeSet<&str> = before.keys().chain(now.keys()).copied().collect();
         for name in names {
-            let b = before.get(name).map(|t| t.outcome.as_str());
-            let n = now.get(name).map(|t| t.outcome.as_str());
+            let b = before.get(name).map(|t| t.outcome);
+            let n = now.get(name).map(|t| t.outcome);
             let change = Change::of(b, n);
             if change == Change::Unchanged {
                 continue;
@@ -269,21 +267,20 @@ impl Diff {
             trials.push(Entry {
                 name: name.to_string(),
                 change,
-                before: b.map(str::to_string),
-                now: n.map(str::to_string),
+                before: b,
+                now: n,
                 message: now
                     .get(name)
-                    .and_then(|t| t.failures.first())
-                    .filter(|_| t_is_bad(n))
-                    .cloned(),
+                    .filter(|t| t.outcome.is_bad())
+                    .and_then(|t| t.found.first_failure()),
             });
         }
         trials.sort_by(|a, b| a.change.cmp(&b.change).then_with(|| a.name.cmp(&b.name)));
 
         // A case not run (filtered out) counts as absent from that run.
-        let verdicts = |r: &RunReport| -> BTreeMap<String, String> {
+        let verdicts = |r: &RunReport| -> BTreeMap<String, Verdict> {
             let mut all = r.case_verdicts();
-            all.retain(|_, v| v != "not run");
+            all.retain(|_, v| *v != Verdict::NotRun);
             all
         };
         let (case_before, case_now) = (verdicts(baseline), verdicts(current));
@@ -291,14 +288,14 @@ impl Diff {
         let mut cases: Vec<Entry> = case_names
             .into_iter()
             .filter_map(|name| {
-                let b = case_before.get(name).map(String::as_str);
-                let n = case_now.get(name).map(String::as_str);
+                let b = case_before.get(name).copied();
+                let n = case_now.get(name).copied();
                 let change = Change::of(b, n);
                 (change != Change::Unchanged).then(|| Entry {
                     name: name.clone(),
                     change,
-                    before: b.map(str::to_string),
-                    now: n.map(str::to_string),
+                    before: b,
+                    now: n,
                     message: None,
                 })
             })
@@ -347,7 +344,7 @@ impl Diff {
                     || has(Change::StillFailing)
                     || self.trials.iter().any(|e| {
                         matches!(e.change, Change::NewlyRun | Change::Added)
-                            && t_is_bad(e.now.as_deref())
+                            && e.now.is_some_and(Verdict::is_bad)
                     })
                     || !self.drift.is_empty()
             }
@@ -472,8 +469,8 @@ impl Diff {
                     out.push_str(&format!(
                         "| `{}` | {} | {} |\n",
                         c.name,
-                        c.before.as_deref().unwrap_or("-"),
-                        c.now.as_deref().unwrap_or("-")
+                        c.before.map_or("-", Verdict::as_str),
+                        c.now.map_or("-", Verdict::as_str)
                     ));
                 }
                 out.push('\n');
@@ -483,8 +480,8 @@ impl Diff {
                 out.push_str(&format!(
                     "| `{}` | {} | {} | {} |\n",
                     md_cell(&t.name),
-                    t.before.as_deref().unwrap_or("-"),
-                    t.now.as_deref().unwrap_or("-"),
+                    t.before.map_or("-", Verdict::as_str),
+                    t.now.map_or("-", Verdict::as_str),
                     md_cell(t.message.as_deref().unwrap_or(""))
                 ));
             }
@@ -529,15 +526,11 @@ fn selection_text(report: &RunReport) -> String {
     text
 }
 
-fn t_is_bad(outcome: Option<&str>) -> bool {
-    matches!(outcome, Some("failed" | "error"))
-}
-
 fn outcomes(e: &Entry) -> String {
     format!(
         ": {} -> {}",
-        e.before.as_deref().unwrap_or("absent"),
-        e.now.as_deref().unwrap_or("absent")
+        super::or_absent::text(e.before),
+        super::or_absent::text(e.now)
     )
 }
 
@@ -585,7 +578,7 @@ fn drift(baseline: &RunReport, current: &RunReport, options: DiffOptions) -> Vec
             compare_exchange(b, n, &mut seen);
             for (kind, path, was, is) in seen {
                 let entry = found
-                    .entry((operation.clone(), kind, n.during.clone(), path, was, is))
+                    .entry((operation.clone(), kind, n.origin.to_string(), path, was, is))
                     .or_default();
                 entry.0 += 1;
                 entry.1.extend(
@@ -653,9 +646,9 @@ fn paired_steps<'a>(
     now: &'a [ExchangeRecord],
 ) -> Vec<(&'a ExchangeRecord, &'a ExchangeRecord)> {
     let group = |list: &'a [ExchangeRecord]| {
-        let mut map: BTreeMap<&'a str, Vec<&'a ExchangeRecord>> = BTreeMap::new();
+        let mut map: BTreeMap<String, Vec<&'a ExchangeRecord>> = BTreeMap::new();
         for x in list.iter().filter(|x| x.is_step()) {
-            map.entry(x.during.as_str()).or_default().push(x);
+            map.entry(x.origin.to_string()).or_default().push(x);
         }
         map
     };

@@ -11,32 +11,44 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{RunReport, Summary};
+use super::{or_absent, RunReport, Summary, TargetKind, Verdict};
+
+/// The format of a history line this release writes: 2 adds `format` itself (the lines are
+/// otherwise as before); a line without it is format 1 and reads the same.
+pub const HISTORY_FORMAT: u32 = 2;
 
 /// One run, as the history keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    /// The line's format ([`HISTORY_FORMAT`] when written; 1 when absent).
+    #[serde(default = "format_one")]
+    pub format: u32,
     pub date: String,
     pub started_at: u64,
     pub base_url: String,
-    pub target_kind: String,
+    pub target_kind: TargetKind,
     pub tool: String,
     pub duration_ms: f64,
     pub summary: Summary,
     /// Each documented case (`api/operation::case`) and its verdict in this run.
-    pub cases: BTreeMap<String, String>,
+    pub cases: BTreeMap<String, Verdict>,
     /// Each operation's median latency in milliseconds.
     pub latency_ms: BTreeMap<String, f64>,
+}
+
+fn format_one() -> u32 {
+    1
 }
 
 impl HistoryEntry {
     pub fn of(report: &RunReport) -> Self {
         let cases = report.case_verdicts();
         Self {
+            format: HISTORY_FORMAT,
             date: report.date.clone(),
             started_at: report.started_at,
             base_url: report.base_url.clone(),
-            target_kind: report.target_kind.clone(),
+            target_kind: report.target_kind,
             tool: report.tool.clone(),
             duration_ms: report.duration_ms,
             summary: report.summary.clone(),
@@ -130,14 +142,15 @@ pub fn read(path: &Path) -> Result<History, HistoryError> {
 }
 
 /// The trend of one documented case over the last runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseTrend {
     pub case: String,
     /// One mark per run, oldest first: `.` passed, `F` failed, `E` error, `~` flaky, `-` not
     /// run (ignored, filtered out, or not in the suite then).
     pub marks: String,
-    /// The verdict of the latest run.
-    pub latest: String,
+    /// The verdict of the latest run (`absent` when the case was not in it).
+    #[serde(with = "or_absent")]
+    pub latest: Option<Verdict>,
     /// When the case has been failing since (the first run of the current failing streak).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failing_since: Option<String>,
@@ -155,20 +168,18 @@ pub fn trends(history: &History, last: usize) -> Vec<CaseTrend> {
     let mut out: Vec<CaseTrend> = names
         .into_iter()
         .map(|case| {
-            let verdicts: Vec<&str> = runs
+            let verdicts: Vec<Option<Verdict>> =
+                runs.iter().map(|r| r.cases.get(case).copied()).collect();
+            let marks: String = verdicts.iter().map(|v| Verdict::mark(*v)).collect();
+            let ran = verdicts.iter().flatten().filter(|v| v.ran()).count();
+            let flaky = verdicts
                 .iter()
-                .map(|r| r.cases.get(case).map_or("absent", String::as_str))
-                .collect();
-            let marks: String = verdicts.iter().map(|v| mark(v)).collect();
-            let ran = verdicts
-                .iter()
-                .filter(|v| matches!(**v, "passed" | "failed" | "error" | "flaky"))
+                .filter(|v| **v == Some(Verdict::Flaky))
                 .count();
-            let flaky = verdicts.iter().filter(|v| **v == "flaky").count();
             // Walk back from the latest run over the failing streak.
             let mut since = None;
             for (run, verdict) in runs.iter().zip(&verdicts).rev() {
-                if matches!(*verdict, "failed" | "error") {
+                if verdict.is_some_and(Verdict::is_bad) {
                     since = Some(run.date.clone());
                 } else {
                     break;
@@ -177,7 +188,7 @@ pub fn trends(history: &History, last: usize) -> Vec<CaseTrend> {
             CaseTrend {
                 case: case.clone(),
                 marks,
-                latest: verdicts.last().map_or("absent", |v| v).to_string(),
+                latest: verdicts.last().copied().flatten(),
                 failing_since: since,
                 flake_rate: if ran == 0 {
                     0.0
@@ -195,16 +206,6 @@ pub fn trends(history: &History, last: usize) -> Vec<CaseTrend> {
         ))
     });
     out
-}
-
-fn mark(verdict: &str) -> char {
-    match verdict {
-        "passed" => '.',
-        "failed" => 'F',
-        "error" => 'E',
-        "flaky" => '~',
-        _ => '-',
-    }
 }
 
 /// The trends as text: a header, then one line per case.
@@ -247,7 +248,7 @@ pub fn markdown(history: &History, trends: &[CaseTrend]) -> String {
             "| `{}` | `{}` | {} | {} |\n",
             t.case,
             t.marks,
-            t.latest,
+            or_absent::text(t.latest),
             note(t)
         ));
     }
@@ -269,19 +270,17 @@ fn note(t: &CaseTrend) -> String {
 mod tests {
     use super::*;
 
-    fn entry(date: &str, cases: &[(&str, &str)]) -> HistoryEntry {
+    fn entry(date: &str, cases: &[(&str, Verdict)]) -> HistoryEntry {
         HistoryEntry {
+            format: HISTORY_FORMAT,
             date: date.into(),
             started_at: 0,
             base_url: "http://x".into(),
-            target_kind: "mock".into(),
+            target_kind: TargetKind::EmbeddedMock,
             tool: "sn-conform".into(),
             duration_ms: 1.0,
             summary: Summary::default(),
-            cases: cases
-                .iter()
-                .map(|(c, v)| (c.to_string(), v.to_string()))
-                .collect(),
+            cases: cases.iter().map(|(c, v)| (c.to_string(), *v)).collect(),
             latency_ms: BTreeMap::new(),
         }
     }
@@ -290,9 +289,30 @@ mod tests {
     fn marks_streaks_and_flake_rates() {
         let history = History {
             entries: vec![
-                entry("d1", &[("a", "passed"), ("b", "failed"), ("c", "passed")]),
-                entry("d2", &[("a", "failed"), ("b", "passed"), ("c", "flaky")]),
-                entry("d3", &[("a", "error"), ("b", "passed"), ("c", "passed")]),
+                entry(
+                    "d1",
+                    &[
+                        ("a", Verdict::Passed),
+                        ("b", Verdict::Failed),
+                        ("c", Verdict::Passed),
+                    ],
+                ),
+                entry(
+                    "d2",
+                    &[
+                        ("a", Verdict::Failed),
+                        ("b", Verdict::Passed),
+                        ("c", Verdict::Flaky),
+                    ],
+                ),
+                entry(
+                    "d3",
+                    &[
+                        ("a", Verdict::Error),
+                        ("b", Verdict::Passed),
+                        ("c", Verdict::Passed),
+                    ],
+                ),
             ],
             warnings: Vec::new(),
         };

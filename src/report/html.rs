@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::diff::{Change, Diff};
 use super::history::{self, History};
-use super::{ExchangeRecord, Outcome, RunReport, TrialResult};
+use super::{ExchangeRecord, Found, Item, RunReport, TrialResult, Verdict};
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
@@ -53,9 +53,9 @@ struct Page {
     tool: String,
     date: String,
     base_url: String,
-    target_kind: String,
+    target_kind: &'static str,
     duration: String,
-    verdict: &'static str,
+    verdict: String,
     summary: super::Summary,
     note: Option<String>,
     records: super::Records,
@@ -190,11 +190,11 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
     apis.sort();
     apis.dedup();
     let outcomes = [
-        Outcome::Failed,
-        Outcome::Error,
-        Outcome::Flaky,
-        Outcome::Passed,
-        Outcome::Ignored,
+        Verdict::Failed,
+        Verdict::Error,
+        Verdict::Flaky,
+        Verdict::Passed,
+        Verdict::Ignored,
     ]
     .iter()
     .map(|o| {
@@ -221,7 +221,7 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
                             } else {
                                 c.run
                                     .as_ref()
-                                    .map_or("not run".into(), |r| r.verdict.clone())
+                                    .map_or("not run".into(), |r| r.verdict.to_string())
                             },
                             summary: c.summary.clone(),
                         })
@@ -237,9 +237,9 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
         tool: report.tool.clone(),
         date: report.date.clone(),
         base_url: report.base_url.clone(),
-        target_kind: report.target_kind.clone(),
+        target_kind: report.target_kind.as_str(),
         duration: seconds(report.duration_ms),
-        verdict: report.verdict(),
+        verdict: report.verdict().as_str().to_uppercase(),
         summary: report.summary.clone(),
         note: report.selection.describe(),
         records: report.records.clone(),
@@ -283,13 +283,13 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
     }
 }
 
-fn rank(outcome: Outcome) -> u8 {
+fn rank(outcome: Verdict) -> u8 {
     match outcome {
-        Outcome::Failed => 0,
-        Outcome::Error => 1,
-        Outcome::Flaky => 2,
-        Outcome::Passed => 3,
-        Outcome::Ignored => 4,
+        Verdict::Failed => 0,
+        Verdict::Error => 1,
+        Verdict::Flaky => 2,
+        Verdict::Passed => 3,
+        Verdict::Ignored | Verdict::NotRun => 4,
     }
 }
 
@@ -355,24 +355,25 @@ fn diff_view(diff: &Diff) -> DiffView {
     }
 }
 
-fn side(value: &Option<String>) -> String {
-    value.clone().unwrap_or_else(|| "absent".into())
+fn side(value: &Option<Verdict>) -> String {
+    super::or_absent::text(*value).to_string()
 }
 
 fn trial_view(t: &TrialResult) -> TrialView {
-    let limit = (t.outcome == Outcome::Passed || t.outcome == Outcome::Ignored)
+    let limit = (t.outcome == Verdict::Passed || t.outcome == Verdict::Ignored)
         .then_some(PASSED_BODY_LIMIT);
     let full_headers = limit.is_none();
-    let failures: Vec<FailureView> = t.failures.iter().map(|m| failure_view(m)).collect();
+    let failures = failure_views(&t.found);
+    let warnings = t.warnings();
     let mut search = format!("{} {}", t.name, t.reason.as_deref().unwrap_or(""));
-    for f in t.failures.iter().chain(&t.warnings) {
+    for f in t.failures().iter().chain(&warnings) {
         search.push(' ');
         search.push_str(f);
     }
     for a in &t.attempts {
-        for f in &a.failures {
+        for f in a.found.failures() {
             search.push(' ');
-            search.push_str(f);
+            search.push_str(&f);
         }
     }
     TrialView {
@@ -383,13 +384,13 @@ fn trial_view(t: &TrialResult) -> TrialView {
         location: crate::source::assets::location(&t.file, t.line),
         duration: seconds(t.duration_ms),
         failures,
-        warnings: t.warnings.clone(),
+        warnings,
         attempts: t
             .attempts
             .iter()
             .map(|a| AttemptView {
                 outcome: a.outcome.as_str(),
-                failures: a.failures.iter().map(|m| failure_view(m)).collect(),
+                failures: failure_views(&a.found),
                 exchanges: a
                     .exchanges
                     .iter()
@@ -406,9 +407,38 @@ fn trial_view(t: &TrialResult) -> TrialView {
     }
 }
 
-/// A check's message split into what and where, expected and actual. The runner's checks
-/// word every comparison as `<where>: expected <e>, got <a>` (see `runner::checks`); any
-/// other message is shown whole.
+/// What fails a trial, each as what and where, expected and actual when it is a comparison;
+/// anything else whole.
+fn failure_views(found: &Found) -> Vec<FailureView> {
+    found
+        .failing()
+        .into_iter()
+        .map(|item| match item {
+            Item::Finding(f) if f.is_comparison() => {
+                let subject = match &f.at {
+                    Some(at) => format!("{at}: {}", f.subject()),
+                    None => f.subject(),
+                };
+                let actual = if f.context.is_empty() {
+                    f.actual.clone()
+                } else {
+                    format!("{} (body: {})", f.actual, f.context)
+                };
+                FailureView {
+                    subject,
+                    expected: Some(f.expected.clone()),
+                    actual: Some(actual),
+                    text: f.to_string(),
+                }
+            }
+            other => failure_view(&other.to_string()),
+        })
+        .collect()
+}
+
+/// A message read from an earlier release's report, split into what and where, expected and
+/// actual: its checks worded every comparison as `<where>: expected <e>, got <a>`; any other
+/// message is shown whole.
 fn failure_view(message: &str) -> FailureView {
     if let Some((subject, rest)) = message.rsplit_once(": expected ") {
         if let Some((expected, actual)) = rest.split_once(", got ") {
@@ -434,7 +464,7 @@ fn exchange_view(x: &ExchangeRecord, limit: Option<usize>, headers: bool) -> Exc
     let shown = headers || x.is_step();
     let body = |b: &Option<String>| b.as_deref().filter(|_| shown).map(|b| pretty(b, limit));
     ExchangeView {
-        during: x.during.clone(),
+        during: x.origin.to_string(),
         method: x.method.clone(),
         url: x.url.clone(),
         status: x

@@ -30,6 +30,17 @@ pub fn read(path: &Path, schemas: &SchemaSet) -> Result<RunReport, ReportError> 
             path: path.to_path_buf(),
             source,
         })?;
+    // A newer format may mean things this release would misread: say so rather than guess.
+    if let Some(found) = value
+        .get("format")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|f| *f > u64::from(super::REPORT_FORMAT))
+    {
+        return Err(ReportError::TooNew {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
     let violations = schemas.check("report.schema.json", &value);
     if !violations.is_empty() {
         return Err(ReportError::NotAReport {

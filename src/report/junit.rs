@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Outcome, RunReport};
+use super::{RunReport, Verdict};
 
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
     let mut junit = Report::new("sn-conform");
@@ -37,51 +37,53 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
         suite.add_property(Property::new("target", report.base_url.as_str()));
         for trial in trials {
             let status = match trial.outcome {
-                Outcome::Passed => TestCaseStatus::success(),
+                Verdict::Passed => TestCaseStatus::success(),
                 // Surefire's flaky form: a success with the failed attempts as reruns.
-                Outcome::Flaky => {
+                Verdict::Flaky => {
                     let mut s = TestCaseStatus::success();
                     for attempt in &trial.attempts {
-                        let kind = if attempt.outcome == Outcome::Error {
+                        let kind = if attempt.outcome == Verdict::Error {
                             NonSuccessKind::Error
                         } else {
                             NonSuccessKind::Failure
                         };
                         let mut rerun = quick_junit::TestRerun::new(kind);
-                        if let Some(first) = attempt.failures.first() {
-                            rerun.set_message(first.as_str());
+                        if let Some(first) = attempt.found.first_failure() {
+                            rerun.set_message(first);
                         }
                         s.add_rerun(rerun);
                     }
                     s
                 }
-                Outcome::Ignored => {
+                Verdict::Ignored | Verdict::NotRun => {
                     let mut s = TestCaseStatus::skipped();
                     if let Some(reason) = &trial.reason {
                         s.set_message(reason.as_str());
                     }
                     s
                 }
-                Outcome::Failed | Outcome::Error => {
-                    let (kind, label) = if trial.outcome == Outcome::Failed {
+                Verdict::Failed | Verdict::Error => {
+                    let (kind, label) = if trial.outcome == Verdict::Failed {
                         (NonSuccessKind::Failure, "deviation")
                     } else {
                         (NonSuccessKind::Error, "exchange")
                     };
                     let mut s = TestCaseStatus::non_success(kind);
                     s.set_type(label);
-                    if let Some(first) = trial.failures.first() {
+                    let failures = trial.failures();
+                    if let Some(first) = failures.first() {
                         s.set_message(first.as_str());
                     }
-                    s.set_description(trial.failures.join("\n"));
+                    s.set_description(failures.join("\n"));
                     s
                 }
             };
             let mut case = TestCase::new(trial.name.as_str(), status);
             case.set_classname(format!("{}/{}", trial.api, trial.operation));
             case.set_time(Duration::from_secs_f64(trial.duration_ms / 1000.0));
-            if !trial.warnings.is_empty() {
-                case.set_system_err(format!("warnings:\n{}", trial.warnings.join("\n")));
+            let warnings = trial.warnings();
+            if !warnings.is_empty() {
+                case.set_system_err(format!("warnings:\n{}", warnings.join("\n")));
             }
             suite.add_test_case(case);
         }

@@ -18,18 +18,19 @@
 
 use std::fmt::Write;
 
-use super::{Outcome, RunReport};
+use super::{RunReport, Verdict};
 
 pub fn render(report: &RunReport) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {} warned ({} trials)\n",
-        report.verdict(),
+        "# sn-conform: {}: {} passed, {} failed, {} errors, {} flaky, {} ignored, {} warned ({} trials)\n",
+        report.verdict().as_str().to_uppercase(),
         s.passed,
         s.failed,
         s.error,
+        s.flaky,
         s.ignored,
         s.warned,
         s.total
@@ -107,17 +108,18 @@ pub fn render(report: &RunReport) -> String {
                 .split_once('/')
                 .map_or(t.name.as_str(), |(_, rest)| rest);
             let detail = match t.outcome {
-                Outcome::Passed if t.warnings.is_empty() => String::new(),
-                Outcome::Passed => format!("warning: {}", t.warnings[0]),
-                Outcome::Ignored => t.reason.clone().unwrap_or_default(),
-                Outcome::Failed | Outcome::Error => t.failures.first().cloned().unwrap_or_default(),
-                Outcome::Flaky => format!(
+                Verdict::Passed => t
+                    .warnings()
+                    .first()
+                    .map_or(String::new(), |w| format!("warning: {w}")),
+                Verdict::Ignored | Verdict::NotRun => t.reason.clone().unwrap_or_default(),
+                Verdict::Failed | Verdict::Error => t.found.first_failure().unwrap_or_default(),
+                Verdict::Flaky => format!(
                     "passed on attempt {}; first: {}",
                     t.attempts.len() + 1,
                     t.attempts
                         .first()
-                        .and_then(|a| a.failures.first())
-                        .cloned()
+                        .and_then(|a| a.found.first_failure())
                         .unwrap_or_default()
                 ),
             };

@@ -5,6 +5,8 @@ pub mod compare;
 pub mod coverage;
 pub mod diff;
 pub mod doctor;
+mod exchange;
+mod finding;
 pub mod history;
 mod html;
 mod json;
@@ -12,15 +14,21 @@ mod junit;
 mod markdown;
 mod model;
 pub mod shape;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 
 pub use coverage::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
+pub use exchange::{ExchangeRecord, Origin};
+pub use finding::{
+    Broken, Cause, Checked, CleanupProblem, Finding, Found, Item, Level, Place, PutBack,
+};
 pub use html::Extras;
 pub use model::{
-    iso8601, Attempt, Concurrency, ExchangeRecord, FailureGroup, Outcome, Records, RunReport,
-    Selection, Summary, TrialResult,
+    iso8601, Attempt, Concurrency, FailureGroup, Records, RunReport, Selection, Summary,
+    TargetKind, TrialResult, REPORT_FORMAT,
 };
+pub use verdict::{or_absent, Verdict};
 
 /// The files a run writes into its report directory.
 pub const FILES: [&str; 4] = ["report.json", "junit.xml", "summary.md", "report.html"];
@@ -54,6 +62,8 @@ pub enum ReportError {
         path: PathBuf,
         violations: Vec<String>,
     },
+    #[error("{path} was written by a newer sn-conform (report format {found}); this one reads formats up to {REPORT_FORMAT}: upgrade it to read the file")]
+    TooNew { path: PathBuf, found: u64 },
     #[error("{path} does not read as a report: {source}")]
     Unreadable {
         path: PathBuf,

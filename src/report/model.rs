@@ -1,108 +1,58 @@
 //! The one result model of a run. Every reporter (terminal summary, JSON, JUnit, Markdown,
-//! HTML) reads only this.
+//! HTML) reads only this; `diff`, `compare`, `history` and `run --baseline` read it back from
+//! `report.json`, whatever release wrote it (see [`REPORT_FORMAT`]).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
-/// How one trial ended.
+use super::exchange::ExchangeRecord;
+use super::finding::{Broken, CleanupProblem, Finding, Found};
+use super::verdict::Verdict;
+
+/// The format of `report.json` this release writes: 2 adds the typed findings (`findings`,
+/// `broken`, `cleanup`), where each exchange came from (`origin`) and the format itself. A
+/// report without `format` is format 1 (the releases before), and reads back with its
+/// messages as findings recorded by an earlier release. See CHANGELOG.md.
+pub const REPORT_FORMAT: u32 = 2;
+
+/// What the run talked to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Every `must` check held (and every `should` check, under `--strict`).
-    Passed,
-    /// The instance answered, and the answer deviated from the documents.
-    Failed,
-    /// The harness could not ask: connection refused, timeout, unreadable body, fixture setup.
-    Error,
-    /// Not run, with the reason (a requirement the target cannot meet, or an interruption).
-    Ignored,
-    /// Failed or broke, then passed when retried (`--retries`); the attempts are kept.
-    Flaky,
+pub enum TargetKind {
+    /// The mock the run started in-process.
+    #[serde(rename = "embedded mock")]
+    EmbeddedMock,
+    /// An instance (or a mock served on its own) given by its base URL.
+    #[serde(rename = "instance")]
+    Instance,
 }
 
-impl Outcome {
+impl TargetKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Passed => "passed",
-            Outcome::Failed => "failed",
-            Outcome::Error => "error",
-            Outcome::Ignored => "ignored",
-            Outcome::Flaky => "flaky",
+            TargetKind::EmbeddedMock => "embedded mock",
+            TargetKind::Instance => "instance",
         }
     }
-
-    /// Failed or broke: the outcomes that fail a run.
-    pub fn is_bad(self) -> bool {
-        matches!(self, Outcome::Failed | Outcome::Error)
-    }
 }
 
-/// One HTTP request and its answer, with credentials redacted.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ExchangeRecord {
-    /// The step or fixture that sent it.
-    pub during: String,
-    pub method: String,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
-    /// Which credentials it carried (`default`, `none`, `wrong_password`, `norole`,
-    /// `wrong_token`, `expired_token`): never the credentials themselves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<String>,
-    /// Absent when no answer came (see `error`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// When the request left, in milliseconds since the Unix epoch: with `duration_ms`, enough
-    /// to see from a report which exchanges overlapped.
-    pub started_at_ms: f64,
-    pub duration_ms: f64,
-    /// The answer body's shape: each field path (`result.sys_id`, `result[].name`) and its
-    /// JSON type, for drift between runs; absent when the body was not JSON (or XML).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shape: Option<std::collections::BTreeMap<String, String>>,
-    /// For a step's answer: the JSON Schema it was checked against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    /// Field paths of the answer that schema does not name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub undocumented: Vec<String>,
-}
-
-impl ExchangeRecord {
-    /// Whether a scenario's step sent it (rather than a fixture, a cleanup or the doctor).
-    pub fn is_step(&self) -> bool {
-        self.during.starts_with("step ")
-    }
-
-    /// The answer's `Content-Type`, if it had one.
-    pub fn content_type(&self) -> Option<&str> {
-        self.response_headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| v.as_str())
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// One earlier attempt of a retried trial that did not pass.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "AttemptIn")]
 pub struct Attempt {
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     pub duration_ms: f64,
-    pub failures: Vec<String>,
-    #[serde(default)]
-    pub warnings: Vec<String>,
-    #[serde(default)]
+    pub found: Found,
     pub exchanges: Vec<ExchangeRecord>,
 }
 
 /// The result of one trial: one scenario in one variant.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "TrialIn")]
 pub struct TrialResult {
     pub name: String,
     pub api: String,
@@ -111,18 +61,228 @@ pub struct TrialResult {
     pub variant: String,
     pub file: String,
     pub line: usize,
-    pub outcome: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Verdict,
+    /// Why an ignored trial was left out.
     pub reason: Option<String>,
     pub duration_ms: f64,
-    /// `must` checks that failed, or what broke for an error.
-    pub failures: Vec<String>,
-    /// `should` checks that failed, and cleanup problems.
-    pub warnings: Vec<String>,
+    /// What it found: why it broke, the checks that did not hold, what was not put back.
+    pub found: Found,
     pub exchanges: Vec<ExchangeRecord>,
     /// Earlier attempts that failed or broke, when the trial was retried (`--retries`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
+}
+
+impl Attempt {
+    /// What failed the attempt, as messages (what broke first).
+    pub fn failures(&self) -> Vec<String> {
+        self.found.failures()
+    }
+
+    /// What warned.
+    pub fn warnings(&self) -> Vec<String> {
+        self.found.warnings()
+    }
+}
+
+impl TrialResult {
+    /// What fails the trial, as messages (what broke first).
+    pub fn failures(&self) -> Vec<String> {
+        self.found.failures()
+    }
+
+    /// What warns: `should` findings and what could not be put back.
+    pub fn warnings(&self) -> Vec<String> {
+        self.found.warnings()
+    }
+
+    /// `api/operation::scenario`.
+    pub fn scenario_key(&self) -> String {
+        format!("{}/{}::{}", self.api, self.operation, self.scenario)
+    }
+}
+
+/// What one attempt found, as `report.json` holds it: the messages as every release wrote
+/// them, and the values they were made from.
+#[derive(Serialize)]
+struct FoundOut<'a> {
+    failures: Vec<String>,
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broken: &'a Option<Broken>,
+    findings: &'a [Finding],
+    #[serde(skip_serializing_if = "<[CleanupProblem]>::is_empty")]
+    cleanup: &'a [CleanupProblem],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
+}
+
+impl<'a> FoundOut<'a> {
+    fn of(found: &'a Found) -> Self {
+        Self {
+            failures: found.failures(),
+            warnings: found.warnings(),
+            broken: &found.broken,
+            findings: &found.findings,
+            cleanup: &found.cleanup,
+            strict: found.strict,
+        }
+    }
+}
+
+/// What one attempt found, as any release's `report.json` holds it.
+#[derive(Deserialize)]
+struct FoundIn {
+    #[serde(default)]
+    failures: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
+    broken: Option<Broken>,
+    /// Absent in a report of format 1.
+    #[serde(default)]
+    findings: Option<Vec<Finding>>,
+    #[serde(default)]
+    cleanup: Vec<CleanupProblem>,
+    #[serde(default)]
+    strict: bool,
+}
+
+impl FoundIn {
+    fn into_found(self, outcome: Verdict) -> Found {
+        match self.findings {
+            Some(findings) => Found {
+                broken: self.broken,
+                findings,
+                cleanup: self.cleanup,
+                strict: self.strict,
+            },
+            None => Found::recorded(outcome == Verdict::Error, self.failures, self.warnings),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TrialOut<'a> {
+    name: &'a str,
+    api: &'a str,
+    operation: &'a str,
+    scenario: &'a str,
+    variant: &'a str,
+    file: &'a str,
+    line: usize,
+    outcome: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: &'a Option<String>,
+    duration_ms: f64,
+    #[serde(flatten)]
+    found: FoundOut<'a>,
+    exchanges: &'a [ExchangeRecord],
+    #[serde(skip_serializing_if = "<[Attempt]>::is_empty")]
+    attempts: &'a [Attempt],
+}
+
+impl Serialize for TrialResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TrialOut {
+            name: &self.name,
+            api: &self.api,
+            operation: &self.operation,
+            scenario: &self.scenario,
+            variant: &self.variant,
+            file: &self.file,
+            line: self.line,
+            outcome: self.outcome,
+            reason: &self.reason,
+            duration_ms: self.duration_ms,
+            found: FoundOut::of(&self.found),
+            exchanges: &self.exchanges,
+            attempts: &self.attempts,
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Deserialize)]
+struct TrialIn {
+    name: String,
+    api: String,
+    operation: String,
+    scenario: String,
+    variant: String,
+    file: String,
+    line: usize,
+    outcome: Verdict,
+    #[serde(default)]
+    reason: Option<String>,
+    duration_ms: f64,
+    #[serde(flatten)]
+    found: FoundIn,
+    #[serde(default)]
+    exchanges: Vec<ExchangeRecord>,
+    #[serde(default)]
+    attempts: Vec<Attempt>,
+}
+
+impl From<TrialIn> for TrialResult {
+    fn from(t: TrialIn) -> Self {
+        Self {
+            found: t.found.into_found(t.outcome),
+            name: t.name,
+            api: t.api,
+            operation: t.operation,
+            scenario: t.scenario,
+            variant: t.variant,
+            file: t.file,
+            line: t.line,
+            outcome: t.outcome,
+            reason: t.reason,
+            duration_ms: t.duration_ms,
+            exchanges: t.exchanges,
+            attempts: t.attempts,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AttemptOut<'a> {
+    outcome: Verdict,
+    duration_ms: f64,
+    #[serde(flatten)]
+    found: FoundOut<'a>,
+    exchanges: &'a [ExchangeRecord],
+}
+
+impl Serialize for Attempt {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        AttemptOut {
+            outcome: self.outcome,
+            duration_ms: self.duration_ms,
+            found: FoundOut::of(&self.found),
+            exchanges: &self.exchanges,
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptIn {
+    outcome: Verdict,
+    duration_ms: f64,
+    #[serde(flatten)]
+    found: FoundIn,
+    #[serde(default)]
+    exchanges: Vec<ExchangeRecord>,
+}
+
+impl From<AttemptIn> for Attempt {
+    fn from(a: AttemptIn) -> Self {
+        Self {
+            found: a.found.into_found(a.outcome),
+            outcome: a.outcome,
+            duration_ms: a.duration_ms,
+            exchanges: a.exchanges,
+        }
+    }
 }
 
 /// Counts per outcome, and the target they were measured on.
@@ -148,15 +308,15 @@ impl Summary {
         let mut s = Summary::default();
         for t in trials {
             s.total += 1;
-            if !t.warnings.is_empty() {
+            if t.found.has_warnings() {
                 s.warned += 1;
             }
             match t.outcome {
-                Outcome::Passed => s.passed += 1,
-                Outcome::Failed => s.failed += 1,
-                Outcome::Error => s.error += 1,
-                Outcome::Ignored => s.ignored += 1,
-                Outcome::Flaky => s.flaky += 1,
+                Verdict::Passed => s.passed += 1,
+                Verdict::Failed => s.failed += 1,
+                Verdict::Error => s.error += 1,
+                Verdict::Ignored | Verdict::NotRun => s.ignored += 1,
+                Verdict::Flaky => s.flaky += 1,
             }
         }
         s
@@ -245,7 +405,7 @@ pub struct FailureGroup {
     /// `api/operation::scenario`.
     pub scenario: String,
     /// `failed` when any variant failed, else `error`.
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// The variants that did not pass (empty label for a scenario without variants).
     pub variants: Vec<String>,
     /// How many variants the scenario has in this run.
@@ -304,10 +464,14 @@ impl Selection {
 /// A whole run: the target and every trial that ran, in trial-name order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
+    /// The format the file was read in (1 when absent); always written as [`REPORT_FORMAT`],
+    /// the format this release writes.
+    #[serde(default = "format_one", serialize_with = "current_format")]
+    pub format: u32,
     pub tool: String,
     pub base_url: String,
     /// The embedded mock, or an instance given with `--base-url`.
-    pub target_kind: String,
+    pub target_kind: TargetKind,
     /// Seconds since the Unix epoch when the run started.
     pub started_at: u64,
     /// The same instant in ISO 8601, UTC.
@@ -334,10 +498,18 @@ pub struct RunReport {
     pub concurrency: Option<Concurrency>,
 }
 
+fn format_one() -> u32 {
+    1
+}
+
+fn current_format<S: Serializer>(_: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(REPORT_FORMAT)
+}
+
 impl RunReport {
     pub fn new(
         base_url: String,
-        target_kind: &str,
+        target_kind: TargetKind,
         started_at: u64,
         duration_ms: f64,
         strict: bool,
@@ -349,9 +521,10 @@ impl RunReport {
             ..Summary::of(&trials)
         };
         Self {
+            format: REPORT_FORMAT,
             tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
             base_url,
-            target_kind: target_kind.to_string(),
+            target_kind,
             started_at,
             date: iso8601(started_at),
             duration_ms,
@@ -376,7 +549,7 @@ impl RunReport {
     pub fn left_out(&self) -> Vec<(String, usize)> {
         let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
         for t in &self.trials {
-            if t.outcome == Outcome::Ignored {
+            if t.outcome == Verdict::Ignored {
                 *counts
                     .entry(t.reason.as_deref().unwrap_or("no reason given"))
                     .or_default() += 1;
@@ -390,12 +563,12 @@ impl RunReport {
         out
     }
 
-    /// `PASSED` when no trial failed or broke, else `FAILED`.
-    pub fn verdict(&self) -> &'static str {
+    /// Passed when no trial failed or broke, else failed.
+    pub fn verdict(&self) -> Verdict {
         if self.summary.failed + self.summary.error > 0 {
-            "FAILED"
+            Verdict::Failed
         } else {
-            "PASSED"
+            Verdict::Passed
         }
     }
 
@@ -403,13 +576,13 @@ impl RunReport {
     pub fn failure_groups(&self) -> Vec<FailureGroup> {
         let mut groups: Vec<FailureGroup> = Vec::new();
         for t in &self.trials {
-            let scenario = format!("{}/{}::{}", t.api, t.operation, t.scenario);
-            if matches!(t.outcome, Outcome::Failed | Outcome::Error) {
+            let scenario = t.scenario_key();
+            if t.outcome.is_bad() {
                 match groups.iter_mut().find(|g| g.scenario == scenario) {
                     Some(g) => {
                         g.variants.push(t.variant.clone());
-                        if t.outcome == Outcome::Failed {
-                            g.outcome = Outcome::Failed;
+                        if t.outcome == Verdict::Failed {
+                            g.outcome = Verdict::Failed;
                         }
                     }
                     None => groups.push(FailureGroup {
@@ -417,7 +590,7 @@ impl RunReport {
                         outcome: t.outcome,
                         variants: vec![t.variant.clone()],
                         of: 0,
-                        first_message: t.failures.first().cloned().unwrap_or_default(),
+                        first_message: t.found.first_failure().unwrap_or_default(),
                     }),
                 }
             }
@@ -426,7 +599,7 @@ impl RunReport {
             g.of = self
                 .trials
                 .iter()
-                .filter(|t| format!("{}/{}::{}", t.api, t.operation, t.scenario) == g.scenario)
+                .filter(|t| t.scenario_key() == g.scenario)
                 .count();
         }
         groups
@@ -471,13 +644,13 @@ impl RunReport {
 
     /// Each documented case (`api/operation::case`) and its verdict in this run (`not run`
     /// when its trials were filtered out), from the coverage matrix.
-    pub fn case_verdicts(&self) -> std::collections::BTreeMap<String, String> {
+    pub fn case_verdicts(&self) -> std::collections::BTreeMap<String, Verdict> {
         self.coverage
             .iter()
             .flat_map(|m| &m.operations)
             .flat_map(|op| {
                 op.cases.iter().filter_map(move |c| {
-                    let verdict = c.run.as_ref()?.verdict.clone();
+                    let verdict = c.run.as_ref()?.verdict;
                     Some((format!("{}::{}", op.operation, c.id), verdict))
                 })
             })

@@ -1,30 +1,17 @@
-//! Pure evaluators: an expectation and an answer in, the differences out. Nothing here
-//! decides pass or fail; the caller weighs each finding by its level.
+//! Pure evaluators: an expectation and an answer in, the differences out as values
+//! ([`Finding`]: what was checked, expected, actual, level). Nothing here decides pass or
+//! fail or words a message; the trial places each finding at its step and weighs it by its
+//! level, and the reporters word it.
 
 use serde_json::Value;
 
 use super::error::TrialError;
 use super::http::Answer;
+use crate::report::{Checked, Finding};
 use crate::schemas::SchemaSet;
 use crate::spec::matcher::{self, short, Typing};
 use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Expectation, Format, Level};
-
-/// One check that did not hold, with where (JSON path or header) and what.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub level: Level,
-    pub message: String,
-}
-
-impl Finding {
-    fn must(message: String) -> Self {
-        Self {
-            level: Level::Must,
-            message,
-        }
-    }
-}
 
 /// Every difference between `expect` and `answer`. `Err` when the body is needed but is not
 /// JSON: the exchange is broken rather than wrong.
@@ -37,12 +24,15 @@ pub fn response(
 ) -> Result<Vec<Finding>, TrialError> {
     let mut found = Vec::new();
     if answer.status != expect.status {
-        found.push(Finding::must(format!(
-            "status: expected {}, got {} (body: {})",
-            expect.status,
-            answer.status,
-            snippet(&answer.text)
-        )));
+        found.push(
+            Finding::new(
+                Checked::Status,
+                Level::Must,
+                expect.status.to_string(),
+                answer.status.to_string(),
+            )
+            .with_context(snippet(&answer.text)),
+        );
         // The body of an unexpected status says nothing about the expected one.
         return Ok(found);
     }
@@ -53,13 +43,14 @@ pub fn response(
             .map(|v| Value::String(v.to_str().unwrap_or("<not text>").to_string()));
         let expected = render(&check.expected, vars)?;
         for m in matcher::compare(&expected, actual.as_ref(), false) {
-            found.push(Finding {
-                level: check.level,
-                message: format!(
-                    "header {}: expected {}, got {}",
-                    check.name, m.expected, m.actual
-                ),
-            });
+            found.push(Finding::new(
+                Checked::Header {
+                    name: check.name.clone(),
+                },
+                check.level,
+                m.expected,
+                m.actual,
+            ));
         }
     }
     let needs_body = expect.schema.is_some() || !expect.body.is_empty();
@@ -73,15 +64,18 @@ pub fn response(
         .to_ascii_lowercase()
         .starts_with(asked.media_type())
     {
-        found.push(Finding::must(format!(
-            "header content-type: expected {} (the format asked for in Accept), got {}",
-            asked.media_type(),
+        found.push(Finding::new(
+            Checked::Header {
+                name: "content-type".into(),
+            },
+            Level::Must,
+            format!("{} (the format asked for in Accept)", asked.media_type()),
             if declared.is_empty() {
                 "none"
             } else {
                 declared
-            }
-        )));
+            },
+        ));
     }
     let Some(body) = &answer.json else {
         return Err(TrialError::Unreadable {
@@ -96,24 +90,37 @@ pub fn response(
     };
     // JSON Schemas describe typed JSON; an XML answer is checked through its expected body.
     if let (Some(schema), Format::Json) = (&expect.schema, answer.format) {
-        for violation in schemas.check(schema, body) {
-            found.push(Finding::must(format!("schema {schema}: {violation}")));
+        for (pointer, message) in schemas.violations(schema, body) {
+            found.push(Finding::new(
+                Checked::Schema {
+                    schema: schema.clone(),
+                    path: format!("${}", pointer.replace('/', ".")),
+                },
+                Level::Must,
+                "valid",
+                message,
+            ));
         }
     }
     for check in &expect.body {
         let expected = render(&check.expected, vars)?;
         for m in matcher::compare_as(&expected, Some(body), check.exact, typing) {
-            found.push(Finding {
-                level: check.level,
-                message: format!("{}: expected {}, got {}", m.path, m.expected, m.actual),
-            });
+            found.push(Finding::new(
+                Checked::Body { path: m.path },
+                check.level,
+                m.expected,
+                m.actual,
+            ));
         }
     }
     Ok(found)
 }
 
-/// Differences between the expected fields of a record and the record read back.
+/// Differences between the expected fields of record `table`/`sys_id` and the record read
+/// back.
 pub fn record(
+    table: &str,
+    sys_id: &str,
     expected: &Value,
     actual: &Value,
     vars: &Vars,
@@ -122,11 +129,16 @@ pub fn record(
     Ok(matcher::compare(&expected, Some(actual), false)
         .into_iter()
         .map(|m| {
-            let field = m.path.trim_start_matches("$.");
-            Finding::must(format!(
-                "field {field}: expected {}, got {}",
-                m.expected, m.actual
-            ))
+            Finding::new(
+                Checked::Field {
+                    table: table.to_string(),
+                    sys_id: sys_id.to_string(),
+                    field: m.path.trim_start_matches("$.").to_string(),
+                },
+                Level::Must,
+                m.expected,
+                m.actual,
+            )
         })
         .collect())
 }

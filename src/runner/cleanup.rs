@@ -11,7 +11,7 @@ use super::client::{Client, ClientError, Journal, Mode};
 use super::error::NotPutBack;
 use super::ledger::{self, Ledger, LedgerError, Outstanding};
 use super::shared::SharedFixtures;
-use crate::report::ExchangeRecord;
+use crate::report::{CleanupProblem, ExchangeRecord, Origin, PutBack};
 use crate::target::Target;
 
 /// What a sweep did.
@@ -42,9 +42,12 @@ impl Janitor<'_> {
         let mut sweep = Sweep::default();
         for (table, sys_id, trial) in outstanding.records.iter().rev() {
             let what = format!("{table}/{sys_id}");
-            let during = format!("cleanup of {what} (from {trial})");
+            let origin = Origin::CleanUp {
+                record: what.clone(),
+                trial: trial.clone(),
+            };
             match self
-                .delete_record(table, sys_id, &during, &mut journal, &mut sweep.problems)
+                .delete_record(table, sys_id, origin, &mut journal, &mut sweep.problems)
                 .await
             {
                 Ok(true) => sweep.deleted.push(what),
@@ -76,13 +79,13 @@ impl Janitor<'_> {
         &self,
         table: &str,
         sys_id: &str,
-        during: &str,
+        origin: Origin,
         journal: &mut Journal,
         problems: &mut Vec<String>,
     ) -> Result<bool, NotPutBack> {
         let answer = self
             .client
-            .table_request("DELETE", table, Some(sys_id), None, during, journal)
+            .table_request("DELETE", table, Some(sys_id), None, origin, journal)
             .await
             .map_err(NotPutBack::Request)?;
         if !matches!(answer.status, 200 | 204 | 404) {
@@ -106,7 +109,14 @@ impl Janitor<'_> {
     ) -> Result<(), NotPutBack> {
         let status = self
             .client
-            .set_property(sys_id, value, &format!("restore of {name}"), journal)
+            .set_property(
+                sys_id,
+                value,
+                Origin::Restore {
+                    name: name.to_string(),
+                },
+                journal,
+            )
             .await
             .map_err(NotPutBack::Request)?;
         if status != 200 {
@@ -127,23 +137,32 @@ impl Janitor<'_> {
         sys_id: &str,
         what: &str,
         journal: &mut Journal,
-    ) -> Option<String> {
+    ) -> Option<CleanupProblem> {
+        let problem = |message: String| CleanupProblem {
+            subject: PutBack::Record {
+                table: table.to_string(),
+                sys_id: sys_id.to_string(),
+            },
+            message,
+        };
         if self.client.cancel.is_cancelled() && self.ledger.is_uncertain(table, sys_id) {
-            return Some(format!(
+            return Some(problem(format!(
                 "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
-            ));
+            )));
         }
         let mut problems = Vec::new();
-        let during = format!("cleanup of {what}");
+        let origin = Origin::Teardown {
+            what: what.to_string(),
+        };
         match self
-            .delete_record(table, sys_id, &during, journal, &mut problems)
+            .delete_record(table, sys_id, origin, journal, &mut problems)
             .await
         {
-            Ok(_) => problems.pop(),
-            Err(e) => Some(format!(
+            Ok(_) => problems.pop().map(ledger_problem),
+            Err(e) => Some(problem(format!(
                 "cleanup: deleting {what} ({table}/{sys_id}){}",
                 e.how()
-            )),
+            ))),
         }
     }
 
@@ -154,24 +173,29 @@ impl Janitor<'_> {
         name: &str,
         value: &str,
         journal: &mut Journal,
-    ) -> Option<String> {
+    ) -> Option<CleanupProblem> {
         let mut problems = Vec::new();
         match self
             .restore_setting(sys_id, name, value, journal, &mut problems)
             .await
         {
-            Ok(()) => problems.pop(),
-            Err(e) => Some(format!(
-                "cleanup: restoring {name}={value}{}: restore it by hand",
-                e.how()
-            )),
+            Ok(()) => problems.pop().map(ledger_problem),
+            Err(e) => Some(CleanupProblem {
+                subject: PutBack::Setting {
+                    name: name.to_string(),
+                },
+                message: format!(
+                    "cleanup: restoring {name}={value}{}: restore it by hand",
+                    e.how()
+                ),
+            }),
         }
     }
 
     /// Deletes the records the run shared, at its end: by level, highest first, the records
     /// of one level at the same time. What it could not delete stays in the ledger for the
     /// sweep that follows.
-    pub(super) async fn delete_shared(&self, shared: &SharedFixtures) -> Vec<String> {
+    pub(super) async fn delete_shared(&self, shared: &SharedFixtures) -> Vec<CleanupProblem> {
         let mut problems = Vec::new();
         for wave in shared.take_by_level() {
             let mut journals: Vec<Journal> = wave
@@ -187,6 +211,14 @@ impl Janitor<'_> {
             problems.extend(found.into_iter().flatten());
         }
         problems
+    }
+}
+
+/// A ledger that could not be written while putting something back.
+fn ledger_problem(message: String) -> CleanupProblem {
+    CleanupProblem {
+        subject: PutBack::Ledger,
+        message,
     }
 }
 

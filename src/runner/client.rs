@@ -19,7 +19,7 @@ use super::http::{self, Answer, Link, Outgoing};
 use super::limiter::Limiter;
 use super::oauth::TokenSource;
 use super::secrets::Secrets;
-use crate::report::ExchangeRecord;
+use crate::report::{ExchangeRecord, Origin};
 use crate::spec::{Auth, Format};
 use crate::target::{Target, START_IN_FLIGHT};
 
@@ -186,9 +186,15 @@ impl Client {
 
     /// A request with the main account for the run's own purposes (not a step's): JSON, no
     /// headers of its own.
-    pub(super) fn outgoing(&self, method: &str, url: String, during: &str, auth: Auth) -> Outgoing {
+    pub(super) fn outgoing(
+        &self,
+        method: &str,
+        url: String,
+        origin: Origin,
+        auth: Auth,
+    ) -> Outgoing {
         Outgoing {
-            during: during.to_string(),
+            origin,
             method: method.to_string(),
             url,
             accept: Format::Json.media_type(),
@@ -207,7 +213,7 @@ impl Client {
         table: &str,
         sys_id: Option<&str>,
         body: Option<&Map<String, Value>>,
-        during: &str,
+        origin: Origin,
         journal: &mut Journal,
     ) -> Result<Answer, RequestError> {
         let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
@@ -220,7 +226,7 @@ impl Client {
         }
         let outgoing = Outgoing {
             body: body.map(|b| Value::Object(b.clone()).to_string()),
-            ..self.outgoing(method, url, during, Auth::Default)
+            ..self.outgoing(method, url, origin, Auth::Default)
         };
         self.send(outgoing, journal).await
     }
@@ -230,7 +236,7 @@ impl Client {
         &self,
         table: &str,
         query: &str,
-        during: &str,
+        origin: Origin,
         journal: &mut Journal,
     ) -> Result<Map<String, Value>, TrialError> {
         // Pairs of strings always encode.
@@ -242,7 +248,7 @@ impl Client {
         .unwrap_or_default();
         let url = format!("{}/api/now/table/{table}?{encoded}", self.target.base_url);
         let answer = self
-            .send(self.outgoing("GET", url, during, Auth::Default), journal)
+            .send(self.outgoing("GET", url, origin, Auth::Default), journal)
             .await?;
         answer
             .result()
@@ -264,7 +270,7 @@ impl Client {
         &self,
         sys_id: &str,
         value: &str,
-        during: &str,
+        origin: Origin,
         journal: &mut Journal,
     ) -> Result<u16, RequestError> {
         let mut body = Map::new();
@@ -274,7 +280,7 @@ impl Client {
             "sys_properties",
             Some(sys_id),
             Some(&body),
-            during,
+            origin,
             journal,
         )
         .await

@@ -11,6 +11,7 @@ use super::client::{Client, Journal, Mode};
 use super::error::RequestError;
 use super::ledger::Ledger;
 use crate::report::doctor::{Check, Diagnosis};
+use crate::report::Origin;
 use crate::spec::{Auth, Requirement, Suite};
 use crate::target::{Credentials, Target};
 
@@ -514,9 +515,7 @@ impl Doctor<'_> {
         ])
         .unwrap_or_default();
         let url = format!("{}/api/now/table/{table}?{encoded}", self.target().base_url);
-        let outgoing = self
-            .client
-            .outgoing("GET", url, &format!("doctor: {table}"), auth);
+        let outgoing = self.client.outgoing("GET", url, doctor(table), auth);
         match self.client.send(outgoing, journal).await {
             Ok(answer) => Listing {
                 status: Some(answer.status),
@@ -704,7 +703,7 @@ impl Doctor<'_> {
         }
         let created = self
             .client
-            .table_request("POST", table, None, Some(&body), "doctor: create", journal)
+            .table_request("POST", table, None, Some(&body), doctor("create"), journal)
             .await;
         let actual = match &created {
             Ok(a) if (200..300).contains(&a.status) => a
@@ -734,7 +733,7 @@ impl Doctor<'_> {
             let _ = self.ledger.created(table, &actual, "doctor");
             let _ = self.ledger.deleted(table, &sys_id);
         }
-        match self.client.table_request("DELETE", table, Some(&actual), None, "doctor: delete", journal).await {
+        match self.client.table_request("DELETE", table, Some(&actual), None, doctor("delete"), journal).await {
             Ok(a) if a.status == 200 || a.status == 204 => {
                 let _ = self.ledger.deleted(table, &actual);
                 Check::passed(id, title, "allowed".into(), Vec::new())
@@ -810,5 +809,12 @@ fn role_check(
             "give the main account read access to sys_user_has_role".into(),
             Vec::new(),
         ),
+    }
+}
+
+/// A request of the doctor's: a table it reads, or its `create` and `delete`.
+fn doctor(what: &str) -> Origin {
+    Origin::Doctor {
+        what: what.to_string(),
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use super::ledger::LedgerError;
 use super::secrets::Secrets;
+pub use crate::report::Place;
+use crate::report::{self, Cause};
 use crate::spec::template::TemplateError;
 use crate::spec::Format;
 
@@ -99,6 +101,28 @@ impl RequestError {
         }
     }
 
+    /// Its kind, as the result model names it.
+    pub fn cause_kind(&self) -> Cause {
+        match self {
+            RequestError::NeverSent => Cause::NeverSent,
+            RequestError::Abandoned => Cause::Abandoned,
+            RequestError::NotAMethod(_) => Cause::NotAMethod,
+            RequestError::Token(_) => Cause::NoToken,
+            RequestError::Exchange { failure, .. } => match failure {
+                ExchangeFailure::Tls(_) => Cause::Tls,
+                ExchangeFailure::Dns(_) => Cause::Dns,
+                ExchangeFailure::TimedOut => Cause::TimedOut,
+                ExchangeFailure::Connect(_) => Cause::Connect,
+                ExchangeFailure::Other(_) => Cause::Transport,
+                ExchangeFailure::DeclaredTooLarge { .. } | ExchangeFailure::TooLarge { .. } => {
+                    Cause::TooLarge
+                }
+                ExchangeFailure::BodyRead(_) => Cause::BodyRead,
+                ExchangeFailure::NotUtf8(_) => Cause::NotUtf8,
+            },
+        }
+    }
+
     /// The error with every secret the run knows replaced in its texts (a URL or a library's
     /// message may quote one).
     pub(super) fn redacted(self, secrets: &Secrets) -> Self {
@@ -186,47 +210,27 @@ pub enum TrialError {
     Interrupted,
 }
 
-impl From<LedgerError> for TrialError {
-    fn from(e: LedgerError) -> Self {
-        TrialError::Ledger(Arc::new(e))
+impl TrialError {
+    /// Its kind, as the result model names it.
+    pub fn cause(&self) -> Cause {
+        match self {
+            TrialError::Request(e) => e.cause_kind(),
+            TrialError::Template(_) => Cause::UndefinedVariable,
+            TrialError::Unreadable { .. } => Cause::UnreadableAnswer,
+            TrialError::Ledger(_) => Cause::Ledger,
+            TrialError::NotCreated { .. } => Cause::FixtureNotCreated,
+            TrialError::PinnedUnreadable { .. } => Cause::PinnedUnreadable,
+            TrialError::NoMatch { .. } => Cause::NoMatch,
+            TrialError::SettingRefused { .. } => Cause::SettingRefused,
+            TrialError::Panicked(_) => Cause::Panicked,
+            TrialError::Interrupted => Cause::Interrupted,
+        }
     }
 }
 
-/// Where in a scenario a trial broke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    Step {
-        file: String,
-        line: usize,
-        name: String,
-    },
-    Fixture {
-        file: String,
-        line: usize,
-        id: String,
-    },
-    /// A property fixture: an instance-wide setting.
-    Setting {
-        file: String,
-        line: usize,
-        name: String,
-    },
-}
-
-impl std::fmt::Display for Place {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::source::assets::location;
-        match self {
-            Place::Step { file, line, name } => {
-                write!(f, "{}: step \"{name}\"", location(file, *line))
-            }
-            Place::Fixture { file, line, id } => {
-                write!(f, "{}: fixture `{id}`", location(file, *line))
-            }
-            Place::Setting { file, line, name } => {
-                write!(f, "{}: fixture {name}", location(file, *line))
-            }
-        }
+impl From<LedgerError> for TrialError {
+    fn from(e: LedgerError) -> Self {
+        TrialError::Ledger(Arc::new(e))
     }
 }
 
@@ -249,6 +253,15 @@ impl std::fmt::Display for Broken {
 }
 
 impl Broken {
+    /// The same, as the result model keeps it.
+    pub(super) fn to_report(&self) -> report::Broken {
+        report::Broken {
+            at: self.at.clone(),
+            cause: self.error.cause(),
+            detail: self.error.to_string(),
+        }
+    }
+
     pub(super) fn at(at: &Place, error: impl Into<TrialError>) -> Self {
         Self {
             at: Some(at.clone()),

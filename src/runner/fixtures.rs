@@ -12,6 +12,7 @@ use super::phase::Restore;
 use super::services::Services;
 use super::shared::{Made, SharedRecord};
 use super::state::{TrialState, Undo};
+use crate::report::Origin;
 use crate::spec::scope::Scope;
 use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Fixture, Scenario};
@@ -72,7 +73,11 @@ impl Setup<'_> {
                         .find_one(
                             table,
                             &query,
-                            &format!("fixture `{id}`"),
+                            Origin::Fixture {
+                                id: id.to_string(),
+                                shared: false,
+                                pinned: false,
+                            },
                             &mut state.journal,
                         )
                         .await
@@ -219,13 +224,15 @@ impl Setup<'_> {
         restores: &mut Vec<Restore>,
         state: &mut TrialState,
     ) -> Result<(), TrialError> {
-        let during = format!("property {name}");
+        let origin = Origin::Setting {
+            name: name.to_string(),
+        };
         let record = self
             .client()
             .find_one(
                 "sys_properties",
                 &format!("name={name}"),
-                &during,
+                origin.clone(),
                 &mut state.journal,
             )
             .await?;
@@ -247,7 +254,7 @@ impl Setup<'_> {
         });
         let status = self
             .client()
-            .set_property(&sys_id, value, &during, &mut state.journal)
+            .set_property(&sys_id, value, origin, &mut state.journal)
             .await?;
         if status != 200 {
             return Err(TrialError::SettingRefused { status });
@@ -270,7 +277,11 @@ impl Setup<'_> {
                 table,
                 Some(sys_id),
                 None,
-                &format!("fixture `{id}` (pinned)"),
+                Origin::Fixture {
+                    id: id.to_string(),
+                    shared: false,
+                    pinned: true,
+                },
                 &mut state.journal,
             )
             .await?;
@@ -327,7 +338,18 @@ impl Setup<'_> {
         self.services.ledger.set_uncertain(table, &chosen, true);
         let answer = match self
             .client()
-            .table_request("POST", table, None, Some(&body), &what, &mut state.journal)
+            .table_request(
+                "POST",
+                table,
+                None,
+                Some(&body),
+                Origin::Fixture {
+                    id: id.to_string(),
+                    shared,
+                    pinned: false,
+                },
+                &mut state.journal,
+            )
             .await
         {
             Ok(answer) => answer,
@@ -389,7 +411,7 @@ impl Setup<'_> {
                 let problem = janitor
                     .delete(table, sys_id, what, &mut state.journal)
                     .await;
-                state.warnings.extend(problem);
+                state.cleanup.extend(problem);
                 continue;
             }
             let mut journals: Vec<Journal> = wave
@@ -406,7 +428,7 @@ impl Setup<'_> {
             for journal in journals {
                 state.journal.exchanges.extend(journal.exchanges);
             }
-            state.warnings.extend(problems.into_iter().flatten());
+            state.cleanup.extend(problems.into_iter().flatten());
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::error::{ExchangeFailure, RequestError};
 use super::redact;
 use super::secrets::Secrets;
-use crate::report::ExchangeRecord;
+use crate::report::{ExchangeRecord, Origin};
 use crate::spec::{Auth, Format};
 
 /// What every request goes out through: the client (the run's, or the trial thread's own: see
@@ -23,7 +23,8 @@ pub struct Link<'a> {
 /// A request ready to send: everything rendered, credentials resolved.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    pub during: String,
+    /// What sends it.
+    pub origin: Origin,
     pub method: String,
     pub url: String,
     /// The `Accept` header, unless `headers` sets one.
@@ -129,7 +130,7 @@ async fn send_once(
         .await;
     let started = Instant::now();
     let mut record = ExchangeRecord {
-        during: outgoing.during.clone(),
+        origin: outgoing.origin.clone(),
         method: outgoing.method.clone(),
         url: outgoing.url.clone(),
         request_headers: outgoing
@@ -203,7 +204,7 @@ async fn send_once(
                 _ => redact::body(&answer.text),
             });
             // Shapes are compared between runs for the steps' answers only (drift).
-            if outgoing.during.starts_with("step ") {
+            if matches!(outgoing.origin, Origin::Step { .. }) {
                 record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
             }
         }
@@ -407,7 +408,7 @@ mod tests {
         ])
         .await;
         let outgoing = Outgoing {
-            during: "test".into(),
+            origin: Origin::PreRun,
             method: "GET".into(),
             url,
             accept: "application/json",

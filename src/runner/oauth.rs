@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, OnceCell};
 use super::error::{Grant, RequestError, TokenError};
 use super::http::Link;
 use super::http::{self, Outgoing};
-use crate::report::ExchangeRecord;
+use crate::report::{ExchangeRecord, Origin};
 use crate::spec::Auth;
 use crate::target::OAuthLogin;
 
@@ -168,7 +168,9 @@ impl TokenSource {
         // Pairs of strings always encode.
         let body = serde_urlencoded::to_string(form).unwrap_or_default();
         let outgoing = Outgoing {
-            during: grant.to_string(),
+            origin: Origin::Token {
+                refresh: grant == Grant::Refresh,
+            },
             method: "POST".into(),
             url: self.url.clone(),
             accept: "application/json",

@@ -4,6 +4,7 @@
 use super::client::{Journal, Mode};
 use super::error::Broken;
 use super::shared::SharedRecord;
+use crate::report::{CleanupProblem, Finding, Level};
 use crate::spec::template::Vars;
 use crate::spec::Format;
 
@@ -13,8 +14,10 @@ pub(super) struct TrialState {
     /// Its exchanges, and whether a stop signal abandons its requests (never in teardown:
     /// those put the instance back).
     pub(super) journal: Journal,
-    pub(super) failures: Vec<String>,
-    pub(super) warnings: Vec<String>,
+    /// The checks that did not hold, placed at their steps, at their effective level.
+    pub(super) findings: Vec<Finding>,
+    /// What its teardown could not put back.
+    pub(super) cleanup: Vec<CleanupProblem>,
     /// The first thing that kept the harness from asking: makes the trial an error.
     pub(super) broken: Option<Broken>,
     pub(super) undo: Vec<Undo>,
@@ -47,8 +50,8 @@ impl TrialState {
         Self {
             vars: Vars::default(),
             journal: Journal::new(mode),
-            failures: Vec::new(),
-            warnings: Vec::new(),
+            findings: Vec::new(),
+            cleanup: Vec::new(),
             broken: None,
             undo: Vec::new(),
             format,
@@ -69,11 +72,16 @@ impl TrialState {
         }
     }
 
+    /// Whether a `must` check has failed.
+    pub(super) fn failed(&self) -> bool {
+        self.findings.iter().any(|f| f.level == Level::Must)
+    }
+
     /// Takes back what a fork did: its exchanges, findings, variables and what it must undo.
     pub(super) fn absorb(&mut self, fork: Self) {
         self.journal.exchanges.extend(fork.journal.exchanges);
-        self.failures.extend(fork.failures);
-        self.warnings.extend(fork.warnings);
+        self.findings.extend(fork.findings);
+        self.cleanup.extend(fork.cleanup);
         self.undo.extend(fork.undo);
         for (name, value) in fork.vars {
             // Most of a fork's variables are its parent's, unchanged.

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::checks::{self, Finding};
+use super::checks;
 use super::cleanup::Janitor;
 use super::client::{Client, Journal, Mode};
 use super::error::{Broken, Place, RequestError, TokenError, TrialError};
@@ -16,7 +16,7 @@ use super::fixtures::Setup;
 use super::http::{Answer, Outgoing};
 use super::services::Services;
 use super::state::{TrialState, Undo};
-use crate::report::{Attempt, Outcome, TrialResult};
+use crate::report::{Attempt, Checked, Finding, Found, Origin, TrialResult, Verdict};
 use crate::spec::template::{self, TemplateError, Vars};
 use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
@@ -80,8 +80,7 @@ impl<'a> Trial<'a> {
             attempts.push(Attempt {
                 outcome: result.outcome,
                 duration_ms: result.duration_ms,
-                failures: std::mem::take(&mut result.failures),
-                warnings: std::mem::take(&mut result.warnings),
+                found: std::mem::take(&mut result.found),
                 exchanges: std::mem::take(&mut result.exchanges),
             });
             result = self.redact(self.attempt(phase));
@@ -90,8 +89,8 @@ impl<'a> Trial<'a> {
             self.leave_phase(phase, &mut result);
         }
         if !attempts.is_empty() {
-            if result.outcome == Outcome::Passed {
-                result.outcome = Outcome::Flaky;
+            if result.outcome == Verdict::Passed {
+                result.outcome = Verdict::Flaky;
             }
             result.duration_ms += attempts.iter().map(|a| a.duration_ms).sum::<f64>();
             result.attempts = attempts;
@@ -115,7 +114,7 @@ impl<'a> Trial<'a> {
             let problem =
                 self.client()
                     .block_on(janitor.restore(&r.sys_id, &r.name, &r.value, &mut journal));
-            result.warnings.extend(problem);
+            result.found.cleanup.extend(problem);
         }
         result.exchanges.append(&mut journal.exchanges);
         phases.close(phase);
@@ -124,14 +123,9 @@ impl<'a> Trial<'a> {
     /// The result with every known secret replaced, wherever it appears.
     fn redact(&self, mut result: TrialResult) -> TrialResult {
         let secrets = &self.client().secrets;
-        let text = |t: &mut String| *t = secrets.redact(t);
-        result
-            .failures
-            .iter_mut()
-            .chain(result.warnings.iter_mut())
-            .for_each(text);
+        result.found.map_text(&|t| secrets.redact(t));
         if let Some(reason) = &mut result.reason {
-            text(reason);
+            *reason = secrets.redact(reason);
         }
         result
     }
@@ -191,16 +185,15 @@ impl<'a> Trial<'a> {
             variant: variant.label.clone(),
             file: scenario.file.clone(),
             line: scenario.line,
-            outcome: Outcome::Passed,
+            outcome: Verdict::Passed,
             reason: None,
             duration_ms: 0.0,
-            failures: Vec::new(),
-            warnings: Vec::new(),
+            found: Found::default(),
             exchanges: Vec::new(),
             attempts: Vec::new(),
         };
         if let Some(reason) = self.left_out() {
-            result.outcome = Outcome::Ignored;
+            result.outcome = Verdict::Ignored;
             result.reason = Some(reason);
             return result;
         }
@@ -233,28 +226,31 @@ impl<'a> Trial<'a> {
                 .broken
                 .get_or_insert(Broken::nowhere(TrialError::Panicked(text)));
         }
-        let warned = state.warnings.len();
+        let warned = state.cleanup.len();
         self.client().block_on(self.setup().teardown(&mut state));
         // The trial's own records are gone: what it leased may serve the next trial.
-        if state.warnings.len() == warned {
+        if state.cleanup.len() == warned {
             self.services
                 .shared
                 .give_back(std::mem::take(&mut state.leases));
         }
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let strict = self.client().target.strict;
+        let warned = !state.findings.is_empty() || !state.cleanup.is_empty();
+        result.outcome = if state.broken.is_some() {
+            Verdict::Error
+        } else if state.failed() || (strict && warned) {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
         result.exchanges = state.journal.exchanges;
-        result.warnings = state.warnings;
-        if let Some(broken) = state.broken {
-            result.outcome = Outcome::Error;
-            result.failures = vec![broken.to_string()];
-            result.failures.append(&mut state.failures);
-        } else if !state.failures.is_empty() {
-            result.outcome = Outcome::Failed;
-            result.failures = state.failures;
-        } else if self.client().target.strict && !result.warnings.is_empty() {
-            result.outcome = Outcome::Failed;
-            result.failures = result.warnings.clone();
-        }
+        result.found = Found {
+            broken: state.broken.as_ref().map(Broken::to_report),
+            findings: state.findings,
+            cleanup: state.cleanup,
+            strict,
+        };
         result
     }
 
@@ -346,7 +342,6 @@ impl<'a> Trial<'a> {
             line: step.line,
             name: step.name.clone(),
         };
-        let at = place.to_string();
         let findings = match &step.action {
             Action::Request {
                 request,
@@ -386,7 +381,7 @@ impl<'a> Trial<'a> {
                 // Captures and cleanups run even after a failed check: an answer that deviates
                 // may still have created records, and those must not be left behind.
                 let must_failed = findings.iter().any(|f| f.level == Level::Must);
-                capture(&at, captures, &answer, state, !must_failed);
+                capture(&place, captures, &answer, state, !must_failed);
                 for (table, pointer) in cleanup {
                     let id = answer
                         .json
@@ -422,7 +417,9 @@ impl<'a> Trial<'a> {
                         &check.table,
                         Some(&sys_id),
                         None,
-                        &format!("step \"{}\"", step.name),
+                        Origin::Step {
+                            name: step.name.clone(),
+                        },
                         &mut state.journal,
                     )
                     .await
@@ -434,47 +431,37 @@ impl<'a> Trial<'a> {
                 match record {
                     Some(record) if answer.status == 200 => {
                         match checks::record(
+                            &check.table,
+                            &sys_id,
                             &Value::Object(check.fields.clone()),
                             record,
                             &state.vars,
                         ) {
-                            Ok(f) => f
-                                .into_iter()
-                                .map(|f| Finding {
-                                    level: f.level,
-                                    message: format!(
-                                        "record {}/{sys_id}: {}",
-                                        check.table, f.message
-                                    ),
-                                })
-                                .collect(),
+                            Ok(f) => f,
                             Err(e) => return Err(broken(state, Broken::at(&place, e))),
                         }
                     }
-                    _ => vec![Finding {
-                        level: Level::Must,
-                        message: format!(
-                            "record {}/{sys_id}: reading it back answered {} ({})",
-                            check.table,
-                            answer.status,
-                            checks::snippet(&answer.text)
-                        ),
-                    }],
+                    _ => vec![Finding::new(
+                        Checked::ReadBack {
+                            table: check.table.clone(),
+                            sys_id: sys_id.clone(),
+                        },
+                        Level::Must,
+                        "200",
+                        answer.status.to_string(),
+                    )
+                    .with_context(checks::snippet(&answer.text))],
                 }
             }
         };
-        let mut failed = false;
         for finding in findings {
-            let line = format!("{at}: {}", finding.message);
-            match finding.level.max(scenario.level) {
-                Level::Must => {
-                    failed = true;
-                    state.failures.push(line);
-                }
-                Level::Should => state.warnings.push(line),
-            }
+            let level = finding.level.max(scenario.level);
+            state.findings.push(Finding {
+                level,
+                ..finding.placed(&place)
+            });
         }
-        if failed || !state.failures.is_empty() {
+        if state.failed() {
             Err(Stop::Failed)
         } else {
             Ok(())
@@ -526,7 +513,9 @@ impl<'a> Trial<'a> {
             headers.push(("content-type".into(), format.media_type().into()));
         }
         Ok(Outgoing {
-            during: format!("step \"{step}\""),
+            origin: Origin::Step {
+                name: step.to_string(),
+            },
             method: template::render(&request.method, vars)?,
             url,
             accept: format.media_type(),
@@ -547,7 +536,7 @@ fn broken(state: &mut TrialState, broken: Broken) -> Stop {
 /// Binds each capture; a missing one is a failure only when `report_missing` (after a
 /// failed check, the answer's shape is already known to be wrong).
 fn capture(
-    at: &str,
+    at: &Place,
     captures: &[(String, String)],
     answer: &Answer,
     state: &mut TrialState,
@@ -566,9 +555,18 @@ fn capture(
             Some(other) => {
                 state.vars.insert(name.clone(), other.to_string());
             }
-            None if report_missing => state.failures.push(format!(
-                "{at}: capture {name}: the body has nothing at {pointer}"
-            )),
+            None if report_missing => state.findings.push(
+                Finding::new(
+                    Checked::Capture {
+                        name: name.clone(),
+                        pointer: pointer.clone(),
+                    },
+                    Level::Must,
+                    "a value",
+                    "absent",
+                )
+                .placed(at),
+            ),
             None => {}
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use libtest_mimic::{Completion, Failed, Trial as LibtestTrial};
 
 use super::services::Services;
-use crate::report::{Outcome, TrialResult};
+use crate::report::{TrialResult, Verdict};
 use crate::spec::{Scenario, Suite, Variant};
 
 /// Something told of each trial as it finishes (progress on the terminal).
@@ -68,22 +68,20 @@ pub fn trials(
 fn completion(result: &TrialResult) -> Result<Completion, Failed> {
     match result.outcome {
         // A flaky trial passed in the end; whether that fails the run is `--fail-on`'s call.
-        Outcome::Passed | Outcome::Flaky => Ok(Completion::Completed),
-        Outcome::Ignored => Ok(Completion::ignored_with(
+        Verdict::Passed | Verdict::Flaky => Ok(Completion::Completed),
+        Verdict::Ignored | Verdict::NotRun => Ok(Completion::ignored_with(
             result.reason.clone().unwrap_or_default(),
         )),
-        Outcome::Failed | Outcome::Error => {
-            let label = if result.outcome == Outcome::Error {
+        Verdict::Failed | Verdict::Error => {
+            let label = if result.outcome == Verdict::Error {
                 "ERROR (the harness could not complete the exchange)"
             } else {
                 "FAILED (the instance deviated from the documents)"
             };
-            let mut text = format!("{label}\n  {}", result.failures.join("\n  "));
-            if !result.warnings.is_empty() {
-                text.push_str(&format!(
-                    "\n  warnings:\n    {}",
-                    result.warnings.join("\n    ")
-                ));
+            let mut text = format!("{label}\n  {}", result.failures().join("\n  "));
+            let warnings = result.warnings();
+            if !warnings.is_empty() {
+                text.push_str(&format!("\n  warnings:\n    {}", warnings.join("\n    ")));
             }
             Err(Failed::from(text))
         }

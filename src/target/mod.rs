@@ -9,6 +9,7 @@ pub mod resolve;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub use crate::report::TargetKind;
 use crate::spec::{Auth, Requirement};
 use profile::Skip;
 
@@ -64,7 +65,7 @@ pub struct Target {
     /// `should` checks fail the trial instead of warning.
     pub strict: bool,
     /// "embedded mock" or "instance", for reports.
-    pub kind: &'static str,
+    pub kind: TargetKind,
     /// Table name to the sys_id of an existing record used instead of creating fixtures.
     pub pins: BTreeMap<String, String>,
     /// Fixture id to the sys_id of an existing record; wins over a table pin.
@@ -115,7 +116,7 @@ impl Target {
             allow_config_changes: true,
             timeout,
             strict,
-            kind: "embedded mock",
+            kind: TargetKind::EmbeddedMock,
             pins: BTreeMap::new(),
             fixture_pins: BTreeMap::new(),
             skips: Vec::new(),

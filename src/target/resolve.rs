@@ -199,7 +199,7 @@ impl TargetArgs {
                     allow_config_changes: false,
                     timeout: Duration::from_secs(timeout),
                     strict,
-                    kind: "instance",
+                    kind: super::TargetKind::Instance,
                     pins: BTreeMap::new(),
                     fixture_pins: BTreeMap::new(),
                     skips: Vec::new(),

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::common::process::{MockProcess, BIN};
 use sn_conform::mock::Fault;
 use sn_conform::report::compare::Comparison;
-use sn_conform::report::RunReport;
+use sn_conform::report::{RunReport, Verdict};
 
 /// The documented cases whose trials do not pass in `report`.
 fn failing_cases(report: &RunReport) -> BTreeSet<String> {
@@ -17,8 +17,9 @@ fn failing_cases(report: &RunReport) -> BTreeSet<String> {
         .flat_map(|m| &m.operations)
         .flat_map(|op| {
             op.cases.iter().filter_map(move |c| {
-                let verdict = &c.run.as_ref()?.verdict;
-                (verdict == "failed" || verdict == "error")
+                let verdict = c.run.as_ref()?.verdict;
+                verdict
+                    .is_bad()
                     .then(|| format!("{}::{}", op.operation, c.id))
             })
         })
@@ -57,7 +58,9 @@ fn each_fault_shows_as_exactly_the_cases_it_touches() {
     assert!(comparison
         .cases
         .iter()
-        .all(|c| c.case.starts_with("interaction/") && c.a == "passed" && c.b == "passed"));
+        .all(|c| c.case.starts_with("interaction/")
+            && c.a == Some(Verdict::Passed)
+            && c.b == Some(Verdict::Passed)));
     assert!(comparison.cases.iter().any(|c| c
         .differences
         .iter()

@@ -5,9 +5,11 @@ use std::process::Command;
 
 use sn_conform::mock::Fault;
 use sn_conform::report::diff::{Change, Diff, DiffOptions, DriftKind, FailOn};
-use sn_conform::report::{Attempt, Outcome, RunReport, TrialResult};
+use sn_conform::report::{
+    Attempt, Checked, Finding, Found, Level, Place, RunReport, TargetKind, TrialResult, Verdict,
+};
 
-fn trial(name: &str, outcome: Outcome) -> TrialResult {
+fn trial(name: &str, outcome: Verdict) -> TrialResult {
     let (path, scenario) = name.split_once("::").unwrap();
     let (api, operation) = path.split_once('/').unwrap();
     TrialResult {
@@ -19,21 +21,31 @@ fn trial(name: &str, outcome: Outcome) -> TrialResult {
         file: "specs/x.yaml".into(),
         line: 1,
         outcome,
-        reason: (outcome == Outcome::Ignored).then(|| "a reason".to_string()),
+        reason: (outcome == Verdict::Ignored).then(|| "a reason".to_string()),
         duration_ms: 1.0,
-        failures: if outcome.is_bad() {
-            vec!["specs/x.yaml:3: status: expected 200, got 500".into()]
+        found: if outcome.is_bad() {
+            Found {
+                findings: vec![Finding::new(Checked::Status, Level::Must, "200", "500")
+                    .with_context("{}")
+                    .placed(&Place::Step {
+                        file: "specs/x.yaml".into(),
+                        line: 3,
+                        name: "ask".into(),
+                    })],
+                ..Found::default()
+            }
         } else {
-            Vec::new()
+            Found::default()
         },
-        warnings: Vec::new(),
         exchanges: Vec::new(),
-        attempts: if outcome == Outcome::Flaky {
+        attempts: if outcome == Verdict::Flaky {
             vec![Attempt {
-                outcome: Outcome::Failed,
+                outcome: Verdict::Failed,
                 duration_ms: 1.0,
-                failures: vec!["first attempt".into()],
-                warnings: Vec::new(),
+                found: Found {
+                    findings: vec![Finding::recorded("first attempt".into(), Level::Must)],
+                    ..Found::default()
+                },
                 exchanges: Vec::new(),
             }]
         } else {
@@ -43,13 +55,20 @@ fn trial(name: &str, outcome: Outcome) -> TrialResult {
 }
 
 fn report(trials: Vec<TrialResult>) -> RunReport {
-    RunReport::new("http://127.0.0.1:1".into(), "mock", 0, 1.0, false, trials)
+    RunReport::new(
+        "http://127.0.0.1:1".into(),
+        TargetKind::EmbeddedMock,
+        0,
+        1.0,
+        false,
+        trials,
+    )
 }
 
 #[test]
 fn every_category_is_told_apart() {
-    use Outcome::*;
-    let pairs: Vec<(&str, Option<Outcome>, Option<Outcome>, Change)> = vec![
+    use Verdict::*;
+    let pairs: Vec<(&str, Option<Verdict>, Option<Verdict>, Change)> = vec![
         (
             "a/op::regressed",
             Some(Passed),
@@ -125,7 +144,7 @@ fn every_category_is_told_apart() {
     let regression = &diff.trials_in(Change::Regression)[0];
     assert_eq!(
         regression.message.as_deref(),
-        Some("specs/x.yaml:3: status: expected 200, got 500")
+        Some("specs/x.yaml:3: step \"ask\": status: expected 200, got 500 (body: {})")
     );
 
     // Without regressions, flaky and any still tell a flaky or failing run apart.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::common::process::{MockProcess, BIN};
 use sn_conform::mock::{Fault, Mock, MockOptions, RunningMock};
 use sn_conform::report::doctor::CheckStatus;
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::runner::{Plan, Run};
 use sn_conform::target::Credentials;
 
@@ -114,14 +114,14 @@ fn a_run_leaves_out_exactly_the_trials_a_failed_check_concerns() {
     for t in &report.trials {
         let key = format!("{}/{}::{}", t.api, t.operation, t.scenario);
         if needing.contains(&key) {
-            assert_eq!(t.outcome, Outcome::Ignored, "{}", t.name);
+            assert_eq!(t.outcome, Verdict::Ignored, "{}", t.name);
             let reason = t.reason.as_deref().unwrap_or("");
             assert!(
                 reason.starts_with("doctor: field awa_work_item.rejected"),
                 "{reason}"
             );
         } else {
-            assert_eq!(t.outcome, Outcome::Passed, "{} {:?}", t.name, t.failures);
+            assert_eq!(t.outcome, Verdict::Passed, "{} {:?}", t.name, t.failures());
         }
     }
 }

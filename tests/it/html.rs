@@ -22,9 +22,13 @@ fn the_full_suite_makes_one_small_self_contained_page_with_failures_first() {
     );
     // A value that would be markup if it were pasted in.
     report.trials[0]
-        .failures
-        .push("<script>alert(1)</script> & \"quoted\"".into());
-    report.trials[0].outcome = sn_conform::report::Outcome::Failed;
+        .found
+        .findings
+        .push(sn_conform::report::Finding::recorded(
+            "<script>alert(1)</script> & \"quoted\"".into(),
+            sn_conform::report::Level::Must,
+        ));
+    report.trials[0].outcome = sn_conform::report::Verdict::Failed;
     let diff = Diff::between(&clean, &report, DiffOptions::default());
     let history = History {
         entries: vec![HistoryEntry::of(&clean), HistoryEntry::of(&report)],

@@ -6,6 +6,7 @@ mod common;
 mod bad_inputs;
 mod cli;
 mod compare;
+mod compat;
 mod concurrency;
 mod coverage;
 mod diff;

@@ -251,7 +251,7 @@ fn serve(mode: Mode) -> String {
     rx.recv().unwrap()
 }
 
-struct Outcome {
+struct Verdict {
     code: Option<i32>,
     elapsed: Duration,
     stderr: String,
@@ -261,7 +261,7 @@ struct Outcome {
 }
 
 /// `sn-conform run` of the reject_reasons trials against `url`, its peak memory sampled.
-fn run_against(url: &str) -> Outcome {
+fn run_against(url: &str) -> Verdict {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let mut child = Command::new(crate::common::process::BIN)
@@ -313,7 +313,7 @@ fn run_against(url: &str) -> Outcome {
     let report = std::fs::read_to_string(dir.path().join("report.json"))
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap_or(serde_json::Value::Null);
-    Outcome {
+    Verdict {
         code: status.code(),
         elapsed: started.elapsed(),
         stderr,

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::target::Credentials;
 
 fn with_mock<F: std::future::Future<Output = ()>>(test: impl FnOnce(String, reqwest::Client) -> F) {
@@ -201,13 +201,19 @@ fn the_suite_runs_with_a_bearer_token() {
     let results = crate::common::run_on(mock, |target| target.main = Credentials::Bearer(token));
     let not_passed: Vec<_> = results
         .iter()
-        .filter(|r| r.outcome != Outcome::Passed)
+        .filter(|r| r.outcome != Verdict::Passed)
         .collect();
     // Only the scenario that must know the caller's user name, and the one that needs tokens
     // of the run's own, are left out, each with its reason.
     assert!(!not_passed.is_empty());
     for r in not_passed {
-        assert_eq!(r.outcome, Outcome::Ignored, "{}: {:?}", r.name, r.failures);
+        assert_eq!(
+            r.outcome,
+            Verdict::Ignored,
+            "{}: {:?}",
+            r.name,
+            r.failures()
+        );
         let reason = r.reason.as_deref().unwrap();
         if r.name.contains("an expired bearer token") {
             assert!(reason.contains("--oauth-client-id"), "{reason}");

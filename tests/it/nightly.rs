@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use sn_conform::mock::Fault;
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::runner::{Plan, Run};
 
 #[test]
@@ -20,7 +20,7 @@ fn a_trial_that_fails_once_and_then_passes_is_flaky_with_its_attempts_kept() {
     let flaky: Vec<_> = report
         .trials
         .iter()
-        .filter(|t| t.outcome == Outcome::Flaky)
+        .filter(|t| t.outcome == Verdict::Flaky)
         .collect();
     assert_eq!(flaky.len(), 1, "{:#?}", report.summary);
     let trial = flaky[0];
@@ -31,14 +31,14 @@ fn a_trial_that_fails_once_and_then_passes_is_flaky_with_its_attempts_kept() {
     );
     assert_eq!(trial.attempts.len(), 1);
     let first = &trial.attempts[0];
-    assert_eq!(first.outcome, Outcome::Failed);
+    assert_eq!(first.outcome, Verdict::Failed);
     assert!(
-        first.failures[0].contains("got 503"),
+        first.failures()[0].contains("got 503"),
         "{:?}",
-        first.failures
+        first.failures()
     );
     assert!(!first.exchanges.is_empty());
-    assert!(trial.failures.is_empty());
+    assert!(trial.failures().is_empty());
     assert_eq!(report.summary.flaky, 1);
     assert_eq!(report.summary.failed + report.summary.error, 0);
     // The report still matches its schema with the attempts in it.

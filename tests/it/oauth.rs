@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sn_conform::mock::{parse_latency, Mock, MockOptions, RunningMock};
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::target::Credentials;
 
 fn oauth_admin() -> Credentials {
@@ -30,8 +30,16 @@ fn the_suite_passes_with_oauth_tokens_that_live_two_seconds() {
     let bad: Vec<_> = report
         .trials
         .iter()
-        .filter(|t| t.outcome != Outcome::Passed)
-        .map(|t| format!("{} {:?} {:?} {:?}", t.name, t.outcome, t.reason, t.failures))
+        .filter(|t| t.outcome != Verdict::Passed)
+        .map(|t| {
+            format!(
+                "{} {:?} {:?} {:?}",
+                t.name,
+                t.outcome,
+                t.reason,
+                t.failures()
+            )
+        })
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(
@@ -43,7 +51,7 @@ fn the_suite_passes_with_oauth_tokens_that_live_two_seconds() {
             .trials
             .iter()
             .flat_map(|t| &t.exchanges)
-            .filter(|x| x.during == what)
+            .filter(|x| x.origin.to_string() == what)
             .count()
     };
     assert!(during("OAuth token") >= 1, "no token was fetched");
@@ -54,7 +62,7 @@ fn the_suite_passes_with_oauth_tokens_that_live_two_seconds() {
         .iter()
         .find(|t| t.name.contains("an expired bearer token"))
         .expect("the expired-token scenario ran");
-    assert_eq!(expired.outcome, Outcome::Passed);
+    assert_eq!(expired.outcome, Verdict::Passed);
 }
 
 #[test]
@@ -76,14 +84,14 @@ fn a_401_to_a_revoked_token_gets_one_new_token_and_one_more_try() {
     let bad: Vec<_> = report
         .trials
         .iter()
-        .filter(|t| t.outcome != Outcome::Passed && !t.name.contains("expired bearer token"))
-        .map(|t| format!("{} {:?} {:?}", t.name, t.outcome, t.failures))
+        .filter(|t| t.outcome != Verdict::Passed && !t.name.contains("expired bearer token"))
+        .map(|t| format!("{} {:?} {:?}", t.name, t.outcome, t.failures()))
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     let exchanges: Vec<_> = report.trials.iter().flat_map(|t| &t.exchanges).collect();
     let renewals = exchanges
         .iter()
-        .filter(|x| x.during == "OAuth refresh")
+        .filter(|x| x.origin.to_string() == "OAuth refresh")
         .count();
     assert!(renewals >= 1, "no token was renewed after the 401");
     // Renewed once per rejection, not in a loop.

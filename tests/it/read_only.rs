@@ -3,7 +3,7 @@
 //! read-only scenarios of reject_reasons run.
 
 use serde_json::json;
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::runner::READ_ONLY_REASON;
 
 #[test]
@@ -45,13 +45,13 @@ fn a_read_only_run_sends_nothing_but_get_and_says_what_it_left_out() {
     let passed: Vec<&str> = report
         .trials
         .iter()
-        .filter(|t| t.outcome == Outcome::Passed)
+        .filter(|t| t.outcome == Verdict::Passed)
         .map(|t| t.name.as_str())
         .collect();
     assert!(report
         .trials
         .iter()
-        .all(|t| matches!(t.outcome, Outcome::Passed | Outcome::Ignored)));
+        .all(|t| matches!(t.outcome, Verdict::Passed | Verdict::Ignored)));
     // The pinned channel lets the reading scenarios of reject_reasons run.
     for name in [
         "awa_inbox_actions/reject_reasons::unknown channel[default json]",
@@ -75,7 +75,7 @@ fn a_read_only_run_sends_nothing_but_get_and_says_what_it_left_out() {
     let unpinned_passed = unpinned
         .trials
         .iter()
-        .filter(|t| t.outcome == Outcome::Passed)
+        .filter(|t| t.outcome == Verdict::Passed)
         .count();
     assert!(
         unpinned_passed < passed.len(),

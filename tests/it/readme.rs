@@ -47,7 +47,7 @@ fn the_readme_example_failure_lines_match_what_the_tool_prints() {
 
     let results =
         crate::common::run_with(&[Fault::AcceptWrongStatus, Fault::DropKeepsActive], |_| {});
-    let messages: Vec<&String> = results.iter().flat_map(|r| &r.failures).collect();
+    let messages: Vec<String> = results.iter().flat_map(|r| r.failures()).collect();
     for example in examples {
         let pattern = example
             .split('…')

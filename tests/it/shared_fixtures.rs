@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::process::{MockProcess, BIN};
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::runner::{Entry, Plan, Run};
 
 /// The sys_ids of the records the run created as shared fixtures (from the exchanges that
@@ -16,7 +16,7 @@ fn shared_records(report: &sn_conform::report::RunReport) -> BTreeMap<String, St
     let mut out = BTreeMap::new();
     for trial in &report.trials {
         for x in &trial.exchanges {
-            if x.method == "POST" && x.during.starts_with("shared fixture") {
+            if x.method == "POST" && x.origin.to_string().starts_with("shared fixture") {
                 let body: serde_json::Value =
                     serde_json::from_str(x.request_body.as_deref().unwrap_or("{}")).unwrap();
                 let table = x.url.split("/table/").nth(1).unwrap().split('?').next();
@@ -46,7 +46,7 @@ fn shared_fixtures_serve_many_trials_and_are_deleted_at_the_end_of_the_run() {
     .unwrap();
     run.run_quietly(8);
     let report = run.finish();
-    assert!(report.trials.iter().all(|t| t.outcome == Outcome::Passed));
+    assert!(report.trials.iter().all(|t| t.outcome == Verdict::Passed));
 
     let shared = shared_records(&report);
     assert!(

@@ -4,7 +4,7 @@
 use sn_conform::mock::Fault;
 use sn_conform::mock::{Mock, MockOptions};
 use sn_conform::report::coverage::Matrix;
-use sn_conform::report::{Outcome, RunReport};
+use sn_conform::report::{RunReport, Verdict};
 
 #[test]
 fn the_suite_passes_against_the_faithful_mock() {
@@ -12,11 +12,14 @@ fn the_suite_passes_against_the_faithful_mock() {
     assert!(results.len() > 100, "only {} trials ran", results.len());
     let bad: Vec<String> = results
         .iter()
-        .filter(|r| r.outcome != Outcome::Passed || !r.warnings.is_empty())
+        .filter(|r| r.outcome != Verdict::Passed || !r.warnings().is_empty())
         .map(|r| {
             format!(
                 "{} {:?}: {:?} {:?}",
-                r.name, r.outcome, r.failures, r.warnings
+                r.name,
+                r.outcome,
+                r.failures(),
+                r.warnings()
             )
         })
         .collect();
@@ -45,22 +48,22 @@ fn every_single_fault_fails_at_least_one_scenario() {
         );
         let failed: Vec<_> = results
             .iter()
-            .filter(|r| r.outcome == Outcome::Failed)
+            .filter(|r| r.outcome == Verdict::Failed)
             .collect();
         let errors: Vec<_> = results
             .iter()
-            .filter(|r| r.outcome == Outcome::Error)
+            .filter(|r| r.outcome == Verdict::Error)
             .collect();
         assert!(
             errors.is_empty(),
             "fault {fault} made exchanges break instead of fail: {:?}",
-            errors.iter().map(|e| &e.failures).collect::<Vec<_>>()
+            errors.iter().map(|e| e.failures()).collect::<Vec<_>>()
         );
         if failed.is_empty() {
             missed.push(format!("{fault} ({})", fault.description()));
         } else {
             // A failure must say what differed, where.
-            let message = &failed[0].failures[0];
+            let message = &failed[0].failures()[0];
             assert!(
                 message.contains(".yaml:"),
                 "{fault}: message lacks file:line: {message}"
@@ -80,7 +83,7 @@ fn without_the_norole_account_its_scenarios_are_ignored_with_the_reason() {
     let results = crate::common::run_against_mock(&[], false);
     let ignored: Vec<_> = results
         .iter()
-        .filter(|r| r.outcome == Outcome::Ignored)
+        .filter(|r| r.outcome == Verdict::Ignored)
         .collect();
     assert!(!ignored.is_empty());
     for r in &ignored {
@@ -95,7 +98,7 @@ fn without_the_norole_account_its_scenarios_are_ignored_with_the_reason() {
             r.reason
         );
     }
-    assert!(results.iter().all(|r| r.outcome != Outcome::Failed));
+    assert!(results.iter().all(|r| r.outcome != Verdict::Failed));
 }
 
 #[test]
@@ -106,7 +109,7 @@ fn the_json_report_matches_its_schema_and_redacts_credentials() {
     let coverage = Matrix::build(&inputs.catalogue, &inputs.suite, Some(&results));
     let report = RunReport::new(
         "http://127.0.0.1:1".into(),
-        "embedded mock",
+        sn_conform::report::TargetKind::EmbeddedMock,
         0,
         1.0,
         false,
@@ -165,16 +168,16 @@ fn wording_deviations_warn_and_fail_only_under_strict() {
     for fault in Fault::ALL.iter().filter(|f| f.is_wording_only()) {
         let lenient = crate::common::run_against_mock(&[*fault], true);
         assert!(
-            lenient.iter().all(|r| r.outcome == Outcome::Passed),
+            lenient.iter().all(|r| r.outcome == Verdict::Passed),
             "{fault}: a wording change failed a trial without --strict"
         );
-        let warned = lenient.iter().filter(|r| !r.warnings.is_empty()).count();
+        let warned = lenient.iter().filter(|r| !r.warnings().is_empty()).count();
         assert!(warned > 0, "{fault}: no warning at all");
         let message = &lenient
             .iter()
-            .find(|r| !r.warnings.is_empty())
+            .find(|r| !r.warnings().is_empty())
             .unwrap()
-            .warnings[0];
+            .warnings()[0];
         let expected = match fault {
             Fault::MessagesReworded => "$.error.",
             Fault::AcceptIgnored => "status: expected 406",
@@ -186,7 +189,7 @@ fn wording_deviations_warn_and_fail_only_under_strict() {
         let strict = crate::common::run_with(&[*fault], |target| target.strict = true);
         let failed = strict
             .iter()
-            .filter(|r| r.outcome == Outcome::Failed)
+            .filter(|r| r.outcome == Verdict::Failed)
             .count();
         assert_eq!(
             failed, warned,
@@ -200,7 +203,7 @@ fn without_permission_config_change_scenarios_are_ignored_with_the_reason() {
     let results = crate::common::run_with(&[], |target| target.allow_config_changes = false);
     let ignored: Vec<_> = results
         .iter()
-        .filter(|r| r.outcome == Outcome::Ignored)
+        .filter(|r| r.outcome == Verdict::Ignored)
         .collect();
     assert_eq!(
         ignored.len(),
@@ -231,8 +234,8 @@ fn the_suite_passes_as_the_awa_integration_account() {
     });
     let bad: Vec<_> = results
         .iter()
-        .filter(|r| r.outcome != Outcome::Passed)
-        .map(|r| format!("{}: {:?}", r.name, r.failures))
+        .filter(|r| r.outcome != Verdict::Passed)
+        .map(|r| format!("{}: {:?}", r.name, r.failures()))
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
 }
@@ -270,7 +273,7 @@ fn fixtures_and_created_records_are_deleted_whatever_happened() {
         });
         assert_eq!(value, "true");
         assert!(
-            results.iter().all(|r| r.warnings.is_empty()),
+            results.iter().all(|r| r.warnings().is_empty()),
             "cleanup problems were reported"
         );
     }
@@ -293,11 +296,17 @@ fn the_trials_that_change_settings_run_in_one_exclusive_phase() {
         "the property is changed once and put back once: {:?}",
         changes
             .iter()
-            .map(|(r, x)| format!("{} {}", r.name, x.during))
+            .map(|(r, x)| format!("{} {}", r.name, x.origin))
             .collect::<Vec<_>>()
     );
-    assert!(changes[0].1.during.starts_with("property"));
-    assert!(changes[1].1.during.starts_with("restore"));
+    assert!(matches!(
+        changes[0].1.origin,
+        sn_conform::report::Origin::Setting { .. }
+    ));
+    assert!(matches!(
+        changes[1].1.origin,
+        sn_conform::report::Origin::Restore { .. }
+    ));
     let in_phase: Vec<_> = results
         .iter()
         .filter(|r| r.name.contains("::AWA disabled["))
@@ -314,7 +323,7 @@ fn the_trials_that_change_settings_run_in_one_exclusive_phase() {
         .fold(0.0, f64::max);
     assert_eq!(changes[1].1.started_at_ms + changes[1].1.duration_ms, end);
     for trial in &in_phase {
-        assert_eq!(trial.outcome, Outcome::Passed, "{}", trial.name);
+        assert_eq!(trial.outcome, Verdict::Passed, "{}", trial.name);
         // The property was off before the trial's operation was asked.
         let set = changes[0].1.started_at_ms + changes[0].1.duration_ms;
         assert!(trial

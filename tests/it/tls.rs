@@ -3,7 +3,7 @@
 
 use sn_conform::mock::tls::SelfSigned;
 use sn_conform::report::doctor::CheckStatus;
-use sn_conform::report::Outcome;
+use sn_conform::report::Verdict;
 use sn_conform::runner::{Plan, Run};
 
 #[test]
@@ -52,8 +52,8 @@ fn the_suite_passes_over_https_with_the_mocks_certificate_and_not_without_it() {
     let bad: Vec<_> = report
         .trials
         .iter()
-        .filter(|t| t.outcome != Outcome::Passed && !t.name.contains("expired bearer token"))
-        .map(|t| format!("{} {:?}", t.name, t.failures))
+        .filter(|t| t.outcome != Verdict::Passed && !t.name.contains("expired bearer token"))
+        .map(|t| format!("{} {:?}", t.name, t.failures()))
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(report
