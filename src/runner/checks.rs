@@ -9,8 +9,8 @@ use super::error::TrialError;
 use super::http::Answer;
 use crate::report::{Checked, Finding};
 use crate::schemas::SchemaSet;
-use crate::spec::matcher::{self, short, Typing};
-use crate::spec::template::{self, TemplateError, Vars};
+use crate::spec::matcher::{short, Expected, Typing};
+use crate::spec::template::{TemplateError, Vars};
 use crate::spec::{Expectation, Format, Level};
 
 /// Every difference between `expect` and `answer`. `Err` when the body is needed but is not
@@ -41,8 +41,10 @@ pub fn response(
             .headers
             .get(&check.name)
             .map(|v| Value::String(v.to_str().unwrap_or("<not text>").to_string()));
-        let expected = render(&check.expected, vars)?;
-        for m in matcher::compare(&expected, actual.as_ref(), false) {
+        for m in check
+            .expected
+            .compare(actual.as_ref(), false, Typing::Strict, vars)?
+        {
             found.push(Finding::new(
                 Checked::Header {
                     name: check.name.clone(),
@@ -103,8 +105,10 @@ pub fn response(
         }
     }
     for check in &expect.body {
-        let expected = render(&check.expected, vars)?;
-        for m in matcher::compare_as(&expected, Some(body), check.exact, typing) {
+        for m in check
+            .expected
+            .compare(Some(body), check.exact, typing, vars)?
+        {
             found.push(Finding::new(
                 Checked::Body { path: m.path },
                 check.level,
@@ -121,12 +125,12 @@ pub fn response(
 pub fn record(
     table: &str,
     sys_id: &str,
-    expected: &Value,
+    expected: &Expected,
     actual: &Value,
     vars: &Vars,
 ) -> Result<Vec<Finding>, TemplateError> {
-    let expected = render(expected, vars)?;
-    Ok(matcher::compare(&expected, Some(actual), false)
+    Ok(expected
+        .compare(Some(actual), false, Typing::Strict, vars)?
         .into_iter()
         .map(|m| {
             Finding::new(
@@ -141,10 +145,6 @@ pub fn record(
             )
         })
         .collect())
-}
-
-fn render(value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
-    template::render_value(value, vars)
 }
 
 /// A body cut short for a one-line message.

@@ -17,7 +17,7 @@ use super::http::{Answer, Outgoing};
 use super::services::Services;
 use super::state::{TrialState, Undo};
 use crate::report::{Attempt, Checked, Finding, Found, Origin, TrialResult, Verdict};
-use crate::spec::template::{self, TemplateError, Vars};
+use crate::spec::template::{TemplateError, Vars};
 use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
 
 /// Why a trial that would write is left out of a read-only run.
@@ -406,7 +406,7 @@ impl<'a> Trial<'a> {
             }
             Action::Record(check) => {
                 // A record named by a capture the run does not have is not read at all.
-                let sys_id = match template::render(&check.sys_id, &state.vars) {
+                let sys_id = match check.sys_id.render(&state.vars) {
                     Ok(id) => id,
                     Err(e) => return Err(broken(state, Broken::at(&place, e))),
                 };
@@ -433,7 +433,7 @@ impl<'a> Trial<'a> {
                         match checks::record(
                             &check.table,
                             &sys_id,
-                            &Value::Object(check.fields.clone()),
+                            &check.fields,
                             record,
                             &state.vars,
                         ) {
@@ -476,13 +476,13 @@ impl<'a> Trial<'a> {
         format: Format,
     ) -> Result<Outgoing, TemplateError> {
         let target = &self.client().target;
-        let path = template::render(&request.path, vars)?;
+        let path = request.path.render(vars)?;
         let mut url = format!("{}{}", target.base_url, path);
         if !request.query.is_empty() {
             let pairs: Vec<(String, String)> = request
                 .query
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
+                .map(|(k, v)| Ok((k.clone(), v.render(vars)?)))
                 .collect::<Result<_, TemplateError>>()?;
             // Pairs of strings always encode.
             let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
@@ -492,18 +492,18 @@ impl<'a> Trial<'a> {
         let mut headers: Vec<(String, String)> = request
             .headers
             .iter()
-            .map(|(k, v)| Ok((k.clone(), template::render(v, vars)?)))
+            .map(|(k, v)| Ok((k.clone(), v.render(vars)?)))
             .collect::<Result<_, TemplateError>>()?;
         let body = match &request.body {
             Body::None => None,
             Body::Json(value) => {
-                let value = template::render_value(value, vars)?;
+                let value = value.render(vars)?;
                 Some(match format {
                     Format::Json => value.to_string(),
                     Format::Xml => crate::platform::xml::render("request", &value),
                 })
             }
-            Body::Raw(text) => Some(template::render(text, vars)?),
+            Body::Raw(text) => Some(text.render(vars)?),
         };
         if body.is_some()
             && !headers
@@ -516,7 +516,7 @@ impl<'a> Trial<'a> {
             origin: Origin::Step {
                 name: step.to_string(),
             },
-            method: template::render(&request.method, vars)?,
+            method: request.method.render(vars)?,
             url,
             accept: format.media_type(),
             headers,

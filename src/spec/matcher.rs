@@ -11,9 +11,16 @@
 //!
 //! An XML answer has no types: compared with [`Typing::Text`], a number or boolean matches its
 //! text, and a list matches one element (or none) as well as several.
+//!
+//! The loader compiles every expected value once ([`Expected::compile`]): its matchers parsed,
+//! its regexes compiled, the templates of its strings found. A trial only fills the templates
+//! in and compares.
 
 use regex::Regex;
 use serde_json::{Map, Value};
+
+use super::template::{Template, TemplateError, Vars};
+pub use crate::source::json::short;
 
 /// One difference, located by a JSON path such as `$.result[0].order`.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,27 +190,184 @@ fn single_dollar_key(map: &Map<String, Value>) -> Option<(&str, &Value)> {
     key.starts_with('$').then_some((key.as_str(), value))
 }
 
-/// Checks that every matcher inside `expected` is well formed; the error names its path.
-pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
-    if Matcher::parse(expected)
-        .map_err(|e| format!("{path}: {e}"))?
-        .is_some()
-    {
-        return Ok(());
+/// An expected value, compiled: matchers parsed (regexes compiled), the templates of its
+/// strings found. What the spec wrote is kept beside it ([`Expected::source`]) for the
+/// analyses that read it (which fields a scenario names, which values it expects).
+#[derive(Debug, Clone)]
+pub struct Expected {
+    source: Value,
+    node: Node,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Matcher(Matcher),
+    Text(Template),
+    Literal(Value),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl Expected {
+    /// Compiles `value`; `is_capture` says which template names a step captures. The error
+    /// names the path of a malformed matcher.
+    pub fn compile(value: &Value, is_capture: &dyn Fn(&str) -> bool) -> Result<Self, String> {
+        Ok(Self {
+            source: value.clone(),
+            node: Node::compile(value, "$", is_capture)?,
+        })
     }
-    match expected {
-        Value::Object(map) => map
-            .iter()
-            .try_for_each(|(k, v)| validate(v, &format!("{path}.{k}"))),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| validate(v, &format!("{path}[{i}]"))),
-        _ => Ok(()),
+
+    /// A value without templates (every string literal), compiled.
+    pub fn literal(value: &Value) -> Result<Self, String> {
+        Self::compile(value, &|_| false)
+    }
+
+    /// The value as the spec wrote it.
+    pub fn source(&self) -> &Value {
+        &self.source
+    }
+
+    /// Every difference between this and `actual` (absent when `None`), its templates filled
+    /// in from `vars`; objects as a subset unless `exact`.
+    pub fn compare(
+        &self,
+        actual: Option<&Value>,
+        exact: bool,
+        typing: Typing,
+        vars: &Vars,
+    ) -> Result<Vec<Mismatch>, TemplateError> {
+        let mut out = Vec::new();
+        self.node.walk(actual, "$", exact, typing, vars, &mut out)?;
+        Ok(out)
     }
 }
 
-/// Every difference between `expected` and `actual` (absent when `None`), types strict.
+impl Node {
+    fn compile(
+        value: &Value,
+        path: &str,
+        is_capture: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, String> {
+        if let Some(matcher) = Matcher::parse(value).map_err(|e| format!("{path}: {e}"))? {
+            return Ok(Node::Matcher(matcher));
+        }
+        Ok(match value {
+            Value::String(s) => Node::Text(Template::parse(s, is_capture)),
+            Value::Object(map) => Node::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            k.clone(),
+                            Node::compile(v, &format!("{path}.{k}"), is_capture)?,
+                        ))
+                    })
+                    .collect::<Result<_, String>>()?,
+            ),
+            Value::Array(items) => Node::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Node::compile(v, &format!("{path}[{i}]"), is_capture))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => Node::Literal(other.clone()),
+        })
+    }
+
+    /// The value this node stands for, templates filled in (for a message).
+    fn to_value(&self, vars: &Vars) -> Result<Value, TemplateError> {
+        Ok(match self {
+            Node::Matcher(m) => Value::String(m.describe()),
+            Node::Text(t) => Value::String(t.render(vars)?),
+            Node::Literal(v) => v.clone(),
+            Node::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|n| n.to_value(vars))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, n)| Ok((k.clone(), n.to_value(vars)?)))
+                    .collect::<Result<_, TemplateError>>()?,
+            ),
+        })
+    }
+
+    fn walk(
+        &self,
+        actual: Option<&Value>,
+        path: &str,
+        exact: bool,
+        typing: Typing,
+        vars: &Vars,
+        out: &mut Vec<Mismatch>,
+    ) -> Result<(), TemplateError> {
+        match (self, actual) {
+            (Node::Matcher(matcher), _) => {
+                if !matcher.accepts(actual, typing) {
+                    out.push(mismatch(path, matcher.describe(), actual));
+                }
+            }
+            (Node::Array(_), _) if as_list(actual, typing).is_some() => {
+                let list = as_list(actual, typing);
+                self.walk(list.as_ref(), path, exact, Typing::Text, vars, out)?;
+            }
+            (Node::Literal(want), have) if same_text(want, have, typing) => {}
+            (Node::Object(want), Some(Value::Object(have))) => {
+                for (key, node) in want {
+                    node.walk(
+                        have.get(key),
+                        &format!("{path}.{key}"),
+                        exact,
+                        typing,
+                        vars,
+                        out,
+                    )?;
+                }
+                if exact {
+                    for (key, value) in have {
+                        if !want.iter().any(|(k, _)| k == key) {
+                            out.push(Mismatch {
+                                path: format!("{path}.{key}"),
+                                expected: "absent (exact match)".into(),
+                                actual: short(value),
+                            });
+                        }
+                    }
+                }
+            }
+            (Node::Array(want), Some(Value::Array(have))) => {
+                if want.len() != have.len() {
+                    out.push(Mismatch {
+                        path: path.to_string(),
+                        expected: format!("an array of {} item(s)", want.len()),
+                        actual: format!(
+                            "an array of {} item(s): {}",
+                            have.len(),
+                            short(&Value::Array(have.clone()))
+                        ),
+                    });
+                    return Ok(());
+                }
+                for (i, (w, h)) in want.iter().zip(have).enumerate() {
+                    w.walk(Some(h), &format!("{path}[{i}]"), exact, typing, vars, out)?;
+                }
+            }
+            (node, have) => {
+                let want = node.to_value(vars)?;
+                if have != Some(&want) {
+                    out.push(mismatch(path, short(&want), have));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every difference between `expected` (a value without templates, its matchers well formed)
+/// and `actual` (absent when `None`), types strict.
 ///
 /// ```
 /// use serde_json::json;
@@ -220,16 +384,27 @@ pub fn compare(expected: &Value, actual: Option<&Value>, exact: bool) -> Vec<Mis
     compare_as(expected, actual, exact, Typing::Strict)
 }
 
-/// [`compare`] with the given typing.
+/// [`compare`] with the given typing. A malformed matcher (the loader refuses those) is
+/// compared as the literal it is.
 pub fn compare_as(
     expected: &Value,
     actual: Option<&Value>,
     exact: bool,
     typing: Typing,
 ) -> Vec<Mismatch> {
-    let mut out = Vec::new();
-    walk(expected, actual, "$", exact, typing, &mut out);
-    out
+    let compiled = Expected::literal(expected).unwrap_or_else(|_| Expected {
+        source: expected.clone(),
+        node: Node::Literal(expected.clone()),
+    });
+    // Without templates nothing can be undefined.
+    compiled
+        .compare(actual, exact, typing, &Vars::new())
+        .unwrap_or_default()
+}
+
+/// Checks that every matcher inside `expected` is well formed; the error names its path.
+pub fn validate(expected: &Value, path: &str) -> Result<(), String> {
+    Node::compile(expected, path, &|_| false).map(|_| ())
 }
 
 /// Under [`Typing::Text`], what an XML list reads back as: no element, an empty element, or a
@@ -256,88 +431,11 @@ fn same_text(expected: &Value, actual: Option<&Value>, typing: Typing) -> bool {
     }
 }
 
-fn walk(
-    expected: &Value,
-    actual: Option<&Value>,
-    path: &str,
-    exact: bool,
-    typing: Typing,
-    out: &mut Vec<Mismatch>,
-) {
-    // Malformed matchers were refused by the loader; treat one here as a literal.
-    if let Ok(Some(matcher)) = Matcher::parse(expected) {
-        if !matcher.accepts(actual, typing) {
-            out.push(mismatch(path, matcher.describe(), actual));
-        }
-        return;
-    }
-    match (expected, actual) {
-        (Value::Array(_), _) if as_list(actual, typing).is_some() => {
-            let list = as_list(actual, typing);
-            walk(expected, list.as_ref(), path, exact, Typing::Text, out);
-        }
-        (want, have) if same_text(want, have, typing) => {}
-        (Value::Object(want), Some(Value::Object(have))) => {
-            for (key, value) in want {
-                walk(
-                    value,
-                    have.get(key),
-                    &format!("{path}.{key}"),
-                    exact,
-                    typing,
-                    out,
-                );
-            }
-            if exact {
-                for (key, value) in have {
-                    if !want.contains_key(key) {
-                        out.push(Mismatch {
-                            path: format!("{path}.{key}"),
-                            expected: "absent (exact match)".into(),
-                            actual: short(value),
-                        });
-                    }
-                }
-            }
-        }
-        (Value::Array(want), Some(Value::Array(have))) => {
-            if want.len() != have.len() {
-                out.push(Mismatch {
-                    path: path.to_string(),
-                    expected: format!("an array of {} item(s)", want.len()),
-                    actual: format!(
-                        "an array of {} item(s): {}",
-                        have.len(),
-                        short(&Value::Array(have.clone()))
-                    ),
-                });
-                return;
-            }
-            for (i, (w, h)) in want.iter().zip(have).enumerate() {
-                walk(w, Some(h), &format!("{path}[{i}]"), exact, typing, out);
-            }
-        }
-        (want, Some(have)) if want == have => {}
-        (want, have) => out.push(mismatch(path, short(want), have)),
-    }
-}
-
 fn mismatch(path: &str, expected: String, actual: Option<&Value>) -> Mismatch {
     Mismatch {
         path: path.to_string(),
         expected,
         actual: actual.map_or_else(|| "absent".to_string(), short),
-    }
-}
-
-/// A value as compact JSON, cut to a readable length.
-pub fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 200 {
-        let cut: String = text.chars().take(200).collect();
-        format!("{cut}…")
-    } else {
-        text
     }
 }
 

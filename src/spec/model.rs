@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::matcher::Expected;
+use super::template::{JsonTemplate, Template};
+
 /// Whether a failed check fails the scenario (`must`) or is reported as a warning (`should`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -123,8 +126,10 @@ impl Scenario {
         }
         for step in &self.steps {
             if let Action::Request { request, .. } = &step.action {
-                let method = crate::spec::template::render(&request.method, &variant.vars)
-                    .unwrap_or_else(|_| request.method.clone());
+                let method = request
+                    .method
+                    .render(&variant.vars)
+                    .unwrap_or_else(|_| request.method.source().to_string());
                 if !matches!(method.as_str(), "GET" | "HEAD") {
                     return Some(format!("step \"{}\" sends {method}", step.name));
                 }
@@ -178,9 +183,10 @@ impl Scenario {
         }
         for step in &self.steps {
             match &step.action {
-                Action::Record(check) => {
-                    add(&check.table, &mut check.fields.keys().map(String::as_str))
-                }
+                Action::Record(check) => add(
+                    &check.table,
+                    &mut check.field_map().keys().map(String::as_str),
+                ),
                 Action::Request { cleanup, .. } => {
                     for (table, _) in cleanup {
                         add(table, &mut std::iter::empty());
@@ -215,7 +221,7 @@ impl Scenario {
         for step in &self.steps {
             if let Action::Record(check) = &step.action {
                 if check.table == table {
-                    take(check.fields.get(field));
+                    take(check.field_map().get(field));
                 }
             }
         }
@@ -340,12 +346,13 @@ pub enum Action {
     Record(RecordCheck),
 }
 
+/// A request step's request, its templates found at load.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub method: Template,
+    pub path: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
     pub auth: Auth,
     pub body: Body,
 }
@@ -353,9 +360,9 @@ pub struct Request {
 #[derive(Debug, Clone)]
 pub enum Body {
     None,
-    Json(Value),
+    Json(JsonTemplate),
     /// Sent as is with `Content-Type: application/json`, for malformed input.
-    Raw(String),
+    Raw(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -369,14 +376,14 @@ pub struct Expectation {
 #[derive(Debug, Clone)]
 pub struct HeaderCheck {
     pub name: String,
-    /// A string, or a matcher object (see [`super::matcher`]).
-    pub expected: Value,
+    /// A string, or a matcher (see [`super::matcher`]), compiled.
+    pub expected: Expected,
     pub level: Level,
 }
 
 #[derive(Debug, Clone)]
 pub struct BodyCheck {
-    pub expected: Value,
+    pub expected: Expected,
     pub exact: bool,
     pub level: Level,
 }
@@ -384,8 +391,20 @@ pub struct BodyCheck {
 #[derive(Debug, Clone)]
 pub struct RecordCheck {
     pub table: String,
-    pub sys_id: String,
-    pub fields: Map<String, Value>,
+    pub sys_id: Template,
+    /// The fields expected of the record: an object, compiled.
+    pub fields: Expected,
+}
+
+impl RecordCheck {
+    /// The fields as the spec wrote them.
+    pub fn field_map(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        self.fields
+            .source()
+            .as_object()
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+    }
 }
 
 /// Whether a fixture is created for each trial or once for the run.

@@ -104,14 +104,14 @@ pub fn fixture_refers_to(fixture: &Fixture) -> BTreeSet<String> {
 fn request_names(step: &Step) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if let Action::Request { request, .. } = &step.action {
-        collect_text(&request.path, &mut out);
+        collect_text(request.path.source(), &mut out);
         for (_, v) in request.query.iter().chain(&request.headers) {
-            collect_text(v, &mut out);
+            collect_text(v.source(), &mut out);
         }
         match &request.body {
             Body::None => {}
-            Body::Json(value) => collect(value, &mut out),
-            Body::Raw(text) => collect_text(text, &mut out),
+            Body::Json(value) => collect(value.source(), &mut out),
+            Body::Raw(text) => collect_text(text.source(), &mut out),
         }
     }
     out
@@ -161,7 +161,7 @@ pub fn derive(
     for step in steps {
         match &step.action {
             Action::Record(check) => {
-                for id in referred(&Value::String(check.sys_id.clone())) {
+                for id in referred(&Value::String(check.sys_id.source().to_string())) {
                     let why = format!(
                         "the step \"{}\" (line {}) reads it back",
                         step.name, step.line
@@ -172,7 +172,7 @@ pub fn derive(
             Action::Request { request, .. } => {
                 let mut searched = BTreeSet::new();
                 for (_, v) in &request.query {
-                    collect_text(v, &mut searched);
+                    collect_text(v.source(), &mut searched);
                 }
                 for id in searched {
                     let why = format!(

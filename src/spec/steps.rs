@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::load::BUILT_IN_VARS;
 use super::load::{is_identifier, is_method, Checker};
-use super::matcher;
+use super::matcher::{self, Expected};
 use super::model::*;
 use super::raw::*;
-use super::template;
+use super::template::{self, JsonTemplate, Template};
 
 impl Checker<'_> {
     pub(super) fn step(
@@ -84,13 +85,18 @@ impl Checker<'_> {
                 );
                 let fields = Value::Object(record.fields.clone());
                 self.templates(&fields, &format!("{rpath}.fields"), defined);
-                if let Err(e) = matcher::validate(&fields, "$") {
-                    self.error(&format!("{rpath}.fields"), e);
-                }
+                let is_capture = captured(defined);
+                let expected = match Expected::compile(&fields, &is_capture) {
+                    Ok(expected) => expected,
+                    Err(e) => {
+                        self.error(&format!("{rpath}.fields"), e);
+                        return None;
+                    }
+                };
                 Action::Record(RecordCheck {
                     table: record.table.clone(),
-                    sys_id: record.sys_id.clone(),
-                    fields: record.fields.clone(),
+                    sys_id: Template::parse(&record.sys_id, &is_capture),
+                    fields: expected,
                 })
             }
             _ => {
@@ -155,9 +161,9 @@ impl Checker<'_> {
             }
             (Some(json), None) => {
                 self.templates(json, &format!("{path}.json"), defined);
-                Body::Json(json.clone())
+                Body::Json(JsonTemplate::parse(json, &captured(defined)))
             }
-            (None, Some(raw)) => Body::Raw(raw.clone()),
+            (None, Some(raw)) => Body::Raw(Template::parse(raw, &captured(defined))),
             (None, None) => Body::None,
         };
         let auth = match raw.auth {
@@ -180,18 +186,20 @@ impl Checker<'_> {
                 "`auth: expired_token` needs `requires: [oauth]` on the scenario",
             );
         }
+        let is_capture = captured(defined);
+        let template = |text: &String| Template::parse(text, &is_capture);
         (self.errors.len() == before).then(|| Request {
-            method: raw.method.clone(),
-            path: raw.path.clone(),
+            method: template(&raw.method),
+            path: template(&raw.path),
             query: raw
                 .query
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), template(v)))
                 .collect(),
             headers: raw
                 .headers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), template(v)))
                 .collect(),
             auth,
             body,
@@ -235,15 +243,15 @@ impl Checker<'_> {
                 {
                     self.error(&hpath, "a header expectation is a string or a matcher");
                 }
-                if let Err(e) = matcher::validate(expected, "$") {
-                    self.error(&hpath, e);
-                }
                 self.templates(expected, &hpath, defined);
-                headers.push(HeaderCheck {
-                    name: name.to_ascii_lowercase(),
-                    expected: expected.clone(),
-                    level,
-                });
+                match Expected::compile(expected, &captured(defined)) {
+                    Ok(expected) => headers.push(HeaderCheck {
+                        name: name.to_ascii_lowercase(),
+                        expected,
+                        level,
+                    }),
+                    Err(e) => self.error(&hpath, e),
+                }
             }
         }
         let mut body = Vec::new();
@@ -252,15 +260,15 @@ impl Checker<'_> {
         for (expected, level, key, exact) in bodies.into_iter().chain(should_body) {
             if let Some(expected) = expected {
                 let bpath = format!("{path}.{key}");
-                if let Err(e) = matcher::validate(expected, "$") {
-                    self.error(&bpath, e);
-                }
                 self.templates(expected, &bpath, defined);
-                body.push(BodyCheck {
-                    expected: expected.clone(),
-                    exact,
-                    level,
-                });
+                match Expected::compile(expected, &captured(defined)) {
+                    Ok(expected) => body.push(BodyCheck {
+                        expected,
+                        exact,
+                        level,
+                    }),
+                    Err(e) => self.error(&bpath, e),
+                }
             }
         }
         (self.errors.len() == before).then(|| Expectation {
@@ -308,5 +316,16 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Which names of `defined` an earlier step's capture defines (not a built-in, a variant's
+/// variable or a fixture's field): a template missing one of them names the capture.
+fn captured(defined: &BTreeSet<String>) -> impl Fn(&str) -> bool + '_ {
+    |name: &str| {
+        defined.contains(name)
+            && !name.contains('.')
+            && name != "method"
+            && !BUILT_IN_VARS.contains(&name)
     }
 }
