@@ -15,27 +15,8 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let faults = args
-        .faults
-        .iter()
-        .map(|f| f.parse::<Fault>().map_err(anyhow::Error::msg))
-        .collect::<anyhow::Result<_>>()?;
-    let mut accounts = Account::built_in();
-    for account in &mut accounts {
-        let given = match account.user_name.as_str() {
-            "admin" => &args.admin_password,
-            "awa.integration" => &args.awa_password,
-            _ => &args.norole_password,
-        };
-        if let Some(password) = given {
-            account.password = password.clone();
-        }
-    }
-    let seed = match &args.seed {
-        Some(path) => mock::seed::load(path).map_err(|errors| super::all_errors(&errors))?,
-        None => Vec::new(),
-    };
-    let seeded = seed.len();
+    let options = options(&args)?;
+    let seeded = options.seed.len();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -58,25 +39,7 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
             None
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let defaults = MockOptions::default();
-        let mock = Mock::new(MockOptions {
-            accounts,
-            faults,
-            token_lifetime: std::time::Duration::from_secs(args.token_lifetime),
-            oauth_client_secret: args
-                .oauth_client_secret
-                .clone()
-                .unwrap_or(defaults.oauth_client_secret),
-            latency: args.latency,
-            max_body: args.max_body,
-            seed,
-            https: args.tls,
-            max_header_bytes: args.max_header_bytes,
-            max_uri_bytes: args.max_uri_bytes,
-            max_records: args.max_records,
-            max_concurrent: args.max_concurrent,
-            rate_limit: args.rate_limit,
-        });
+        let mock = Mock::new(options);
         // A closed stdout (a caller that read only the first line) must not stop the server.
         let say = |line: String| {
             let _ = writeln!(std::io::stdout(), "{line}");
@@ -114,6 +77,49 @@ pub fn serve(args: MockArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The mock's options from the command line: faults, account passwords, seed, limits.
+fn options(args: &MockArgs) -> anyhow::Result<MockOptions> {
+    let faults = args
+        .faults
+        .iter()
+        .map(|f| f.parse::<Fault>().map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    let mut accounts = Account::built_in();
+    for account in &mut accounts {
+        let given = match account.user_name.as_str() {
+            "admin" => &args.admin_password,
+            "awa.integration" => &args.awa_password,
+            _ => &args.norole_password,
+        };
+        if let Some(password) = given {
+            account.password = password.clone();
+        }
+    }
+    let seed = match &args.seed {
+        Some(path) => mock::seed::load(path).map_err(|errors| super::all_errors(&errors))?,
+        None => Vec::new(),
+    };
+    let defaults = MockOptions::default();
+    Ok(MockOptions {
+        accounts,
+        faults,
+        token_lifetime: std::time::Duration::from_secs(args.token_lifetime),
+        oauth_client_secret: args
+            .oauth_client_secret
+            .clone()
+            .unwrap_or(defaults.oauth_client_secret),
+        latency: args.latency,
+        max_body: args.max_body,
+        seed,
+        https: args.tls,
+        max_header_bytes: args.max_header_bytes,
+        max_uri_bytes: args.max_uri_bytes,
+        max_records: args.max_records,
+        max_concurrent: args.max_concurrent,
+        rate_limit: args.rate_limit,
+    })
 }
 
 /// Ctrl-C, or SIGTERM where there is one (a service manager or a test stopping the mock).

@@ -34,18 +34,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // default: both are accepted and mean nothing here.
     args.libtest.bench = false;
     args.libtest.test = false;
-    let inputs = match args.inputs.load() {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            for line in &errors.0 {
-                eprintln!("{} {line}", "error:".red());
-            }
-            eprintln!(
-                "{} mistake(s) in the specs or schemas; nothing was sent",
-                errors.0.len()
-            );
-            return Ok(ExitCode::from(super::EXIT_INVALID));
-        }
+    let inputs = match load_inputs(&args) {
+        Ok(inputs) => inputs,
+        Err(code) => return Ok(code),
     };
     // Listing sends nothing, so it needs no credentials and starts no mock.
     if args.libtest.list {
@@ -53,6 +44,92 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         let run = Run::for_listing(inputs, target)?;
         return Ok(list(&args.libtest, run.trials()));
     }
+    let plan = plan(&mut args, &inputs)?;
+    // An unwritable report directory, or a baseline or history that does not read, is found
+    // now, before anything is sent.
+    report::check_dir(&args.report_dir)?;
+    let earlier = Earlier::read(&args, &inputs)?;
+    let run = Run::prepare(inputs, plan.with_retries(args.retries))?;
+    // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
+    let out = Output {
+        to_stderr: matches!(
+            args.libtest.format,
+            Some(libtest_mimic::FormatSetting::Json)
+        ),
+        secrets: run.secrets(),
+    };
+    if let Some(code) = preamble(&run, &out) {
+        return Ok(code);
+    }
+    let doctor_failed = run
+        .diagnosis()
+        .map_or(0, |d| d.count(crate::report::doctor::CheckStatus::Failed));
+    let ran = run_trials(&run, &args, &out);
+    let stopped_by = run.stopped_by();
+    let report = run.finish();
+    let written = write_reports(&args, &report, earlier, &out)?;
+    out.say(format_args!(
+        "{}",
+        report::terminal::summary(&report).trim_end()
+    ));
+    if let Some(diff) = &written.diff {
+        out.say(format_args!("\n{}", diff.text().trim_end()));
+    }
+    out.say(format_args!("reports: {}", written.paths.join(", ")));
+    if let Some(signal) = stopped_by {
+        eprintln!("interrupted: the reports hold the trials that finished");
+        return Ok(ExitCode::from(128 + signal));
+    }
+    let s = &report.summary;
+    let failed = match &ran.printed {
+        Some(conclusion) => conclusion.has_failed(),
+        // The output closed before every selected trial ran: say so, the Unix way.
+        None if !ran.own_printer && s.total < ran.selected => {
+            eprintln!(
+                "sn-conform: output closed after {} of {} trials; the reports hold those",
+                s.total, ran.selected
+            );
+            return Ok(ExitCode::from(EXIT_OUTPUT_CLOSED));
+        }
+        None => s.failed + s.error > 0,
+    };
+    if doctor_failed > 0 {
+        eprintln!(
+            "{} the doctor found {doctor_failed} failed check(s); the trials that depend on them were left out (see above, or run `sn-conform doctor`)",
+            "error:".red()
+        );
+    }
+    // `--fail-on` judges the change since the baseline, or without one the run itself.
+    let judged = match (&written.diff, args.judge.fail_on) {
+        (Some(diff), fail_on) => diff.fails(fail_on),
+        (None, FailOn::None) => false,
+        (None, FailOn::Regression) => failed,
+        (None, FailOn::Flaky | FailOn::Any) => failed || s.flaky > 0,
+    };
+    Ok(if judged || doctor_failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The specs and schemas, or every mistake in them printed and exit 2.
+fn load_inputs(args: &RunArgs) -> Result<crate::inputs::Inputs, ExitCode> {
+    args.inputs.load().map_err(|errors| {
+        for line in &errors.0 {
+            eprintln!("{} {line}", "error:".red());
+        }
+        eprintln!(
+            "{} mistake(s) in the specs or schemas; nothing was sent",
+            errors.0.len()
+        );
+        ExitCode::from(super::EXIT_INVALID)
+    })
+}
+
+/// What to run against, and with how many trials at once when `--test-threads` does not
+/// say (which it then does).
+fn plan(args: &mut RunArgs, inputs: &crate::inputs::Inputs) -> anyhow::Result<Plan> {
     let resolved = args
         .target
         .resolve(&inputs.schemas, &inputs.suite, args.strict)?;
@@ -71,77 +148,112 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         };
         args.libtest.test_threads = Some(resolved.test_threads.unwrap_or(default));
     }
-    let plan = Plan::resolved(resolved, mock)?
+    Ok(Plan::resolved(resolved, mock)?
         .with_ledger(args.report_dir.join("ledger.jsonl"))
-        .with_doctor(!args.no_doctor);
-    // An unwritable report directory, or a baseline or history that does not read, is found
-    // now, before anything is sent.
-    report::check_dir(&args.report_dir)?;
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(|path| report::read(path, &inputs.schemas))
-        .transpose()?;
-    let history = args
-        .history
-        .as_deref()
-        .map(report::history::read)
-        .transpose()?;
-    for warning in history.iter().flat_map(|h| &h.warnings) {
-        eprintln!("{} {warning}", "warning:".yellow());
+        .with_doctor(!args.no_doctor))
+}
+
+/// What earlier runs left for this one: the baseline to diff against, the history to
+/// append to.
+struct Earlier {
+    baseline: Option<report::RunReport>,
+    history: Option<report::history::History>,
+}
+
+impl Earlier {
+    fn read(args: &RunArgs, inputs: &crate::inputs::Inputs) -> anyhow::Result<Self> {
+        let baseline = args
+            .baseline
+            .as_deref()
+            .map(|path| report::read(path, &inputs.schemas))
+            .transpose()?;
+        let history = args
+            .history
+            .as_deref()
+            .map(report::history::read)
+            .transpose()?;
+        for warning in history.iter().flat_map(|h| &h.warnings) {
+            eprintln!("{} {warning}", "warning:".yellow());
+        }
+        Ok(Self { baseline, history })
     }
-    let run = Run::prepare(inputs, plan.with_retries(args.retries))?;
-    let doctor_failed = run
-        .diagnosis()
-        .map_or(0, |d| d.count(crate::report::doctor::CheckStatus::Failed));
-    // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
-    let json_events = matches!(
-        args.libtest.format,
-        Some(libtest_mimic::FormatSetting::Json)
-    );
-    // Everything printed passes the run's secrets first.
-    let secrets = run.secrets();
-    let redact = |text: &str| secrets.redact(text);
+}
+
+/// Where the harness's own lines go, every one passed through the run's secrets first.
+struct Output {
+    /// Stdout carries libtest's JSON events: the harness's lines go to stderr.
+    to_stderr: bool,
+    secrets: std::sync::Arc<crate::runner::Secrets>,
+}
+
+impl Output {
+    /// One line of the harness's own output.
+    fn say(&self, line: std::fmt::Arguments<'_>) {
+        let line = self.secrets.redact(&line.to_string());
+        if self.to_stderr {
+            eprintln!("{line}");
+        } else {
+            super::emit(&format!("{line}\n"));
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        self.secrets.redact(text)
+    }
+}
+
+/// What the doctor found and what preparing the run noticed; exit 3 when the doctor says the
+/// target cannot be used at all.
+fn preamble(run: &Run, out: &Output) -> Option<ExitCode> {
     if let Some(diagnosis) = run.diagnosis() {
         if let Some(blocking) = diagnosis.blocking() {
             // One line: what is wrong, what to do, and that nothing was changed.
             eprintln!(
                 "{} {}; {}; nothing was created or changed on the target",
                 "error:".red(),
-                redact(&blocking.detail),
+                out.redact(&blocking.detail),
                 blocking.advice.as_deref().unwrap_or("check the target")
             );
-            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
+            return Some(ExitCode::from(super::EXIT_UNUSABLE));
         }
-        eprint!("doctor: {}", redact(&diagnosis.text(false)));
+        eprint!("doctor: {}", out.redact(&diagnosis.text(false)));
     }
     for notice in run.notices() {
         match notice {
-            Notice::Warning(text) => eprintln!("{} {}", "warning:".yellow(), redact(text)),
-            Notice::Info(text) => eprintln!("sn-conform: {}", redact(text)),
+            Notice::Warning(text) => eprintln!("{} {}", "warning:".yellow(), out.redact(text)),
+            Notice::Info(text) => eprintln!("sn-conform: {}", out.redact(text)),
         }
     }
+    None
+}
+
+/// How the trials ran: libtest's conclusion (none when its printer was not used or gave up),
+/// whether the run printed its own progress line, and how many trials were selected.
+struct Ran {
+    printed: Option<libtest_mimic::Conclusion>,
+    own_printer: bool,
+    selected: usize,
+}
+
+/// Runs the selected trials: on a terminal (unless libtest's own format is asked for) with
+/// one progress line instead of libtest's line per trial; elsewhere with libtest's printer
+/// and a plain progress line every tenth of the run.
+fn run_trials(run: &Run, args: &RunArgs, out: &Output) -> Ran {
     run.stop_on_signals(i32::from(EXIT_INTERRUPTED));
     let target = run.target();
-    say(
-        json_events,
-        format_args!(
-            "sn-conform: running against {} ({})",
-            target.base_url, target.kind
-        ),
-    );
+    out.say(format_args!(
+        "sn-conform: running against {} ({})",
+        target.base_url, target.kind
+    ));
     let selected = run
         .trials()
         .iter()
         .filter(|t| !args.libtest.is_filtered_out(t))
         .count();
-    // On a terminal (and unless libtest's own format is asked for) one progress line replaces
-    // libtest's line per trial; elsewhere libtest prints as usual and a plain progress line
-    // comes every tenth of the run.
     let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
     let own_printer = terminal && args.libtest.format.is_none() && !args.libtest.quiet;
     let progress = std::sync::Arc::new(super::progress::Progress::new(selected, terminal));
-    if !json_events {
+    if !out.to_stderr {
         let progress = std::sync::Arc::clone(&progress);
         run.on_trial_done(move |result| progress.trial_done(result));
     }
@@ -155,17 +267,37 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         run.run_with_printer(&args.libtest)
     };
-    let stopped_by = run.stopped_by();
-    let report = run.finish();
-    let diff = baseline
+    Ran {
+        printed,
+        own_printer,
+        selected,
+    }
+}
+
+/// What the reports written say beyond the run: the diff with the baseline, and the files.
+struct Written {
+    diff: Option<report::diff::Diff>,
+    paths: Vec<String>,
+}
+
+/// Writes the four reports (the page with the diff and the history in it), the diff's own
+/// files, and the run's line in the history.
+fn write_reports(
+    args: &RunArgs,
+    report: &report::RunReport,
+    earlier: Earlier,
+    out: &Output,
+) -> anyhow::Result<Written> {
+    let diff = earlier
+        .baseline
         .as_ref()
-        .map(|b| report::diff::Diff::between(b, &report, args.judge.options()));
+        .map(|b| report::diff::Diff::between(b, report, args.judge.options()));
     // The page shows the history with this run in it (made only when there is a history).
     let entry = args
         .history
         .as_ref()
-        .map(|_| report::history::HistoryEntry::of(&report));
-    let history = history.map(|mut h| {
+        .map(|_| report::history::HistoryEntry::of(report));
+    let history = earlier.history.map(|mut h| {
         h.entries.extend(entry.clone());
         h
     });
@@ -173,114 +305,16 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         diff: diff.as_ref(),
         history: history.as_ref(),
     };
-    let written = report::write_all_redacted(&report, &args.report_dir, &extras, |text| {
-        secrets.redact(text)
-    })?;
-    let groups = report.failure_groups();
-    if !groups.is_empty() {
-        let trials: usize = groups.iter().map(|g| g.variants.len()).sum();
-        let mut text = format!(
-            "\nfailures ({} scenario(s), {trials} trial(s)):\n",
-            groups.len()
-        );
-        for g in &groups {
-            let variants = g.variants_text();
-            let _ = std::fmt::Write::write_fmt(
-                &mut text,
-                format_args!(
-                    "  {} {}{}\n      {}\n",
-                    match g.outcome {
-                        report::Verdict::Failed => "FAILED".red(),
-                        _ => "ERROR".yellow(),
-                    },
-                    g.scenario,
-                    if variants.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({variants})")
-                    },
-                    g.first_message
-                ),
-            );
-        }
-        say(json_events, format_args!("{text}"));
-    }
-    let flaky: Vec<&str> = report
-        .trials
-        .iter()
-        .filter(|t| t.outcome == report::Verdict::Flaky)
-        .map(|t| t.name.as_str())
-        .collect();
-    if !flaky.is_empty() {
-        say(
-            json_events,
-            format_args!(
-                "\nflaky ({}): failed, then passed when retried\n  {}",
-                flaky.len(),
-                flaky.join("\n  ")
-            ),
-        );
-    }
-    let s = &report.summary;
-    say(
-        json_events,
-        format_args!(
-            "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {}{} warned of {} trials",
-            match report.verdict() {
-                report::Verdict::Passed => "PASSED".green(),
-                _ => "FAILED".red(),
-            },
-            s.passed.to_string().green(),
-            s.failed.to_string().red(),
-            s.error.to_string().yellow(),
-            s.ignored,
-            if s.flaky > 0 {
-                format!("{} flaky, ", s.flaky.to_string().yellow())
-            } else {
-                String::new()
-            },
-            s.warned,
-            s.total
-        ),
-    );
-    if let Some(note) = report.selection.describe() {
-        say(json_events, format_args!("note: {note}"));
-    }
-    let r = &report.records;
-    say(
-        json_events,
-        format_args!(
-            "records: {} created, {} left{}",
-            r.created,
-            r.left,
-            match (&r.ledger, r.left + r.settings_left) {
-                (Some(ledger), 1..) => format!(
-                    "; settings left: {}; run `sn-conform cleanup {ledger}`",
-                    r.settings_left
-                ),
-                _ => String::new(),
-            }
-        ),
-    );
-    for (reason, count) in report.left_out() {
-        say(
-            json_events,
-            format_args!("  left out: {count} trial(s): {reason}"),
-        );
-    }
-    if let Some(c) = &report.concurrency {
-        say(json_events, format_args!("{}", c.describe(s.total)));
-    }
+    let written = report::write_all_redacted(report, &args.report_dir, &extras, |t| out.redact(t))?;
     let mut paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     if let Some(diff) = &diff {
-        say(json_events, format_args!("\n{}", diff.text().trim_end()));
         for (name, format) in [
             ("diff.md", report::Format::Markdown),
             ("diff.json", report::Format::Json),
         ] {
             let path = args.report_dir.join(name);
             let text = diff.render(format, args.judge.fail_on);
-            std::fs::write(&path, secrets.redact(&text))
+            std::fs::write(&path, out.redact(&text))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             paths.push(path.display().to_string());
         }
@@ -289,51 +323,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         report::history::append(path, entry)?;
         paths.push(format!("{} (appended)", path.display()));
     }
-    say(json_events, format_args!("reports: {}", paths.join(", ")));
-    if let Some(signal) = stopped_by {
-        eprintln!("interrupted: the reports hold the trials that finished");
-        return Ok(ExitCode::from(128 + signal));
-    }
-    let failed = match &printed {
-        Some(conclusion) => conclusion.has_failed(),
-        // The output closed before every selected trial ran: say so, the Unix way.
-        None if !own_printer && s.total < selected => {
-            eprintln!(
-                "sn-conform: output closed after {} of {selected} trials; the reports hold those",
-                s.total
-            );
-            return Ok(ExitCode::from(EXIT_OUTPUT_CLOSED));
-        }
-        None => s.failed + s.error > 0,
-    };
-    if doctor_failed > 0 {
-        eprintln!(
-            "{} the doctor found {doctor_failed} failed check(s); the trials that depend on them were left out (see above, or run `sn-conform doctor`)",
-            "error:".red()
-        );
-    }
-    // `--fail-on` judges the change since the baseline, or without one the run itself.
-    let judged = match (&diff, args.judge.fail_on) {
-        (Some(diff), fail_on) => diff.fails(fail_on),
-        (None, FailOn::None) => false,
-        (None, FailOn::Regression) => failed,
-        (None, FailOn::Flaky | FailOn::Any) => failed || s.flaky > 0,
-    };
-    Ok(if judged || doctor_failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// One line of the harness's own output: on stdout, or on stderr when stdout carries
-/// libtest's JSON events.
-fn say(to_stderr: bool, line: std::fmt::Arguments<'_>) {
-    if to_stderr {
-        eprintln!("{line}");
-    } else {
-        super::emit(&format!("{line}\n"));
-    }
+    Ok(Written { diff, paths })
 }
 
 /// `--list`: the trials libtest's filter options select, as `name: test` lines like libtest

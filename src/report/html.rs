@@ -204,35 +204,7 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
         )
     })
     .collect();
-    let (matrix, cases_covered, cases_total) = match &report.coverage {
-        Some(m) => (
-            m.operations
-                .iter()
-                .map(|op| MatrixRow {
-                    operation: op.operation.clone(),
-                    cases: op
-                        .cases
-                        .iter()
-                        .map(|c| MatrixCell {
-                            id: c.id.clone(),
-                            status: c.status,
-                            verdict: if c.scenarios.is_empty() {
-                                "not covered".into()
-                            } else {
-                                c.run
-                                    .as_ref()
-                                    .map_or("not run".into(), |r| r.verdict.to_string())
-                            },
-                            summary: c.summary.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            m.cases_covered,
-            m.cases_total,
-        ),
-        None => (Vec::new(), 0, 0),
-    };
+    let (matrix, cases_covered, cases_total) = matrix(report);
     Page {
         tool: report.tool.clone(),
         date: report.date.clone(),
@@ -280,6 +252,40 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
         outcomes,
         trials: trials.into_iter().map(trial_view).collect(),
         timings: timings(report),
+    }
+}
+
+/// The coverage matrix coloured by verdict: a row per operation, a cell per documented case;
+/// and how many cases are covered, of how many.
+fn matrix(report: &RunReport) -> (Vec<MatrixRow>, usize, usize) {
+    match &report.coverage {
+        Some(m) => (
+            m.operations
+                .iter()
+                .map(|op| MatrixRow {
+                    operation: op.operation.clone(),
+                    cases: op
+                        .cases
+                        .iter()
+                        .map(|c| MatrixCell {
+                            id: c.id.clone(),
+                            status: c.status,
+                            verdict: if c.scenarios.is_empty() {
+                                "not covered".into()
+                            } else {
+                                c.run
+                                    .as_ref()
+                                    .map_or("not run".into(), |r| r.verdict.to_string())
+                            },
+                            summary: c.summary.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            m.cases_covered,
+            m.cases_total,
+        ),
+        None => (Vec::new(), 0, 0),
     }
 }
 

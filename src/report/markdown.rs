@@ -40,6 +40,14 @@ pub fn render(report: &RunReport) -> String {
         "{}, run of {}, against {} ({})\n",
         report.tool, report.date, report.base_url, report.target_kind
     );
+    failures(report, &mut out);
+    about(report, &mut out);
+    trials(report, &mut out);
+    out
+}
+
+/// The failed and broken trials, one row per scenario.
+fn failures(report: &RunReport, out: &mut String) {
     let groups = report.failure_groups();
     if !groups.is_empty() {
         let _ = writeln!(out, "## Failures\n");
@@ -57,6 +65,11 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push('\n');
     }
+}
+
+/// The selection, what the run left on the instance, what the doctor found, and what was left
+/// out.
+fn about(report: &RunReport, out: &mut String) {
     if let Some(note) = report.selection.describe() {
         let _ = writeln!(out, "Note: {}.\n", cell(&note));
     }
@@ -98,6 +111,10 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push('\n');
     }
+}
+
+/// One table per API: each trial's verdict and its first failure or reason.
+fn trials(report: &RunReport, out: &mut String) {
     for (api, trials) in report.by_api() {
         let _ = writeln!(out, "## {api}\n");
         let _ = writeln!(out, "| trial | outcome | detail |");
@@ -137,7 +154,6 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "## Coverage of the documented cases\n");
         out.push_str(&coverage.markdown());
     }
-    out
 }
 
 /// Table cells cannot hold `|` or line breaks.

@@ -1,5 +1,7 @@
-//! Reports of a run, all written from one [`RunReport`]: `report.json`, `junit.xml`,
-//! `summary.md` and `report.html`.
+//! The one result model of a run ([`RunReport`]: trials, their findings and exchanges, the
+//! doctor's diagnosis, the coverage matrix) and everything that reads it: the reports written
+//! from it (`report.json`, `junit.xml`, `summary.md`, `report.html`, and the end of a run on
+//! the terminal), and what reads reports back (diff, compare, history).
 
 pub mod compare;
 pub mod coverage;
@@ -14,6 +16,7 @@ mod junit;
 mod markdown;
 mod model;
 pub mod shape;
+pub mod terminal;
 mod verdict;
 
 use std::path::{Path, PathBuf};

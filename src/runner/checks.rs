@@ -36,49 +36,12 @@ pub fn response(
         // The body of an unexpected status says nothing about the expected one.
         return Ok(found);
     }
-    for check in &expect.headers {
-        let actual = answer
-            .headers
-            .get(&check.name)
-            .map(|v| Value::String(v.to_str().unwrap_or("<not text>").to_string()));
-        for m in check
-            .expected
-            .compare(actual.as_ref(), false, Typing::Strict, vars)?
-        {
-            found.push(Finding::new(
-                Checked::Header {
-                    name: check.name.clone(),
-                },
-                check.level,
-                m.expected,
-                m.actual,
-            ));
-        }
-    }
+    headers(expect, answer, vars, &mut found)?;
     let needs_body = expect.schema.is_some() || !expect.body.is_empty();
     if !needs_body {
         return Ok(found);
     }
-    // A body is read only in the format the request asked for (Accept), and the answer must
-    // say which it is.
-    let declared = answer.content_type().unwrap_or("");
-    if !declared
-        .to_ascii_lowercase()
-        .starts_with(asked.media_type())
-    {
-        found.push(Finding::new(
-            Checked::Header {
-                name: "content-type".into(),
-            },
-            Level::Must,
-            format!("{} (the format asked for in Accept)", asked.media_type()),
-            if declared.is_empty() {
-                "none"
-            } else {
-                declared
-            },
-        ));
-    }
+    found.extend(content_type(answer, asked));
     let Some(body) = &answer.json else {
         return Err(TrialError::Unreadable {
             status: answer.status,
@@ -118,6 +81,59 @@ pub fn response(
         }
     }
     Ok(found)
+}
+
+/// The expected headers against the answer's.
+fn headers(
+    expect: &Expectation,
+    answer: &Answer,
+    vars: &Vars,
+    found: &mut Vec<Finding>,
+) -> Result<(), TemplateError> {
+    for check in &expect.headers {
+        let actual = answer
+            .headers
+            .get(&check.name)
+            .map(|v| Value::String(v.to_str().unwrap_or("<not text>").to_string()));
+        for m in check
+            .expected
+            .compare(actual.as_ref(), false, Typing::Strict, vars)?
+        {
+            found.push(Finding::new(
+                Checked::Header {
+                    name: check.name.clone(),
+                },
+                check.level,
+                m.expected,
+                m.actual,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A body is read only in the format the request asked for (Accept), and the answer must say
+/// which it is.
+fn content_type(answer: &Answer, asked: Format) -> Option<Finding> {
+    let declared = answer.content_type().unwrap_or("");
+    if !declared
+        .to_ascii_lowercase()
+        .starts_with(asked.media_type())
+    {
+        return Some(Finding::new(
+            Checked::Header {
+                name: "content-type".into(),
+            },
+            Level::Must,
+            format!("{} (the format asked for in Accept)", asked.media_type()),
+            if declared.is_empty() {
+                "none"
+            } else {
+                declared
+            },
+        ));
+    }
+    None
 }
 
 /// Differences between the expected fields of record `table`/`sys_id` and the record read

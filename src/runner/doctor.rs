@@ -73,24 +73,49 @@ impl Doctor<'_> {
 
     /// Every check, in a fixed order. When the connection check fails, the rest is skipped.
     pub async fn diagnose(&self, suite: &Suite) -> Diagnosis {
-        let mut journal = Journal::new(Mode::Abandonable);
-        let everyone: Vec<String> = suite.scenarios.iter().map(|s| s.key()).collect();
-        let of_apis = |apis: &[&str]| -> Vec<String> {
-            suite
-                .scenarios
-                .iter()
-                .filter(|s| apis.contains(&s.api.as_str()))
-                .map(|s| s.key())
-                .collect()
-        };
         let mut diagnosis = Diagnosis {
             base_url: self.target().base_url.clone(),
             checks: Vec::new(),
         };
+        let (connection, probe) = self.connection(suite).await;
+        let blocked = connection.blocks_run
+            && connection.status == crate::report::doctor::CheckStatus::Failed;
+        diagnosis.checks.push(connection);
+        if blocked {
+            return diagnosis;
+        }
+        if let Some(refused) = self.norole_connection(suite).await {
+            diagnosis.checks.push(refused);
+            return diagnosis;
+        }
+        // The checks below are independent of each other (the write checks aside, which
+        // skip tables found missing): they go out at the same time, each with a journal of its
+        // own, and their checks are listed in a fixed order.
+        let (role_checks, plugin_checks, (table_checks, missing), choice_checks, awa_check) = tokio::join!(
+            self.role_checks(suite, &probe),
+            self.plugin_checks(suite),
+            self.table_checks(suite),
+            self.choice_checks(suite),
+            self.awa_check(suite),
+        );
+        diagnosis.checks.extend(role_checks);
+        diagnosis.checks.extend(plugin_checks);
+        diagnosis.checks.extend(table_checks);
+        diagnosis.checks.extend(choice_checks);
+        diagnosis.checks.push(awa_check);
+        if !self.target().read_only {
+            diagnosis
+                .checks
+                .extend(self.write_checks(suite, &missing).await);
+        }
+        diagnosis
+    }
 
-        // Reachable and authenticated.
-        let user = self.target().user_name().map(str::to_string);
-        let probe = match &user {
+    /// Reachable and authenticated: one read with the main account (its own user record,
+    /// when it has a user name). The listing is kept for the role check.
+    async fn connection(&self, suite: &Suite) -> (Check, Listing) {
+        let mut journal = Journal::new(Mode::Abandonable);
+        let probe = match self.target().user_name() {
             Some(name) => {
                 self.list(
                     "sys_user",
@@ -112,30 +137,29 @@ impl Doctor<'_> {
                 .await
             }
         };
-        let connection = match (&probe.status, &probe.error) {
+        let everyone = || keys(suite, |_| true);
+        let failed = |detail: String, advice: &str| {
+            Check::failed(
+                "connection".into(),
+                "connection".into(),
+                detail,
+                advice.into(),
+                everyone(),
+            )
+        };
+        let check = match (&probe.status, &probe.error) {
             (_, Some(error)) => Check {
                 blocks_run: true,
-                ..Check::failed(
-                    "connection".into(),
-                    "connection".into(),
-                    format!(
-                        "cannot reach {}: {}",
-                        self.target().base_url,
-                        error.cause()
-                    ),
-                    "check the base URL (the instance's root, e.g. https://dev12345.service-now.com) and the network"
-                        .into(),
-                    everyone.clone(),
+                ..failed(
+                    format!("cannot reach {}: {}", self.target().base_url, error.cause()),
+                    "check the base URL (the instance's root, e.g. https://dev12345.service-now.com) and the network",
                 )
             },
             (Some(401), _) => Check {
                 blocks_run: true,
-                ..Check::failed(
-                    "connection".into(),
-                    "connection".into(),
+                ..failed(
                     "the instance refuses the main account's credentials (401)".into(),
-                    "check the user and password (or token) of the main account".into(),
-                    everyone.clone(),
+                    "check the user and password (or token) of the main account",
                 )
             },
             (Some(200), _) => Check::passed(
@@ -146,15 +170,12 @@ impl Doctor<'_> {
             ),
             (Some(status), _) => Check {
                 blocks_run: *status == 404 || *status == 400,
-                ..Check::failed(
-                    "connection".into(),
-                    "connection".into(),
+                ..failed(
                     format!(
                         "the Table API answered {status} at {}/api/now/table/",
                         self.target().base_url
                     ),
-                    "give the instance's root URL (drop any /api/now from it)".into(),
-                    everyone.clone(),
+                    "give the instance's root URL (drop any /api/now from it)",
                 )
             },
             (None, None) => Check::unknown(
@@ -165,98 +186,101 @@ impl Doctor<'_> {
                 Vec::new(),
             ),
         };
-        let blocked = connection.blocks_run
-            && connection.status == crate::report::doctor::CheckStatus::Failed;
-        diagnosis.checks.push(connection);
-        if blocked {
-            return diagnosis;
-        }
+        (check, probe)
+    }
 
-        // The no-role account must be accepted too: its 401 would blame the instance.
+    /// The no-role account must be accepted too: its 401 would blame the instance. The
+    /// check when it is refused.
+    async fn norole_connection(&self, suite: &Suite) -> Option<Check> {
+        let Some(Credentials::Basic { user: norole, .. }) = &self.target().norole else {
+            return None;
+        };
+        let answer = self
+            .list(
+                "sys_user",
+                &format!("user_name={norole}"),
+                "sys_id",
+                Auth::Norole,
+                &mut fresh(),
+            )
+            .await;
+        (answer.status == Some(401)).then(|| Check {
+            blocks_run: true,
+            ..Check::failed(
+                "connection:norole".into(),
+                "no-role account".into(),
+                format!("the instance refuses the credentials of {norole} (401)"),
+                "check the no-role account's user and password (--norole-user, --norole-password)"
+                    .into(),
+                keys(suite, |_| true),
+            )
+        })
+    }
+
+    /// The main account holds the role (or admin); the no-role account holds neither.
+    /// `probe` is the main account's own user record, when the connection check read it.
+    async fn role_checks(&self, suite: &Suite, probe: &Listing) -> Vec<Check> {
+        let mut checks = Vec::new();
+        let user = self.target().user_name();
+        let role_ids = self.role_ids(&mut fresh()).await;
+        let main_roles = match (user, probe.first()) {
+            (Some(_), Some(record)) => {
+                Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await)
+            }
+            _ => None,
+        };
+        checks.push(role_check(
+            "role:main",
+            &format!("role of {}", user.unwrap_or("the main account")),
+            true,
+            main_roles.as_ref(),
+            &role_ids,
+            true,
+            keys(suite, |s| ROLE_APIS.contains(&s.api.as_str())),
+        ));
         if let Some(Credentials::Basic { user: norole, .. }) = &self.target().norole {
-            let answer = self
+            let listed = self
                 .list(
                     "sys_user",
                     &format!("user_name={norole}"),
                     "sys_id",
-                    Auth::Norole,
-                    &mut journal,
+                    Auth::Default,
+                    &mut fresh(),
                 )
                 .await;
-            if answer.status == Some(401) {
-                diagnosis.checks.push(Check {
-                    blocks_run: true,
-                    ..Check::failed(
-                        "connection:norole".into(),
-                        "no-role account".into(),
-                        format!("the instance refuses the credentials of {norole} (401)"),
-                        "check the no-role account's user and password (--norole-user, --norole-password)".into(),
-                        everyone.clone(),
-                    )
-                });
-                return diagnosis;
-            }
-        }
-
-        // The checks below are independent of each other (the write checks aside, which
-        // skip tables found missing): they go out at the same time, each with a journal of its
-        // own, and their checks are listed in a fixed order.
-        let fresh = || Journal::new(Mode::Abandonable);
-        let roles = async {
-            let mut checks = Vec::new();
-            let role_ids = self.role_ids(&mut fresh()).await;
-            let main_roles = match (&user, probe.first()) {
-                (Some(_), Some(record)) => {
-                    Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await)
-                }
-                _ => None,
+            let roles = match listed.first() {
+                Some(record) => Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await),
+                None => None,
             };
+            let readable = main_roles.as_ref().is_some_and(|r| !r.is_empty());
             checks.push(role_check(
-                "role:main",
-                &format!("role of {}", user.as_deref().unwrap_or("the main account")),
-                true,
-                main_roles.as_ref(),
+                "role:norole",
+                &format!("no role for {norole}"),
+                false,
+                roles.as_ref(),
                 &role_ids,
-                true,
-                of_apis(ROLE_APIS),
+                readable,
+                keys(suite, |s| {
+                    s.requirements.contains(&Requirement::NoroleAccount)
+                }),
             ));
-            if let Some(Credentials::Basic { user: norole, .. }) = &self.target().norole {
-                let listed = self
-                    .list(
-                        "sys_user",
-                        &format!("user_name={norole}"),
-                        "sys_id",
-                        Auth::Default,
-                        &mut fresh(),
-                    )
-                    .await;
-                let roles = match listed.first() {
-                    Some(record) => Some(self.roles_of(text(record, "sys_id"), &mut fresh()).await),
-                    None => None,
-                };
-                let readable = main_roles.as_ref().is_some_and(|r| !r.is_empty());
-                let needs: Vec<String> = suite
-                    .scenarios
-                    .iter()
-                    .filter(|s| s.requirements.contains(&Requirement::NoroleAccount))
-                    .map(|s| s.key())
-                    .collect();
-                checks.push(role_check(
-                    "role:norole",
-                    &format!("no role for {norole}"),
-                    false,
-                    roles.as_ref(),
-                    &role_ids,
-                    readable,
-                    needs,
-                ));
-            }
-            checks
-        };
-        let plugins = futures_util::future::join_all(PLUGINS.iter().map(|(plugin, apis)| async {
-            self.plugin_check(plugin, of_apis(apis), &mut fresh()).await
-        }));
-        // Tables, fields and choice values the scenarios use.
+        }
+        checks
+    }
+
+    /// The plugins each API needs are active.
+    async fn plugin_checks(&self, suite: &Suite) -> Vec<Check> {
+        futures_util::future::join_all(PLUGINS.iter().map(|(plugin, apis)| async move {
+            let users = keys(suite, |s| apis.contains(&s.api.as_str()));
+            self.plugin_check(plugin, users, &mut fresh()).await
+        }))
+        .await
+    }
+
+    /// Each table the scenarios use exists, with each field they name; and the tables
+    /// positively missing (`sys_db_object` lists others, not them).
+    async fn table_checks(&self, suite: &Suite) -> (Vec<Check>, BTreeSet<String>) {
+        // Each table, its fields (`""` for the table itself), and the scenarios naming them.
         let mut needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
         for scenario in &suite.scenarios {
             for (table, fields) in scenario.table_fields() {
@@ -270,87 +294,56 @@ impl Doctor<'_> {
                 }
             }
         }
-        let table_checks = async {
-            let listings = futures_util::future::join_all(needs.keys().map(|table| async move {
-                let listing = self
-                    .list(
-                        "sys_db_object",
-                        &format!("name={table}"),
-                        "sys_id,name,super_class",
-                        Auth::Default,
-                        &mut fresh(),
-                    )
-                    .await;
-                (table.clone(), listing)
+        let rows: Vec<Option<Map<String, Value>>> =
+            futures_util::future::join_all(needs.keys().map(|table| async move {
+                self.list(
+                    "sys_db_object",
+                    &format!("name={table}"),
+                    "sys_id,name,super_class",
+                    Auth::Default,
+                    &mut fresh(),
+                )
+                .await
+                .first()
+                .cloned()
             }))
             .await;
-            let found_tables = listings.iter().filter(|(_, l)| l.first().is_some()).count();
-            let table_rows: BTreeMap<String, _> = listings.into_iter().collect();
-            let all_elements = futures_util::future::join_all(needs.keys().map(|table| {
-                let row = table_rows[table].first().cloned();
-                async move {
-                    match row {
-                        Some(row) => self.elements(table, &row, &mut fresh()).await,
-                        None => BTreeSet::new(),
-                    }
+        let found_tables = rows.iter().flatten().count();
+        let all_elements = futures_util::future::join_all(needs.keys().zip(&rows).map(
+            |(table, row)| async move {
+                match row {
+                    Some(row) => self.elements(table, row, &mut fresh()).await,
+                    None => BTreeSet::new(),
                 }
-            }))
-            .await;
-            let mut checks = Vec::new();
-            for ((table, fields), elements) in needs.iter().zip(all_elements) {
-                let users: Vec<String> = fields[""].iter().cloned().collect();
-                let Some(row) = table_rows[table].first().cloned() else {
-                    checks.push(if found_tables > 0 {
-                        Check::failed(
-                            format!("table:{table}"),
-                            format!("table {table}"),
-                            "sys_db_object lists other tables, not this one".into(),
-                            "install the plugin that brings it, or skip the scenarios that need it"
-                                .into(),
-                            users,
-                        )
-                    } else {
-                        Check::unknown(
-                            format!("table:{table}"),
-                            format!("table {table}"),
-                            "sys_db_object lists none of the tables (the account may not read it)"
-                                .into(),
-                            "give the main account read access to sys_db_object, or trust the run"
-                                .into(),
-                            Vec::new(),
-                        )
-                    });
-                    continue;
-                };
-                checks.push(Check::passed(
-                    format!("table:{table}"),
-                    format!("table {table}"),
-                    "exists".into(),
-                    Vec::new(),
-                ));
-                let _ = row;
-                for (field, users) in fields.iter().filter(|(f, _)| !f.is_empty()) {
-                    let users: Vec<String> = users.iter().cloned().collect();
-                    let id = format!("field:{table}.{field}");
-                    let title = format!("field {table}.{field}");
-                    checks.push(if elements.is_empty() {
-                    Check::unknown(id, title, format!("sys_dictionary lists no field of {table} (the account may not read it)"), "give the main account read access to sys_dictionary".into(), Vec::new())
-                } else if elements.contains(field) {
-                    Check::passed(id, title, "exists".into(), Vec::new())
-                } else {
-                    Check::failed(
-                        id,
-                        title,
-                        format!("sys_dictionary lists {} fields of {table} (with its parents), not this one", elements.len()),
-                        format!("add the field {field} to {table}, or skip the scenarios that need it"),
-                        users,
-                    )
-                });
+            },
+        ))
+        .await;
+        let mut checks = Vec::new();
+        let mut missing = BTreeSet::new();
+        for (((table, fields), row), elements) in needs.iter().zip(&rows).zip(all_elements) {
+            if row.is_none() {
+                if found_tables > 0 {
+                    missing.insert(table.clone());
                 }
+                checks.push(missing_table(table, found_tables > 0, &fields[""]));
+                continue;
             }
-            (checks, table_rows, found_tables)
-        };
-        let choices =
+            checks.push(Check::passed(
+                format!("table:{table}"),
+                format!("table {table}"),
+                "exists".into(),
+                Vec::new(),
+            ));
+            for (field, users) in fields.iter().filter(|(f, _)| !f.is_empty()) {
+                checks.push(field_check(table, field, &elements, users));
+            }
+        }
+        (checks, missing)
+    }
+
+    /// The choice values the scenarios use are offered by `sys_choice`.
+    async fn choice_checks(&self, suite: &Suite) -> Vec<Check> {
+        let checks =
             futures_util::future::join_all(CHOICE_FIELDS.iter().map(|(table, field)| async move {
                 let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
                 for scenario in &suite.scenarios {
@@ -372,130 +365,64 @@ impl Doctor<'_> {
                     .await;
                 let offered: BTreeSet<&str> =
                     listing.records.iter().map(|r| text(r, "value")).collect();
-                let id = format!("choices:{table}.{field}");
-                let title = format!("choices of {table}.{field}");
-                let missing: Vec<&String> = used
-                    .keys()
-                    .filter(|v| !offered.contains(v.as_str()))
-                    .collect();
-                Some(if offered.is_empty() {
-                    Check::unknown(
-                        id,
-                        title,
-                        "sys_choice lists no value (the account may not read it)".into(),
-                        "give the main account read access to sys_choice".into(),
-                        Vec::new(),
-                    )
-                } else if missing.is_empty() {
-                    Check::passed(
-                        id,
-                        title,
-                        format!(
-                            "offers {}",
-                            used.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                        Vec::new(),
-                    )
-                } else {
-                    let users: BTreeSet<String> = missing
-                        .iter()
-                        .flat_map(|v| used[*v].iter().cloned())
-                        .collect();
-                    Check::failed(
-                        id,
-                        title,
-                        format!(
-                            "sys_choice does not offer {}",
-                            missing
-                                .iter()
-                                .map(|v| format!("`{v}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        "add the choice values, or skip the scenarios that use them".into(),
-                        users.into_iter().collect(),
-                    )
-                })
-            }));
-        let awa = async {
-            let property = self
-                .list(
-                    "sys_properties",
-                    &format!("name={AWA_PROPERTY}"),
-                    "name,value",
-                    Auth::Default,
-                    &mut fresh(),
-                )
-                .await;
-            let awa_users: Vec<String> = suite
-                .scenarios
-                .iter()
-                .filter(|s| s.api == "awa_inbox_actions" && !s.exclusive)
-                .map(|s| s.key())
-                .collect();
-            match property.first().map(|r| text(r, "value")) {
-                Some("true") => Check::passed(
-                    "property:glide.awa.enabled".into(),
-                    AWA_PROPERTY.into(),
-                    "true".into(),
-                    Vec::new(),
-                ),
-                Some(value) => Check::failed(
-                    "property:glide.awa.enabled".into(),
-                    AWA_PROPERTY.into(),
-                    format!("is `{value}`: every AWA operation answers 403"),
-                    format!("set {AWA_PROPERTY} to true"),
-                    awa_users,
-                ),
-                None => Check::unknown(
-                    "property:glide.awa.enabled".into(),
-                    AWA_PROPERTY.into(),
-                    "sys_properties does not list it".into(),
-                    format!("make sure {AWA_PROPERTY} is true (the platform's default)"),
-                    Vec::new(),
-                ),
-            }
-        };
-        let (
-            role_checks,
-            plugin_checks,
-            (table_checks, table_rows, found_tables),
-            choice_checks,
-            awa_check,
-        ) = tokio::join!(roles, plugins, table_checks, choices, awa);
-        diagnosis.checks.extend(role_checks);
-        diagnosis.checks.extend(plugin_checks);
-        diagnosis.checks.extend(table_checks);
-        diagnosis.checks.extend(choice_checks.into_iter().flatten());
-        diagnosis.checks.push(awa_check);
-        // Permission to create and delete on each fixture table.
-        if !self.target().read_only {
-            let mut creators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for scenario in &suite.scenarios {
-                for fixture in &scenario.fixtures {
-                    if let crate::spec::Fixture::Create { id, table, .. } = fixture {
-                        if self.target().pin_for(id, table).is_none() {
-                            creators
-                                .entry(table.clone())
-                                .or_default()
-                                .insert(scenario.key());
-                        }
+                Some(choice_check(table, field, &used, &offered))
+            }))
+            .await;
+        checks.into_iter().flatten().collect()
+    }
+
+    /// `glide.awa.enabled` is `true`.
+    async fn awa_check(&self, suite: &Suite) -> Check {
+        let property = self
+            .list(
+                "sys_properties",
+                &format!("name={AWA_PROPERTY}"),
+                "name,value",
+                Auth::Default,
+                &mut fresh(),
+            )
+            .await;
+        let id = "property:glide.awa.enabled".to_string();
+        match property.first().map(|r| text(r, "value")) {
+            Some("true") => Check::passed(id, AWA_PROPERTY.into(), "true".into(), Vec::new()),
+            Some(value) => Check::failed(
+                id,
+                AWA_PROPERTY.into(),
+                format!("is `{value}`: every AWA operation answers 403"),
+                format!("set {AWA_PROPERTY} to true"),
+                keys(suite, |s| s.api == "awa_inbox_actions" && !s.exclusive),
+            ),
+            None => Check::unknown(
+                id,
+                AWA_PROPERTY.into(),
+                "sys_properties does not list it".into(),
+                format!("make sure {AWA_PROPERTY} is true (the platform's default)"),
+                Vec::new(),
+            ),
+        }
+    }
+
+    /// Permission to create and delete on each table a fixture creates records in (not the
+    /// tables found `missing`, which failed already).
+    async fn write_checks(&self, suite: &Suite, missing: &BTreeSet<String>) -> Vec<Check> {
+        let mut creators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for scenario in &suite.scenarios {
+            for fixture in &scenario.fixtures {
+                if let crate::spec::Fixture::Create { id, table, .. } = fixture {
+                    if self.target().pin_for(id, table).is_none() && !missing.contains(table) {
+                        creators
+                            .entry(table.clone())
+                            .or_default()
+                            .insert(scenario.key());
                     }
                 }
             }
-            // A missing table has already failed above.
-            let writable = creators.into_iter().filter(|(table, _)| {
-                !(table_rows.get(table).is_some_and(|l| l.first().is_none()) && found_tables > 0)
-            });
-            let writes =
-                futures_util::future::join_all(writable.map(|(table, users)| async move {
-                    self.write_check(&table, users.into_iter().collect(), &mut fresh())
-                        .await
-                }))
-                .await;
-            diagnosis.checks.extend(writes);
         }
-        diagnosis
+        futures_util::future::join_all(creators.into_iter().map(|(table, users)| async move {
+            self.write_check(&table, users.into_iter().collect(), &mut fresh())
+                .await
+        }))
+        .await
     }
 
     /// `GET /api/now/table/{table}` with a query and fields, as `auth`.
@@ -816,5 +743,131 @@ fn role_check(
 fn doctor(what: &str) -> Origin {
     Origin::Doctor {
         what: what.to_string(),
+    }
+}
+
+/// A journal of its own for one of the doctor's reads.
+fn fresh() -> Journal {
+    Journal::new(Mode::Abandonable)
+}
+
+/// The keys of the scenarios `which` selects.
+fn keys(suite: &Suite, which: impl Fn(&crate::spec::Scenario) -> bool) -> Vec<String> {
+    suite
+        .scenarios
+        .iter()
+        .filter(|s| which(s))
+        .map(|s| s.key())
+        .collect()
+}
+
+/// The check of a table `sys_db_object` does not list: failed when it lists others
+/// (`positive`), else unknown (the account may not read it).
+fn missing_table(table: &str, positive: bool, users: &BTreeSet<String>) -> Check {
+    let (id, title) = (format!("table:{table}"), format!("table {table}"));
+    if positive {
+        Check::failed(
+            id,
+            title,
+            "sys_db_object lists other tables, not this one".into(),
+            "install the plugin that brings it, or skip the scenarios that need it".into(),
+            users.iter().cloned().collect(),
+        )
+    } else {
+        Check::unknown(
+            id,
+            title,
+            "sys_db_object lists none of the tables (the account may not read it)".into(),
+            "give the main account read access to sys_db_object, or trust the run".into(),
+            Vec::new(),
+        )
+    }
+}
+
+/// The check of one field of a table, against the fields `sys_dictionary` lists for it and
+/// its parents (`elements`; none read means could not check).
+fn field_check(
+    table: &str,
+    field: &str,
+    elements: &BTreeSet<String>,
+    users: &BTreeSet<String>,
+) -> Check {
+    let id = format!("field:{table}.{field}");
+    let title = format!("field {table}.{field}");
+    if elements.is_empty() {
+        Check::unknown(
+            id,
+            title,
+            format!("sys_dictionary lists no field of {table} (the account may not read it)"),
+            "give the main account read access to sys_dictionary".into(),
+            Vec::new(),
+        )
+    } else if elements.contains(field) {
+        Check::passed(id, title, "exists".into(), Vec::new())
+    } else {
+        Check::failed(
+            id,
+            title,
+            format!(
+                "sys_dictionary lists {} fields of {table} (with its parents), not this one",
+                elements.len()
+            ),
+            format!("add the field {field} to {table}, or skip the scenarios that need it"),
+            users.iter().cloned().collect(),
+        )
+    }
+}
+
+/// The check of the choice values scenarios use (`used`, each with its scenarios) against
+/// those `sys_choice` offers.
+fn choice_check(
+    table: &str,
+    field: &str,
+    used: &BTreeMap<String, Vec<String>>,
+    offered: &BTreeSet<&str>,
+) -> Check {
+    let id = format!("choices:{table}.{field}");
+    let title = format!("choices of {table}.{field}");
+    let missing: Vec<&String> = used
+        .keys()
+        .filter(|v| !offered.contains(v.as_str()))
+        .collect();
+    if offered.is_empty() {
+        Check::unknown(
+            id,
+            title,
+            "sys_choice lists no value (the account may not read it)".into(),
+            "give the main account read access to sys_choice".into(),
+            Vec::new(),
+        )
+    } else if missing.is_empty() {
+        Check::passed(
+            id,
+            title,
+            format!(
+                "offers {}",
+                used.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            Vec::new(),
+        )
+    } else {
+        let users: BTreeSet<String> = missing
+            .iter()
+            .flat_map(|v| used[*v].iter().cloned())
+            .collect();
+        Check::failed(
+            id,
+            title,
+            format!(
+                "sys_choice does not offer {}",
+                missing
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "add the choice values, or skip the scenarios that use them".into(),
+            users.into_iter().collect(),
+        )
     }
 }

@@ -18,7 +18,9 @@ use super::services::Services;
 use super::state::{TrialState, Undo};
 use crate::report::{Attempt, Checked, Finding, Found, Origin, TrialResult, Verdict};
 use crate::spec::template::{TemplateError, Vars};
-use crate::spec::{Action, Auth, Body, Format, Level, Request, Scenario, Step, Variant};
+use crate::spec::{
+    Action, Auth, Body, Format, Level, RecordCheck, Request, Scenario, Step, Variant,
+};
 
 /// Why a trial that would write is left out of a read-only run.
 pub const READ_ONLY_REASON: &str = "writes to the instance (read-only run)";
@@ -335,10 +337,11 @@ impl<'a> Trial<'a> {
         }
     }
 
+    /// One step: its request (or its read of a record) and the checks of the answer, placed
+    /// at the step and weighed by level. `Err` when the scenario stops here.
     async fn step(&self, step: &Step, state: &mut TrialState) -> Result<(), Stop> {
-        let scenario = self.scenario;
         let place = Place::Step {
-            file: scenario.file.clone(),
+            file: self.scenario.file.clone(),
             line: step.line,
             name: step.name.clone(),
         };
@@ -349,113 +352,20 @@ impl<'a> Trial<'a> {
                 captures,
                 cleanup,
             } => {
-                let outgoing =
-                    match self.render_request(request, &step.name, &state.vars, state.format) {
-                        Ok(o) => o,
-                        Err(e) => return Err(broken(state, Broken::at(&place, e))),
-                    };
-                let answer = match self.client().send(outgoing, &mut state.journal).await {
-                    Ok(a) => a,
-                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
-                };
-                // For drift between runs: which schema the answer was held to, and what in it
-                // that schema does not name.
-                if let (Some(schema), Some(body), Some(record)) = (
-                    &expect.schema,
-                    &answer.json,
-                    state.journal.exchanges.last_mut(),
-                ) {
-                    record.schema = Some(schema.clone());
-                    record.undocumented = self.services.schemas.undocumented(schema, body);
-                }
-                let findings = match checks::response(
+                let ask = Ask {
+                    step,
+                    request,
                     expect,
-                    &answer,
-                    state.format,
-                    &state.vars,
-                    &self.services.schemas,
-                ) {
-                    Ok(f) => f,
-                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
+                    captures,
+                    cleanup,
                 };
-                // Captures and cleanups run even after a failed check: an answer that deviates
-                // may still have created records, and those must not be left behind.
-                let must_failed = findings.iter().any(|f| f.level == Level::Must);
-                capture(&place, captures, &answer, state, !must_failed);
-                for (table, pointer) in cleanup {
-                    let id = answer
-                        .json
-                        .as_ref()
-                        .and_then(|j| j.pointer(pointer))
-                        .and_then(Value::as_str);
-                    if let Some(id) = id.filter(|id| crate::platform::sys_id::is_sys_id(id)) {
-                        // Into the ledger before the next request, so a run killed now can
-                        // still be cleaned up.
-                        if let Err(e) = self.services.ledger.created(table, id, &state.trial) {
-                            state.broken.get_or_insert(Broken::at(&place, e));
-                        }
-                        state.undo.push(Undo {
-                            table: table.clone(),
-                            sys_id: id.to_string(),
-                            what: format!("record the step \"{}\" created", step.name),
-                            level: super::state::STEP_LEVEL,
-                        });
-                    }
-                }
-                findings
+                self.request_step(&ask, &place, state).await
             }
-            Action::Record(check) => {
-                // A record named by a capture the run does not have is not read at all.
-                let sys_id = match check.sys_id.render(&state.vars) {
-                    Ok(id) => id,
-                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
-                };
-                let answer = match self
-                    .client()
-                    .table_request(
-                        "GET",
-                        &check.table,
-                        Some(&sys_id),
-                        None,
-                        Origin::Step {
-                            name: step.name.clone(),
-                        },
-                        &mut state.journal,
-                    )
-                    .await
-                {
-                    Ok(a) => a,
-                    Err(e) => return Err(broken(state, Broken::at(&place, e))),
-                };
-                let record = answer.result();
-                match record {
-                    Some(record) if answer.status == 200 => {
-                        match checks::record(
-                            &check.table,
-                            &sys_id,
-                            &check.fields,
-                            record,
-                            &state.vars,
-                        ) {
-                            Ok(f) => f,
-                            Err(e) => return Err(broken(state, Broken::at(&place, e))),
-                        }
-                    }
-                    _ => vec![Finding::new(
-                        Checked::ReadBack {
-                            table: check.table.clone(),
-                            sys_id: sys_id.clone(),
-                        },
-                        Level::Must,
-                        "200",
-                        answer.status.to_string(),
-                    )
-                    .with_context(checks::snippet(&answer.text))],
-                }
-            }
-        };
+            Action::Record(check) => self.record_step(step, check, state).await,
+        }
+        .map_err(|e| broken(state, Broken::at(&place, e)))?;
         for finding in findings {
-            let level = finding.level.max(scenario.level);
+            let level = finding.level.max(self.scenario.level);
             state.findings.push(Finding {
                 level,
                 ..finding.placed(&place)
@@ -466,6 +376,107 @@ impl<'a> Trial<'a> {
         } else {
             Ok(())
         }
+    }
+
+    /// A request step: sends the request, checks the answer, binds its captures and notes the
+    /// records it made, whatever the checks found.
+    async fn request_step(
+        &self,
+        ask: &Ask<'_>,
+        place: &Place,
+        state: &mut TrialState,
+    ) -> Result<Vec<Finding>, TrialError> {
+        let Ask {
+            step,
+            request,
+            expect,
+            captures,
+            cleanup,
+        } = *ask;
+        let outgoing = self.render_request(request, &step.name, &state.vars, state.format)?;
+        let answer = self.client().send(outgoing, &mut state.journal).await?;
+        // For drift between runs: which schema the answer was held to, and what in it that
+        // schema does not name.
+        if let (Some(schema), Some(body), Some(record)) = (
+            &expect.schema,
+            &answer.json,
+            state.journal.exchanges.last_mut(),
+        ) {
+            record.schema = Some(schema.clone());
+            record.undocumented = self.services.schemas.undocumented(schema, body);
+        }
+        let findings = checks::response(
+            expect,
+            &answer,
+            state.format,
+            &state.vars,
+            &self.services.schemas,
+        )?;
+        // Captures and cleanups run even after a failed check: an answer that deviates may
+        // still have created records, and those must not be left behind.
+        let must_failed = findings.iter().any(|f| f.level == Level::Must);
+        capture(place, captures, &answer, state, !must_failed);
+        for (table, pointer) in cleanup {
+            let id = answer
+                .json
+                .as_ref()
+                .and_then(|j| j.pointer(pointer))
+                .and_then(Value::as_str);
+            if let Some(id) = id.filter(|id| crate::platform::sys_id::is_sys_id(id)) {
+                // Into the ledger before the next request, so a run killed now can still be
+                // cleaned up.
+                if let Err(e) = self.services.ledger.created(table, id, &state.trial) {
+                    state.broken.get_or_insert(Broken::at(place, e));
+                }
+                state.undo.push(Undo {
+                    table: table.clone(),
+                    sys_id: id.to_string(),
+                    what: format!("record the step \"{}\" created", step.name),
+                    level: super::state::STEP_LEVEL,
+                });
+            }
+        }
+        Ok(findings)
+    }
+
+    /// A record step: reads the record back and checks its fields.
+    async fn record_step(
+        &self,
+        step: &Step,
+        check: &RecordCheck,
+        state: &mut TrialState,
+    ) -> Result<Vec<Finding>, TrialError> {
+        // A record named by a capture the run does not have is not read at all.
+        let sys_id = check.sys_id.render(&state.vars)?;
+        let origin = Origin::Step {
+            name: step.name.clone(),
+        };
+        let answer = self
+            .client()
+            .table_request(
+                "GET",
+                &check.table,
+                Some(&sys_id),
+                None,
+                origin,
+                &mut state.journal,
+            )
+            .await?;
+        Ok(match answer.result() {
+            Some(record) if answer.status == 200 => {
+                checks::record(&check.table, &sys_id, &check.fields, record, &state.vars)?
+            }
+            _ => vec![Finding::new(
+                Checked::ReadBack {
+                    table: check.table.clone(),
+                    sys_id: sys_id.clone(),
+                },
+                Level::Must,
+                "200",
+                answer.status.to_string(),
+            )
+            .with_context(checks::snippet(&answer.text))],
+        })
     }
 
     fn render_request(
@@ -526,6 +537,16 @@ impl<'a> Trial<'a> {
             max_body: target.max_body,
         })
     }
+}
+
+/// A request step's parts.
+#[derive(Clone, Copy)]
+struct Ask<'a> {
+    step: &'a Step,
+    request: &'a Request,
+    expect: &'a crate::spec::Expectation,
+    captures: &'a [(String, String)],
+    cleanup: &'a [(String, String)],
 }
 
 fn broken(state: &mut TrialState, broken: Broken) -> Stop {

@@ -242,12 +242,50 @@ impl Checker<'_> {
         if variants_raw.method.is_some() {
             defined.insert("method".into());
         }
+        let (mut fixtures, exclusive) = self.fixtures(raw, path, &requirements, &mut defined);
+        let steps = self.steps(raw, path, &requirements, &mut defined);
+        if self.errors.len() > before {
+            return None;
+        }
+        if !self.sharing(raw, path, &mut fixtures, &steps) {
+            return None;
+        }
+        Some(Scenario {
+            file: self.file.display.clone(),
+            line: self.lines.line(path),
+            api: file.api.clone(),
+            operation: file.operation.clone(),
+            name: raw.name.clone(),
+            covers: raw.covers.clone(),
+            description: raw.description.clone(),
+            tags: raw.tags.clone(),
+            level: match raw.level {
+                Some(RawLevel::Should) => Level::Should,
+                _ => Level::Must,
+            },
+            requirements,
+            exclusive,
+            variants,
+            fixtures,
+            steps,
+        })
+    }
+
+    /// A scenario's fixtures, each defining `{{id.field}}` for what follows; whether one of
+    /// them changes an instance-wide setting (the scenario is then exclusive).
+    fn fixtures(
+        &mut self,
+        raw: &RawScenario,
+        path: &str,
+        requirements: &BTreeSet<Requirement>,
+        defined: &mut BTreeSet<String>,
+    ) -> (Vec<Fixture>, bool) {
         let mut fixture_ids = HashSet::new();
         let mut fixtures = Vec::new();
         let mut exclusive = false;
         for (i, fixture) in raw.fixtures.iter().enumerate() {
             let fpath = format!("{path}.fixtures[{i}]");
-            if let Some(f) = self.fixture(fixture, &fpath, &defined) {
+            if let Some(f) = self.fixture(fixture, &fpath, defined) {
                 match &f {
                     Fixture::Create { id, .. } | Fixture::Lookup { id, .. } => {
                         if !fixture_ids.insert(id.clone()) || BUILT_IN_VARS.contains(&id.as_str()) {
@@ -269,6 +307,17 @@ impl Checker<'_> {
             }
         }
 
+        (fixtures, exclusive)
+    }
+
+    /// A scenario's steps, each capture defining a name for the steps after it.
+    fn steps(
+        &mut self,
+        raw: &RawScenario,
+        path: &str,
+        requirements: &BTreeSet<Requirement>,
+        defined: &mut BTreeSet<String>,
+    ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut step_names = HashSet::new();
         for (i, step) in raw.steps.iter().enumerate() {
@@ -280,7 +329,7 @@ impl Checker<'_> {
                     format!("duplicate step name `{}` in this scenario", step.name),
                 );
             }
-            if let Some(s) = self.step(step, &spath, &mut defined, &requirements) {
+            if let Some(s) = self.step(step, &spath, defined, requirements) {
                 steps.push(s);
             }
         }
@@ -290,9 +339,18 @@ impl Checker<'_> {
                 "a scenario needs at least one step",
             );
         }
-        if self.errors.len() > before {
-            return None;
-        }
+        steps
+    }
+
+    /// Decides which fixtures a run shares ([`scope::derive`]) and records it on them; `false`
+    /// when a declared `scope: run` cannot hold (each is an error).
+    fn sharing(
+        &mut self,
+        raw: &RawScenario,
+        path: &str,
+        fixtures: &mut [Fixture],
+        steps: &[Step],
+    ) -> bool {
         // Every fixture was valid, so `fixtures` and `raw.fixtures` line up.
         let declared: Vec<Option<Declared>> = raw
             .fixtures
@@ -308,7 +366,7 @@ impl Checker<'_> {
                 })
             })
             .collect();
-        match scope::derive(&fixtures, &declared, &steps) {
+        match scope::derive(fixtures, &declared, steps) {
             Ok(decisions) => {
                 for (fixture, decision) in fixtures.iter_mut().zip(decisions) {
                     if let (Fixture::Create { sharing, .. }, Some(decision)) = (fixture, decision) {
@@ -323,28 +381,10 @@ impl Checker<'_> {
                         conflict.message,
                     );
                 }
-                return None;
+                return false;
             }
         }
-        Some(Scenario {
-            file: self.file.display.clone(),
-            line: self.lines.line(path),
-            api: file.api.clone(),
-            operation: file.operation.clone(),
-            name: raw.name.clone(),
-            covers: raw.covers.clone(),
-            description: raw.description.clone(),
-            tags: raw.tags.clone(),
-            level: match raw.level {
-                Some(RawLevel::Should) => Level::Should,
-                _ => Level::Must,
-            },
-            requirements,
-            exclusive,
-            variants,
-            fixtures,
-            steps,
-        })
+        true
     }
 
     /// Every scenario names at least one case, and only cases the catalogue has.
@@ -454,6 +494,28 @@ impl Checker<'_> {
         out
     }
 
+    /// A property fixture: a setting changed for the scenario.
+    fn property(
+        &mut self,
+        raw: &RawFixture,
+        name: &str,
+        path: &str,
+        line: usize,
+    ) -> Option<Fixture> {
+        if raw.id.is_some() || raw.fields.is_some() || raw.query.is_some() || raw.scope.is_some() {
+            self.error(path, "a property fixture takes only `property` and `value`");
+        }
+        let Some(value) = &raw.value else {
+            self.error(path, "a property fixture needs `value`");
+            return None;
+        };
+        Some(Fixture::Property {
+            name: name.to_string(),
+            value: value.clone(),
+            line,
+        })
+    }
+
     fn fixture(
         &mut self,
         raw: &RawFixture,
@@ -471,22 +533,7 @@ impl Checker<'_> {
         }
         let line = self.lines.line(path);
         if let Some(name) = &raw.property {
-            if raw.id.is_some()
-                || raw.fields.is_some()
-                || raw.query.is_some()
-                || raw.scope.is_some()
-            {
-                self.error(path, "a property fixture takes only `property` and `value`");
-            }
-            let Some(value) = &raw.value else {
-                self.error(path, "a property fixture needs `value`");
-                return None;
-            };
-            return Some(Fixture::Property {
-                name: name.clone(),
-                value: value.clone(),
-                line,
-            });
+            return self.property(raw, name, path, line);
         }
         if raw.value.is_some() {
             self.error(

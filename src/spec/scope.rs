@@ -131,196 +131,273 @@ pub fn derive(
     declared: &[Option<Declared>],
     steps: &[Step],
 ) -> Result<Vec<Option<Sharing>>, Vec<Conflict>> {
-    let ids: Vec<Option<&str>> = fixtures.iter().map(Fixture::created_id).collect();
-    let index_of = |id: &str| ids.iter().position(|i| *i == Some(id));
-    let refers: Vec<BTreeSet<String>> = fixtures.iter().map(fixture_refers_to).collect();
-    let declared_as = |i: usize| declared.get(i).copied().flatten();
-    let mut found: Vec<Option<Found>> = vec![None; fixtures.len()];
+    let mut d = Derivation {
+        fixtures,
+        declared,
+        steps,
+        ids: fixtures.iter().map(Fixture::created_id).collect(),
+        refers: fixtures.iter().map(fixture_refers_to).collect(),
+        found: vec![None; fixtures.len()],
+    };
+    d.declared_per_trial();
+    d.checked_or_searched();
+    d.through_references();
+    let per_variant = d.per_variant();
+    d.decide(&per_variant)
+}
 
-    // Rule 1.
-    for i in 0..fixtures.len() {
-        if let (
-            Some(_),
+/// The fixtures of one scenario while the rules are applied to them, in order.
+struct Derivation<'a> {
+    fixtures: &'a [Fixture],
+    declared: &'a [Option<Declared>],
+    steps: &'a [Step],
+    /// Each fixture's id, for the ones that create a record.
+    ids: Vec<Option<&'a str>>,
+    /// The fixture ids each fixture's own templates refer to.
+    refers: Vec<BTreeSet<String>>,
+    /// What the rules found so far, per fixture.
+    found: Vec<Option<Found>>,
+}
+
+impl Derivation<'_> {
+    fn index_of(&self, id: &str) -> Option<usize> {
+        self.ids.iter().position(|i| *i == Some(id))
+    }
+
+    fn declared_as(&self, i: usize) -> Option<Declared> {
+        self.declared.get(i).copied().flatten()
+    }
+
+    fn declared_run(&self, i: usize) -> bool {
+        matches!(
+            self.declared_as(i),
             Some(Declared {
-                scope: Scope::Trial,
-                line,
-            }),
-        ) = (ids[i], declared_as(i))
-        {
-            found[i] = Some(Found::Trial(format!("`scope: trial` (line {line})")));
-        }
+                scope: Scope::Run,
+                ..
+            })
+        )
     }
-    // Rule 2: read back by a record check, or searched by.
-    let trial = |found: &mut Vec<Option<Found>>, id: &str, why: String| {
-        if let Some(i) = index_of(id) {
-            if found[i].is_none() {
-                found[i] = Some(Found::Trial(why));
+
+    /// Makes fixture `id` per trial for `why`, unless a rule already decided it.
+    fn per_trial(&mut self, id: &str, why: String) {
+        if let Some(i) = self.index_of(id) {
+            if self.found[i].is_none() {
+                self.found[i] = Some(Found::Trial(why));
             }
-        }
-    };
-    for step in steps {
-        match &step.action {
-            Action::Record(check) => {
-                for id in referred(&Value::String(check.sys_id.source().to_string())) {
-                    let why = format!(
-                        "the step \"{}\" (line {}) reads it back",
-                        step.name, step.line
-                    );
-                    trial(&mut found, &id, why);
-                }
-            }
-            Action::Request { request, .. } => {
-                let mut searched = BTreeSet::new();
-                for (_, v) in &request.query {
-                    collect_text(v.source(), &mut searched);
-                }
-                for id in searched {
-                    let why = format!(
-                        "the step \"{}\" (line {}) searches by it, and would find what other trials made with it",
-                        step.name, step.line
-                    );
-                    trial(&mut found, &id, why);
-                }
-            }
-        }
-    }
-    let named: BTreeSet<String> = steps.iter().flat_map(request_names).collect();
-    let naming_step = |id: &str| {
-        steps
-            .iter()
-            .find(|s| request_names(s).contains(id))
-            .map(|s| (s.name.clone(), s.line))
-            .unwrap_or_default()
-    };
-    // Rules 3 and 4, until nothing changes.
-    loop {
-        let mut changed = false;
-        for i in 0..fixtures.len() {
-            let Some(id) = ids[i] else { continue };
-            match &found[i] {
-                None => {
-                    if let Some(dep) = refers[i]
-                        .iter()
-                        .find(|d| index_of(d).is_some_and(|j| found[j].is_some()))
-                    {
-                        found[i] = Some(Found::Trial(format!(
-                            "it refers to `{dep}`, which is not shared by the run"
-                        )));
-                        changed = true;
-                    }
-                }
-                // A per-trial record the requests never name is reached through the records
-                // they do name: while the trial runs, one of those must be its alone.
-                Some(Found::Trial(_)) if !named.contains(id) => {
-                    let through: Vec<usize> = refers[i]
-                        .iter()
-                        .filter(|d| named.contains(*d))
-                        .filter_map(|d| index_of(d))
-                        .collect();
-                    let unique = through.iter().any(|j| found[*j].is_some());
-                    let free = through.iter().copied().filter(|j| {
-                        !matches!(
-                            declared_as(*j),
-                            Some(Declared {
-                                scope: Scope::Run,
-                                ..
-                            })
-                        )
-                    });
-                    if let (false, Some(last)) = (unique, free.max()) {
-                        let (step, line) = ids[last].map(naming_step).unwrap_or_default();
-                        found[last] = Some(Found::Lease(format!(
-                            "the step \"{step}\" (line {line}) reaches `{id}` through it rather than by `{id}`'s own sys_id: one trial at a time uses it"
-                        )));
-                        changed = true;
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        if !changed {
-            break;
         }
     }
 
-    // A record some variants would see differently belongs to each variant: so does every
-    // record connected to it (its dependents and what it refers to).
-    let mut per_variant: Vec<bool> = fixtures
-        .iter()
-        .map(|f| match f {
-            Fixture::Create { fields, .. } => fields.values().any(uses_variant_vars),
-            Fixture::Lookup { query, .. } => text_uses_variant_vars(query),
-            Fixture::Property { .. } => false,
-        })
-        .collect();
-    loop {
-        let mut changed = false;
-        for i in 0..fixtures.len() {
-            for j in refers[i].iter().filter_map(|d| index_of(d)) {
-                if per_variant[i] != per_variant[j] {
-                    per_variant[i] = true;
-                    per_variant[j] = true;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-
-    let mut conflicts = Vec::new();
-    let mut keys: Vec<Option<String>> = vec![None; fixtures.len()];
-    let mut out = Vec::with_capacity(fixtures.len());
-    for (i, fixture) in fixtures.iter().enumerate() {
-        let Fixture::Create {
-            id, table, fields, ..
-        } = fixture
-        else {
-            out.push(None);
-            continue;
-        };
-        let (scope, why) = match (&found[i], declared_as(i)) {
-            (
-                Some(Found::Trial(why)),
+    /// Rule 1: `scope: trial` in the spec.
+    fn declared_per_trial(&mut self) {
+        for i in 0..self.fixtures.len() {
+            if let (
+                Some(_),
                 Some(Declared {
-                    scope: Scope::Run, ..
-                }),
-            ) => {
-                conflicts.push(Conflict {
-                    index: i,
-                    message: format!("`scope: run` cannot hold: {why}"),
-                });
-                (Scope::Trial, why.clone())
-            }
-            (Some(Found::Trial(why)), _) => (Scope::Trial, why.clone()),
-            (Some(Found::Lease(why)), _) => (Scope::Lease, why.clone()),
-            (
-                None,
-                Some(Declared {
-                    scope: Scope::Run,
+                    scope: Scope::Trial,
                     line,
                 }),
-            ) => (Scope::Run, format!("`scope: run` (line {line})")),
-            (None, _) => (
-                Scope::Run,
-                "no step changes it and no record check reads it back".to_string(),
-            ),
-        };
-        // Same definition, same records referred to, same fixtures referring to it (those of
-        // a leased record are the lessee's own and gone when it gives the record back). The
-        // parts are written as JSON straight into the digest, never built as a value.
-        let refers_to: Vec<&str> = refers[i]
+            ) = (self.ids[i], self.declared_as(i))
+            {
+                self.found[i] = Some(Found::Trial(format!("`scope: trial` (line {line})")));
+            }
+        }
+    }
+
+    /// Rule 2: read back by a record check, or searched by a request's query.
+    fn checked_or_searched(&mut self) {
+        for step in self.steps {
+            match &step.action {
+                Action::Record(check) => {
+                    for id in referred(&Value::String(check.sys_id.source().to_string())) {
+                        let why = format!(
+                            "the step \"{}\" (line {}) reads it back",
+                            step.name, step.line
+                        );
+                        self.per_trial(&id, why);
+                    }
+                }
+                Action::Request { request, .. } => {
+                    let mut searched = BTreeSet::new();
+                    for (_, v) in &request.query {
+                        collect_text(v.source(), &mut searched);
+                    }
+                    for id in searched {
+                        let why = format!(
+                            "the step \"{}\" (line {}) searches by it, and would find what other trials made with it",
+                            step.name, step.line
+                        );
+                        self.per_trial(&id, why);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rules 3 and 4, until nothing changes: a record referring to a per-trial record is per
+    /// trial; a per-trial record the requests reach through other records leases the last of
+    /// those.
+    fn through_references(&mut self) {
+        let named: BTreeSet<String> = self.steps.iter().flat_map(request_names).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..self.fixtures.len() {
+                let Some(id) = self.ids[i] else { continue };
+                match &self.found[i] {
+                    None => {
+                        if let Some(dep) = self.refers[i]
+                            .iter()
+                            .find(|d| self.index_of(d).is_some_and(|j| self.found[j].is_some()))
+                        {
+                            self.found[i] = Some(Found::Trial(format!(
+                                "it refers to `{dep}`, which is not shared by the run"
+                            )));
+                            changed = true;
+                        }
+                    }
+                    // A per-trial record the requests never name is reached through the
+                    // records they do name: while the trial runs, one of those must be its
+                    // alone.
+                    Some(Found::Trial(_)) if !named.contains(id) => {
+                        changed |= self.lease_the_way_to(i, id, &named);
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Leases the last record the requests name through which they reach fixture `i`
+    /// (`id`), unless one of them is already the trial's alone; whether it did.
+    fn lease_the_way_to(&mut self, i: usize, id: &str, named: &BTreeSet<String>) -> bool {
+        let through: Vec<usize> = self.refers[i]
             .iter()
-            .filter_map(|d| index_of(d))
+            .filter(|d| named.contains(*d))
+            .filter_map(|d| self.index_of(d))
+            .collect();
+        let unique = through.iter().any(|j| self.found[*j].is_some());
+        let free = through.iter().copied().filter(|j| !self.declared_run(*j));
+        let (false, Some(last)) = (unique, free.max()) else {
+            return false;
+        };
+        let (step, line) = self.ids[last]
+            .and_then(|lid| {
+                self.steps
+                    .iter()
+                    .find(|s| request_names(s).contains(lid))
+                    .map(|s| (s.name.clone(), s.line))
+            })
+            .unwrap_or_default();
+        self.found[last] = Some(Found::Lease(format!(
+            "the step \"{step}\" (line {line}) reaches `{id}` through it rather than by `{id}`'s own sys_id: one trial at a time uses it"
+        )));
+        true
+    }
+
+    /// Whether each fixture is one per variant: a record some variants would see differently
+    /// belongs to each variant, and so does every record connected to it (its dependents and
+    /// what it refers to).
+    fn per_variant(&self) -> Vec<bool> {
+        let mut per_variant: Vec<bool> = self
+            .fixtures
+            .iter()
+            .map(|f| match f {
+                Fixture::Create { fields, .. } => fields.values().any(uses_variant_vars),
+                Fixture::Lookup { query, .. } => text_uses_variant_vars(query),
+                Fixture::Property { .. } => false,
+            })
+            .collect();
+        loop {
+            let mut changed = false;
+            for i in 0..self.fixtures.len() {
+                for j in self.refers[i].iter().filter_map(|d| self.index_of(d)) {
+                    if per_variant[i] != per_variant[j] {
+                        per_variant[i] = true;
+                        per_variant[j] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        per_variant
+    }
+
+    /// Each create fixture's scope, why, and sharing key; the `scope: run` that cannot hold.
+    fn decide(&self, per_variant: &[bool]) -> Result<Vec<Option<Sharing>>, Vec<Conflict>> {
+        let mut conflicts = Vec::new();
+        let mut keys: Vec<Option<String>> = vec![None; self.fixtures.len()];
+        let mut out = Vec::with_capacity(self.fixtures.len());
+        for (i, fixture) in self.fixtures.iter().enumerate() {
+            let Fixture::Create { .. } = fixture else {
+                out.push(None);
+                continue;
+            };
+            let (scope, why) = match (&self.found[i], self.declared_as(i)) {
+                (Some(Found::Trial(why)), _) if self.declared_run(i) => {
+                    conflicts.push(Conflict {
+                        index: i,
+                        message: format!("`scope: run` cannot hold: {why}"),
+                    });
+                    (Scope::Trial, why.clone())
+                }
+                (Some(Found::Trial(why)), _) => (Scope::Trial, why.clone()),
+                (Some(Found::Lease(why)), _) => (Scope::Lease, why.clone()),
+                (
+                    None,
+                    Some(Declared {
+                        scope: Scope::Run,
+                        line,
+                    }),
+                ) => (Scope::Run, format!("`scope: run` (line {line})")),
+                (None, _) => (
+                    Scope::Run,
+                    "no step changes it and no record check reads it back".to_string(),
+                ),
+            };
+            let key = self.key(i, scope, &keys);
+            out.push(Some(Sharing {
+                scope,
+                why,
+                key: key.clone(),
+                per_variant: per_variant[i],
+            }));
+            keys[i] = Some(key);
+        }
+        if conflicts.is_empty() {
+            Ok(out)
+        } else {
+            Err(conflicts)
+        }
+    }
+
+    /// The sharing key of create fixture `i`: the same definition, the same records referred
+    /// to (their `keys`, decided before it), the same fixtures referring to it (those of a
+    /// leased record are the lessee's own and gone when it gives the record back). The parts
+    /// are written as JSON straight into the digest, never built as a value.
+    fn key(&self, i: usize, scope: Scope, keys: &[Option<String>]) -> String {
+        let Fixture::Create {
+            id, table, fields, ..
+        } = &self.fixtures[i]
+        else {
+            return String::new();
+        };
+        let refers_to: Vec<&str> = self.refers[i]
+            .iter()
+            .filter_map(|d| self.index_of(d))
             .map(|j| keys[j].as_deref().unwrap_or(""))
             .collect();
         let referred_by: BTreeSet<String> = match scope {
             Scope::Lease => BTreeSet::new(),
-            _ => fixtures
+            _ => self
+                .fixtures
                 .iter()
                 .enumerate()
-                .filter(|(j, _)| refers[*j].contains(id.as_str()))
+                .filter(|(j, _)| self.refers[*j].contains(id.as_str()))
                 .map(|(_, f)| match f {
                     Fixture::Create {
                         id, table, fields, ..
@@ -332,26 +409,14 @@ pub fn derive(
                 })
                 .collect(),
         };
-        let key = digest(&Key {
+        digest(&Key {
             id,
             create: table,
             fields,
             refers_to,
             referred_by,
             leased: scope == Scope::Lease,
-        });
-        out.push(Some(Sharing {
-            scope,
-            why,
-            key: key.clone(),
-            per_variant: per_variant[i],
-        }));
-        keys[i] = Some(key);
-    }
-    if conflicts.is_empty() {
-        Ok(out)
-    } else {
-        Err(conflicts)
+        })
     }
 }
 
