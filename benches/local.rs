@@ -123,8 +123,8 @@ fn replay(exchanges: &[ExchangeRecord], loops: usize) -> f64 {
 fn main() {
     let rounds = support::rounds(15);
     // One round first that is not counted: the first runs of a process (pages faulted in,
-    // allocator arenas grown, the machine's clock ramping up) were 20-40% slower than the
-    // rest on this machine, for the harness and the bare replay alike.
+    // allocator arenas grown, the machine's clock ramping up) are slower than the rest, for the
+    // harness and the bare replay alike (BENCHMARKS.md says by how much).
     let _ = harness(1);
     let (mut one, mut two, mut bare, mut bare2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut requests = 0;
@@ -142,8 +142,8 @@ fn main() {
         two.push(t2);
         bare.push(tb);
     }
-    // Runs this short (0.1-0.2 s) are disturbed by anything else on the machine, by 20% and
-    // more from one round to the next. The verdicts are on the medians of the rounds (each
+    // Runs this short are disturbed by anything else on the machine, from one round to the
+    // next (BENCHMARKS.md). The verdicts are on the medians of the rounds (each
     // kind measured in every round, one after another, so that a slow stretch of the machine
     // touches them alike); the quickest rounds are printed beside them. A ratio of quickest
     // rounds pairs two outliers: one 1-thread round quicker than every bare replay decided

@@ -1,6 +1,10 @@
 //! The command-line edge: argument types and one module per subcommand. Errors become
-//! messages and exit codes here: 0 all passed, 1 a trial failed, 2 invalid specs, schemas or
-//! options (nothing was sent).
+//! messages and exit codes here: 0 every trial that ran passed; 1 a trial failed or broke, or
+//! the doctor failed a check; 2 invalid specs, schemas, profile or options (nothing was
+//! sent); 3 the target is unusable (unreachable, credentials refused: nothing was changed on
+//! it); 130 and 143 a run stopped by Ctrl-C or SIGTERM; 141 stdout closed before every trial
+//! ran. The subcommands share what lives below `cli/` (the runner, the reports, the target's
+//! options), never each other.
 
 mod args;
 mod cleanup;

@@ -102,7 +102,7 @@ impl Mock {
     }
 
     /// The checks of [`Mock::authorize`] on tables already read, for a handler that reads them
-    /// anyway (one lock per request rather than one per check) and needs no [`Caller`].
+    /// anyway (one lock per request rather than one per check) and needs no `Caller`.
     pub fn permit_in(&self, t: &Tables, headers: &HeaderMap, role: &str) -> Result<(), ApiError> {
         let account = self.account_in(t, headers)?;
         if grants(&account.roles, role) || self.faults().has(Fault::RoleNotEnforced) {

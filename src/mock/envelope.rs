@@ -54,7 +54,7 @@ impl Success {
         })
     }
 
-    /// A success whose `result` `write` puts down as JSON text (see [`super::json_text`]).
+    /// A success whose `result` `write` puts down as JSON text (see `json_text`).
     pub fn writing(status: StatusCode, write: impl FnOnce(&mut Vec<u8>)) -> Self {
         let mut body = Vec::with_capacity(512);
         body.extend_from_slice(br#"{"result":"#);

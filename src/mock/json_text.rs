@@ -1,7 +1,8 @@
 //! JSON text written straight into an answer's bytes, for the answers clients poll most (the
 //! reject reasons list): the records are read in place and no `serde_json::Value` is built.
-//! Under wrk, serde_json's string escaper alone was an eighth of the mock's instructions on
-//! reject_reasons; most strings (names, sys_ids) need no escaping at all, and are copied whole.
+//! serde_json's string escaper is a large share of what these answers cost (BENCHMARKS.md,
+//! the mock benchmark); most strings (names, sys_ids) need no escaping at all, and are copied
+//! whole.
 
 /// Writes `text` as a JSON string.
 pub fn string(out: &mut Vec<u8>, text: &str) {

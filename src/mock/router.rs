@@ -11,7 +11,7 @@ use super::fault::Fault;
 use super::state::Mock;
 use super::{awa, batch, conversation_member, interaction, oauth, table_api};
 
-/// The whole mock instance as one service: the envelope middleware ([`envelope::Envelope`])
+/// The whole mock instance as one service: the envelope middleware (`envelope::Envelope`)
 /// and the body limit around the router, once, rather than around each of its routes
 /// (`Router::layer` wraps every route, and each wrapping costs a boxed clone per request).
 pub fn app(

@@ -1,13 +1,23 @@
 //! `report.json`: the whole run model as JSON, described by `schemas/report.schema.json`.
 //!
 //! ```json
-//! {"tool": "sn-conform 0.1.0", "base_url": "http://127.0.0.1:40155", "target_kind": "embedded mock",
-//!  "started_at": 1795000000, "duration_ms": 812.4, "strict": false,
-//!  "summary": {"passed": 120, "failed": 0, "error": 0, "ignored": 0, "total": 120},
-//!  "trials": [{"name": "awa_inbox_actions/accept::accepts a pending work item[default]",
-//!              "outcome": "passed", "duration_ms": 3.1, "failures": [], "warnings": [],
-//!              "exchanges": [...], ...}]}
+//! {"format": 2, "tool": "sn-conform 0.1.0", "base_url": "http://127.0.0.1:40155",
+//!  "target_kind": "embedded mock", "started_at": 1795000000, "duration_ms": 812.4,
+//!  "strict": false,
+//!  "summary": {"passed": 119, "failed": 1, "error": 0, "ignored": 0, "total": 120, ...},
+//!  "trials": [{"name": "awa_inbox_actions/accept::accepts a pending work item[default json]",
+//!              "outcome": "failed", "duration_ms": 3.1,
+//!              "failures": ["specs/awa_inbox_actions/accept.yaml:45: step \"accept the work item\": status: expected 200, got 201 (body: {…})"],
+//!              "warnings": [],
+//!              "findings": [{"at": {"kind": "step", "file": "specs/awa_inbox_actions/accept.yaml", "line": 45, "name": "accept the work item"},
+//!                            "checked": {"kind": "status"}, "level": "must",
+//!                            "expected": "200", "actual": "201", "context": "{…}"}],
+//!              "exchanges": [{"during": "step \"accept the work item\"",
+//!                             "origin": {"kind": "step", "name": "accept the work item"}, ...}]}]}
 //! ```
+//!
+//! A report reads back with [`read`] whatever release wrote it (see
+//! [`super::REPORT_FORMAT`]).
 
 use std::path::Path;
 

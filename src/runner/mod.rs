@@ -1,14 +1,14 @@
 //! The runner: a run ([`Run`]) made of services and trials.
 //!
-//! The run's services, each a value with one job, live in [`services`]: the link to the
-//! target ([`client`]: HTTP, the limit on requests in flight, secrets, OAuth tokens, the stop
+//! The run's services, each a value with one job, live in `services.rs`: the link to the
+//! target (`client.rs`: HTTP, the limit on requests in flight, secrets, OAuth tokens, the stop
 //! switch), the ledger, the records shared by trials, the exclusive phases, the results. A
-//! trial ([`trial`]) goes from its start to its result against them; its fixtures are set up
-//! and torn down by [`fixtures`]; checks are pure evaluators ([`checks`]); putting the
-//! instance back is [`cleanup`]'s; the doctor's checks are [`doctor`]'s.
+//! trial (`trial.rs`) goes from its start to its result against them; its fixtures are set up
+//! and torn down by `fixtures.rs`; checks are pure evaluators (`checks.rs`); putting the
+//! instance back is `cleanup.rs`'s; the doctor's checks are `doctor.rs`'s.
 //!
 //! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
-//! its requests on a loop and client of its own ([`trial_loop`]).
+//! its requests on a loop and client of its own (`trial_loop.rs`).
 
 mod cancel;
 mod checks;

@@ -63,7 +63,7 @@ impl Secrets {
         }
     }
 
-    /// Adds `secret` in every form it can take in text (see [`MIN_SECRET_LEN`]).
+    /// Adds `secret` in every form it can take in text (see `MIN_SECRET_LEN`).
     pub fn add(&self, secret: &str) {
         if secret.chars().count() < MIN_SECRET_LEN {
             return;

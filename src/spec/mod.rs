@@ -1,4 +1,6 @@
-//! Scenario files: the raw YAML shape, the validated model, and the loader between them.
+//! Scenario files: the raw YAML shape, the validated model (expectations and templates
+//! compiled at load), the loader between them, which fixtures a run shares, and the catalogue
+//! of documented cases the scenarios cover.
 
 pub mod catalogue;
 mod load;

@@ -26,7 +26,7 @@ pub struct TargetArgs {
     #[arg(long = "target", env = "SN_TARGET", value_name = "FILE")]
     pub profile: Option<PathBuf>,
 
-    /// Instance to test, e.g. https://dev12345.service-now.com. Absent (and no profile): the
+    /// Instance to test, e.g. `https://dev12345.service-now.com`. Absent (and no profile): the
     /// built-in mock, started in-process on 127.0.0.1 with a free port.
     #[arg(long, env = "SN_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
