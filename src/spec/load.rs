@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::Value;
 
 use super::catalogue::{Catalogue, CATALOGUE_FILE};
+use super::checker::{is_identifier, is_method, Checker, BUILT_IN_VARS};
 use super::model::*;
 use super::raw::*;
 use super::scope::{self, Declared, Scope};
@@ -14,9 +15,6 @@ use crate::source::assets::{AssetDir, AssetFile};
 use crate::source::lines::LineIndex;
 use crate::source::yaml::{self, ListSchema, Schema};
 use crate::source::SourceError;
-
-/// Variables every trial defines, whatever its fixtures.
-pub const BUILT_IN_VARS: &[&str] = &["run_id", "api", "unknown_id", "user_name", "base_url"];
 
 /// The schema every spec file must meet before the deeper checks.
 pub const SCENARIO_SCHEMA: &str = "scenario.schema.json";
@@ -108,7 +106,7 @@ pub fn load_file(
         catalogue,
         errors: Vec::new(),
     };
-    let scenarios = checker.spec_file(&raw);
+    let scenarios = spec_file(&mut checker, &raw);
     if checker.errors.is_empty() {
         Ok((raw.api, raw.operation, scenarios))
     } else {
@@ -156,471 +154,450 @@ impl ListSchema for ScenarioSchema<'_, '_> {
     }
 }
 
-pub(super) struct Checker<'a> {
-    pub(super) file: &'a AssetFile,
-    pub(super) lines: LineIndex,
-    pub(super) schema_names: BTreeSet<String>,
-    pub(super) catalogue: &'a Catalogue,
-    pub(super) errors: Vec<SourceError>,
+fn spec_file(c: &mut Checker<'_>, raw: &RawSpecFile) -> Vec<Scenario> {
+    for (field, value) in [("api", &raw.api), ("operation", &raw.operation)] {
+        if !is_identifier(value) {
+            c.error(
+                field,
+                format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"),
+            );
+        }
+    }
+    if c.catalogue.operation(&raw.api, &raw.operation).is_none() {
+        c.error(
+            "operation",
+            format!(
+                "{}/{} is not an operation of the catalogue ({})",
+                raw.api,
+                raw.operation,
+                crate::spec::catalogue::CATALOGUE_FILE
+            ),
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for (i, scenario) in raw.scenarios.iter().enumerate() {
+        let path = format!("scenarios[{i}]");
+        if !names.insert(scenario.name.clone()) {
+            c.error(
+                &format!("{path}.name"),
+                format!("duplicate scenario name `{}`", scenario.name),
+            );
+        }
+        if let Some(s) = self::scenario(c, raw, scenario, &path) {
+            out.push(s);
+        }
+    }
+    if raw.scenarios.is_empty() {
+        c.error("scenarios", "a spec file needs at least one scenario");
+    }
+    out
 }
 
-impl Checker<'_> {
-    pub(super) fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push(SourceError {
-            file: self.file.display.clone(),
-            line: self.lines.line(path),
-            message: message.into(),
-        });
+fn scenario(
+    c: &mut Checker<'_>,
+    file: &RawSpecFile,
+    raw: &RawScenario,
+    path: &str,
+) -> Option<Scenario> {
+    let before = c.errors.len();
+    if raw.name.trim().is_empty() || raw.name.contains(['[', ']']) || raw.name.contains("::") {
+        c.error(
+            &format!("{path}.name"),
+            "a scenario name must be non-empty and contain no `[`, `]` or `::`",
+        );
+    }
+    covers(c, file, raw, path);
+    let variants_raw = raw
+        .variants
+        .clone()
+        .unwrap_or_else(|| file.variants.clone());
+    let variants = variants(c, &variants_raw, &format!("{path}.variants"));
+    let requirements: BTreeSet<Requirement> = raw
+        .requires
+        .iter()
+        .map(|r| match r {
+            RawRequirement::NoroleAccount => Requirement::NoroleAccount,
+            RawRequirement::ConfigChanges => Requirement::ConfigChanges,
+            RawRequirement::UserName => Requirement::UserName,
+            RawRequirement::Oauth => Requirement::OAuth,
+        })
+        .collect();
+
+    let mut defined: BTreeSet<String> = BUILT_IN_VARS.iter().map(|s| s.to_string()).collect();
+    if variants_raw.method.is_some() {
+        defined.insert("method".into());
+    }
+    let (mut fixtures, exclusive) = fixtures(c, raw, path, &requirements, &mut defined);
+    let steps = steps(c, raw, path, &requirements, &mut defined);
+    if c.errors.len() > before {
+        return None;
+    }
+    if !sharing(c, raw, path, &mut fixtures, &steps) {
+        return None;
+    }
+    Some(Scenario {
+        file: c.file.display.clone(),
+        line: c.lines.line(path),
+        api: file.api.clone(),
+        operation: file.operation.clone(),
+        name: raw.name.clone(),
+        covers: raw.covers.clone(),
+        description: raw.description.clone(),
+        tags: raw.tags.clone(),
+        level: match raw.level {
+            Some(RawLevel::Should) => Level::Should,
+            _ => Level::Must,
+        },
+        requirements,
+        exclusive,
+        variants,
+        fixtures,
+        steps,
+    })
+}
+
+/// A scenario's fixtures, each defining `{{id.field}}` for what follows; whether one of
+/// them changes an instance-wide setting (the scenario is then exclusive).
+fn fixtures(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    path: &str,
+    requirements: &BTreeSet<Requirement>,
+    defined: &mut BTreeSet<String>,
+) -> (Vec<Fixture>, bool) {
+    let mut fixture_ids = HashSet::new();
+    let mut fixtures = Vec::new();
+    let mut exclusive = false;
+    for (i, fixture) in raw.fixtures.iter().enumerate() {
+        let fpath = format!("{path}.fixtures[{i}]");
+        if let Some(f) = self::fixture(c, fixture, &fpath, defined) {
+            match &f {
+                Fixture::Create { id, .. } | Fixture::Lookup { id, .. } => {
+                    if !fixture_ids.insert(id.clone()) || BUILT_IN_VARS.contains(&id.as_str()) {
+                        c.error(
+                            &format!("{fpath}.id"),
+                            format!("fixture id `{id}` is already defined"),
+                        );
+                    }
+                    defined.insert(format!("{id}.*"));
+                }
+                Fixture::Property { .. } => {
+                    exclusive = true;
+                    if !requirements.contains(&Requirement::ConfigChanges) {
+                        c.error(&fpath, "a property fixture changes instance-wide state: add `requires: [config_changes]` to the scenario");
+                    }
+                }
+            }
+            fixtures.push(f);
+        }
     }
 
-    fn spec_file(&mut self, raw: &RawSpecFile) -> Vec<Scenario> {
-        for (field, value) in [("api", &raw.api), ("operation", &raw.operation)] {
-            if !is_identifier(value) {
-                self.error(
-                    field,
-                    format!("`{field}` must be a lowercase identifier ([a-z0-9_]+), not `{value}`"),
-                );
+    (fixtures, exclusive)
+}
+
+/// A scenario's steps, each capture defining a name for the steps after it.
+fn steps(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    path: &str,
+    requirements: &BTreeSet<Requirement>,
+    defined: &mut BTreeSet<String>,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut step_names = HashSet::new();
+    for (i, step) in raw.steps.iter().enumerate() {
+        let spath = format!("{path}.steps[{i}]");
+        // Messages, reports and the diff's pairing of answers name a step by its name.
+        if !step_names.insert(step.name.clone()) {
+            c.error(
+                &format!("{spath}.name"),
+                format!("duplicate step name `{}` in this scenario", step.name),
+            );
+        }
+        if let Some(s) = super::steps::step(c, step, &spath, defined, requirements) {
+            steps.push(s);
+        }
+    }
+    if raw.steps.is_empty() {
+        c.error(
+            &format!("{path}.steps"),
+            "a scenario needs at least one step",
+        );
+    }
+    steps
+}
+
+/// Decides which fixtures a run shares ([`scope::derive`]) and records it on them; `false`
+/// when a declared `scope: run` cannot hold (each is an error).
+fn sharing(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    path: &str,
+    fixtures: &mut [Fixture],
+    steps: &[Step],
+) -> bool {
+    // Every fixture was valid, so `fixtures` and `raw.fixtures` line up.
+    let declared: Vec<Option<Declared>> = raw
+        .fixtures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            f.scope.map(|s| Declared {
+                scope: match s {
+                    RawScope::Run => Scope::Run,
+                    RawScope::Trial => Scope::Trial,
+                },
+                line: c.lines.line(&format!("{path}.fixtures[{i}].scope")),
+            })
+        })
+        .collect();
+    match scope::derive(fixtures, &declared, steps) {
+        Ok(decisions) => {
+            for (fixture, decision) in fixtures.iter_mut().zip(decisions) {
+                if let (Fixture::Create { sharing, .. }, Some(decision)) = (fixture, decision) {
+                    *sharing = decision;
+                }
             }
         }
-        if self.catalogue.operation(&raw.api, &raw.operation).is_none() {
-            self.error(
-                "operation",
+        Err(conflicts) => {
+            for conflict in conflicts {
+                c.error(
+                    &format!("{path}.fixtures[{}].scope", conflict.index),
+                    conflict.message,
+                );
+            }
+            return false;
+        }
+    }
+    true
+}
+
+/// Every scenario names at least one case, and only cases the catalogue has.
+fn covers(c: &mut Checker<'_>, file: &RawSpecFile, raw: &RawScenario, path: &str) {
+    let Some(operation) = c.catalogue.operation(&file.api, &file.operation) else {
+        return; // reported once for the whole file
+    };
+    if raw.covers.is_empty() {
+        let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
+        c.error(path, format!("name the documented case(s) this scenario covers: `covers: [...]` with ids of {}: {}", operation.id(), known.join(", ")));
+    }
+    for (i, id) in raw.covers.iter().enumerate() {
+        if operation.case(id).is_none() {
+            let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
+            c.error(
+                &format!("{path}.covers[{i}]"),
                 format!(
-                    "{}/{} is not an operation of the catalogue ({})",
-                    raw.api,
-                    raw.operation,
-                    crate::spec::catalogue::CATALOGUE_FILE
+                    "the catalogue has no case `{id}` for {}{}; known: {}",
+                    operation.id(),
+                    crate::source::suggest::hint(id, known.iter().copied()),
+                    known.join(", ")
                 ),
             );
         }
-        let mut names = HashSet::new();
-        let mut out = Vec::new();
-        for (i, scenario) in raw.scenarios.iter().enumerate() {
-            let path = format!("scenarios[{i}]");
-            if !names.insert(scenario.name.clone()) {
-                self.error(
-                    &format!("{path}.name"),
-                    format!("duplicate scenario name `{}`", scenario.name),
-                );
-            }
-            if let Some(s) = self.scenario(raw, scenario, &path) {
-                out.push(s);
-            }
-        }
-        if raw.scenarios.is_empty() {
-            self.error("scenarios", "a spec file needs at least one scenario");
-        }
-        out
     }
+}
 
-    fn scenario(&mut self, file: &RawSpecFile, raw: &RawScenario, path: &str) -> Option<Scenario> {
-        let before = self.errors.len();
-        if raw.name.trim().is_empty() || raw.name.contains(['[', ']']) || raw.name.contains("::") {
-            self.error(
-                &format!("{path}.name"),
-                "a scenario name must be non-empty and contain no `[`, `]` or `::`",
+fn variants(c: &mut Checker<'_>, raw: &RawVariants, path: &str) -> Vec<Variant> {
+    let urls: Vec<Option<RawUrlForm>> = match &raw.url {
+        Some(list) if list.is_empty() => {
+            c.error(&format!("{path}.url"), "`url` needs at least one form");
+            vec![None]
+        }
+        Some(list) => list.iter().copied().map(Some).collect(),
+        None => vec![None],
+    };
+    let methods: Vec<Option<String>> = match &raw.method {
+        Some(list) if list.is_empty() => {
+            c.error(
+                &format!("{path}.method"),
+                "`method` needs at least one method",
+            );
+            vec![None]
+        }
+        Some(list) => list.iter().cloned().map(Some).collect(),
+        None => vec![None],
+    };
+    for m in methods.iter().flatten() {
+        if !is_method(m) {
+            c.error(
+                &format!("{path}.method"),
+                format!("`{m}` is not an HTTP method"),
             );
         }
-        self.covers(file, raw, path);
-        let variants_raw = raw
-            .variants
-            .clone()
-            .unwrap_or_else(|| file.variants.clone());
-        let variants = self.variants(&variants_raw, &format!("{path}.variants"));
-        let requirements: BTreeSet<Requirement> = raw
-            .requires
-            .iter()
-            .map(|r| match r {
-                RawRequirement::NoroleAccount => Requirement::NoroleAccount,
-                RawRequirement::ConfigChanges => Requirement::ConfigChanges,
-                RawRequirement::UserName => Requirement::UserName,
-                RawRequirement::Oauth => Requirement::OAuth,
-            })
-            .collect();
-
-        let mut defined: BTreeSet<String> = BUILT_IN_VARS.iter().map(|s| s.to_string()).collect();
-        if variants_raw.method.is_some() {
-            defined.insert("method".into());
-        }
-        let (mut fixtures, exclusive) = self.fixtures(raw, path, &requirements, &mut defined);
-        let steps = self.steps(raw, path, &requirements, &mut defined);
-        if self.errors.len() > before {
-            return None;
-        }
-        if !self.sharing(raw, path, &mut fixtures, &steps) {
-            return None;
-        }
-        Some(Scenario {
-            file: self.file.display.clone(),
-            line: self.lines.line(path),
-            api: file.api.clone(),
-            operation: file.operation.clone(),
-            name: raw.name.clone(),
-            covers: raw.covers.clone(),
-            description: raw.description.clone(),
-            tags: raw.tags.clone(),
-            level: match raw.level {
-                Some(RawLevel::Should) => Level::Should,
-                _ => Level::Must,
-            },
-            requirements,
-            exclusive,
-            variants,
-            fixtures,
-            steps,
-        })
     }
-
-    /// A scenario's fixtures, each defining `{{id.field}}` for what follows; whether one of
-    /// them changes an instance-wide setting (the scenario is then exclusive).
-    fn fixtures(
-        &mut self,
-        raw: &RawScenario,
-        path: &str,
-        requirements: &BTreeSet<Requirement>,
-        defined: &mut BTreeSet<String>,
-    ) -> (Vec<Fixture>, bool) {
-        let mut fixture_ids = HashSet::new();
-        let mut fixtures = Vec::new();
-        let mut exclusive = false;
-        for (i, fixture) in raw.fixtures.iter().enumerate() {
-            let fpath = format!("{path}.fixtures[{i}]");
-            if let Some(f) = self.fixture(fixture, &fpath, defined) {
-                match &f {
-                    Fixture::Create { id, .. } | Fixture::Lookup { id, .. } => {
-                        if !fixture_ids.insert(id.clone()) || BUILT_IN_VARS.contains(&id.as_str()) {
-                            self.error(
-                                &format!("{fpath}.id"),
-                                format!("fixture id `{id}` is already defined"),
-                            );
-                        }
-                        defined.insert(format!("{id}.*"));
-                    }
-                    Fixture::Property { .. } => {
-                        exclusive = true;
-                        if !requirements.contains(&Requirement::ConfigChanges) {
-                            self.error(&fpath, "a property fixture changes instance-wide state: add `requires: [config_changes]` to the scenario");
-                        }
-                    }
-                }
-                fixtures.push(f);
-            }
-        }
-
-        (fixtures, exclusive)
-    }
-
-    /// A scenario's steps, each capture defining a name for the steps after it.
-    fn steps(
-        &mut self,
-        raw: &RawScenario,
-        path: &str,
-        requirements: &BTreeSet<Requirement>,
-        defined: &mut BTreeSet<String>,
-    ) -> Vec<Step> {
-        let mut steps = Vec::new();
-        let mut step_names = HashSet::new();
-        for (i, step) in raw.steps.iter().enumerate() {
-            let spath = format!("{path}.steps[{i}]");
-            // Messages, reports and the diff's pairing of answers name a step by its name.
-            if !step_names.insert(step.name.clone()) {
-                self.error(
-                    &format!("{spath}.name"),
-                    format!("duplicate step name `{}` in this scenario", step.name),
-                );
-            }
-            if let Some(s) = self.step(step, &spath, defined, requirements) {
-                steps.push(s);
-            }
-        }
-        if raw.steps.is_empty() {
-            self.error(
-                &format!("{path}.steps"),
-                "a scenario needs at least one step",
+    let formats: Vec<Format> = match &raw.format {
+        Some(list) if list.is_empty() => {
+            c.error(
+                &format!("{path}.format"),
+                "`format` needs at least one format",
             );
+            vec![Format::Json]
         }
-        steps
-    }
-
-    /// Decides which fixtures a run shares ([`scope::derive`]) and records it on them; `false`
-    /// when a declared `scope: run` cannot hold (each is an error).
-    fn sharing(
-        &mut self,
-        raw: &RawScenario,
-        path: &str,
-        fixtures: &mut [Fixture],
-        steps: &[Step],
-    ) -> bool {
-        // Every fixture was valid, so `fixtures` and `raw.fixtures` line up.
-        let declared: Vec<Option<Declared>> = raw
-            .fixtures
+        Some(list) => list
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                f.scope.map(|s| Declared {
-                    scope: match s {
-                        RawScope::Run => Scope::Run,
-                        RawScope::Trial => Scope::Trial,
-                    },
-                    line: self.lines.line(&format!("{path}.fixtures[{i}].scope")),
-                })
+            .map(|f| match f {
+                RawFormat::Json => Format::Json,
+                RawFormat::Xml => Format::Xml,
             })
-            .collect();
-        match scope::derive(fixtures, &declared, steps) {
-            Ok(decisions) => {
-                for (fixture, decision) in fixtures.iter_mut().zip(decisions) {
-                    if let (Fixture::Create { sharing, .. }, Some(decision)) = (fixture, decision) {
-                        *sharing = decision;
+            .collect(),
+        None => vec![Format::Json],
+    };
+    let mut out = Vec::new();
+    for method in &methods {
+        for url in &urls {
+            for format in &formats {
+                let mut vars = BTreeMap::new();
+                let mut label = Vec::new();
+                if let Some(m) = method {
+                    vars.insert("method".to_string(), m.clone());
+                    if methods.len() > 1 {
+                        label.push(m.clone());
                     }
                 }
-            }
-            Err(conflicts) => {
-                for conflict in conflicts {
-                    self.error(
-                        &format!("{path}.fixtures[{}].scope", conflict.index),
-                        conflict.message,
-                    );
-                }
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Every scenario names at least one case, and only cases the catalogue has.
-    fn covers(&mut self, file: &RawSpecFile, raw: &RawScenario, path: &str) {
-        let Some(operation) = self.catalogue.operation(&file.api, &file.operation) else {
-            return; // reported once for the whole file
-        };
-        if raw.covers.is_empty() {
-            let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
-            self.error(path, format!("name the documented case(s) this scenario covers: `covers: [...]` with ids of {}: {}", operation.id(), known.join(", ")));
-        }
-        for (i, id) in raw.covers.iter().enumerate() {
-            if operation.case(id).is_none() {
-                let known: Vec<_> = operation.cases.iter().map(|c| c.id.as_str()).collect();
-                self.error(
-                    &format!("{path}.covers[{i}]"),
-                    format!(
-                        "the catalogue has no case `{id}` for {}{}; known: {}",
-                        operation.id(),
-                        crate::source::suggest::hint(id, known.iter().copied()),
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-
-    fn variants(&mut self, raw: &RawVariants, path: &str) -> Vec<Variant> {
-        let urls: Vec<Option<RawUrlForm>> = match &raw.url {
-            Some(list) if list.is_empty() => {
-                self.error(&format!("{path}.url"), "`url` needs at least one form");
-                vec![None]
-            }
-            Some(list) => list.iter().copied().map(Some).collect(),
-            None => vec![None],
-        };
-        let methods: Vec<Option<String>> = match &raw.method {
-            Some(list) if list.is_empty() => {
-                self.error(
-                    &format!("{path}.method"),
-                    "`method` needs at least one method",
-                );
-                vec![None]
-            }
-            Some(list) => list.iter().cloned().map(Some).collect(),
-            None => vec![None],
-        };
-        for m in methods.iter().flatten() {
-            if !is_method(m) {
-                self.error(
-                    &format!("{path}.method"),
-                    format!("`{m}` is not an HTTP method"),
-                );
-            }
-        }
-        let formats: Vec<Format> = match &raw.format {
-            Some(list) if list.is_empty() => {
-                self.error(
-                    &format!("{path}.format"),
-                    "`format` needs at least one format",
-                );
-                vec![Format::Json]
-            }
-            Some(list) => list
-                .iter()
-                .map(|f| match f {
-                    RawFormat::Json => Format::Json,
-                    RawFormat::Xml => Format::Xml,
-                })
-                .collect(),
-            None => vec![Format::Json],
-        };
-        let mut out = Vec::new();
-        for method in &methods {
-            for url in &urls {
-                for format in &formats {
-                    let mut vars = BTreeMap::new();
-                    let mut label = Vec::new();
-                    if let Some(m) = method {
-                        vars.insert("method".to_string(), m.clone());
-                        if methods.len() > 1 {
-                            label.push(m.clone());
-                        }
-                    }
-                    let prefix = match url {
-                        Some(RawUrlForm::V1) => "/api/now/v1",
-                        _ => "/api/now",
-                    };
-                    vars.insert("api".to_string(), prefix.to_string());
-                    if urls.len() > 1 {
-                        label.push(match url {
-                            Some(RawUrlForm::V1) => "v1".to_string(),
-                            _ => "default".to_string(),
-                        });
-                    }
-                    if formats.len() > 1 {
-                        label.push(format.name().to_string());
-                    }
-                    out.push(Variant {
-                        label: label.join(" "),
-                        vars,
-                        format: *format,
+                let prefix = match url {
+                    Some(RawUrlForm::V1) => "/api/now/v1",
+                    _ => "/api/now",
+                };
+                vars.insert("api".to_string(), prefix.to_string());
+                if urls.len() > 1 {
+                    label.push(match url {
+                        Some(RawUrlForm::V1) => "v1".to_string(),
+                        _ => "default".to_string(),
                     });
                 }
+                if formats.len() > 1 {
+                    label.push(format.name().to_string());
+                }
+                out.push(Variant {
+                    label: label.join(" "),
+                    vars,
+                    format: *format,
+                });
             }
         }
-        out
     }
+    out
+}
 
-    /// A property fixture: a setting changed for the scenario.
-    fn property(
-        &mut self,
-        raw: &RawFixture,
-        name: &str,
-        path: &str,
-        line: usize,
-    ) -> Option<Fixture> {
-        if raw.id.is_some() || raw.fields.is_some() || raw.query.is_some() || raw.scope.is_some() {
-            self.error(path, "a property fixture takes only `property` and `value`");
-        }
-        let Some(value) = &raw.value else {
-            self.error(path, "a property fixture needs `value`");
-            return None;
-        };
-        Some(Fixture::Property {
-            name: name.to_string(),
-            value: value.clone(),
-            line,
-        })
+/// A property fixture: a setting changed for the scenario.
+fn property(
+    c: &mut Checker<'_>,
+    raw: &RawFixture,
+    name: &str,
+    path: &str,
+    line: usize,
+) -> Option<Fixture> {
+    if raw.id.is_some() || raw.fields.is_some() || raw.query.is_some() || raw.scope.is_some() {
+        c.error(path, "a property fixture takes only `property` and `value`");
     }
+    let Some(value) = &raw.value else {
+        c.error(path, "a property fixture needs `value`");
+        return None;
+    };
+    Some(Fixture::Property {
+        name: name.to_string(),
+        value: value.clone(),
+        line,
+    })
+}
 
-    fn fixture(
-        &mut self,
-        raw: &RawFixture,
-        path: &str,
-        defined: &BTreeSet<String>,
-    ) -> Option<Fixture> {
-        let kinds = [
-            raw.create.is_some(),
-            raw.lookup.is_some(),
-            raw.property.is_some(),
-        ];
-        if kinds.iter().filter(|k| **k).count() != 1 {
-            self.error(path, "a fixture needs exactly one of `create: TABLE`, `lookup: TABLE` or `property: NAME`");
-            return None;
-        }
-        let line = self.lines.line(path);
-        if let Some(name) = &raw.property {
-            return self.property(raw, name, path, line);
-        }
-        if raw.value.is_some() {
-            self.error(
-                &format!("{path}.value"),
-                "`value` belongs to property fixtures",
+fn fixture(
+    c: &mut Checker<'_>,
+    raw: &RawFixture,
+    path: &str,
+    defined: &BTreeSet<String>,
+) -> Option<Fixture> {
+    let kinds = [
+        raw.create.is_some(),
+        raw.lookup.is_some(),
+        raw.property.is_some(),
+    ];
+    if kinds.iter().filter(|k| **k).count() != 1 {
+        c.error(
+            path,
+            "a fixture needs exactly one of `create: TABLE`, `lookup: TABLE` or `property: NAME`",
+        );
+        return None;
+    }
+    let line = c.lines.line(path);
+    if let Some(name) = &raw.property {
+        return property(c, raw, name, path, line);
+    }
+    if raw.value.is_some() {
+        c.error(
+            &format!("{path}.value"),
+            "`value` belongs to property fixtures",
+        );
+    }
+    if raw.scope.is_some() && raw.create.is_none() {
+        c.error(
+            &format!("{path}.scope"),
+            "`scope` belongs to create fixtures (a lookup or a property is never created)",
+        );
+    }
+    let Some(id) = raw.id.clone() else {
+        c.error(
+            path,
+            "this fixture needs an `id` to refer to it as {{ID.field}}",
+        );
+        return None;
+    };
+    if !is_identifier(&id) {
+        c.error(
+            &format!("{path}.id"),
+            format!("fixture id `{id}` must match [a-z0-9_]+"),
+        );
+    }
+    if let Some(table) = &raw.create {
+        if raw.query.is_some() {
+            c.error(
+                &format!("{path}.query"),
+                "`query` belongs to lookup fixtures",
             );
         }
-        if raw.scope.is_some() && raw.create.is_none() {
-            self.error(
-                &format!("{path}.scope"),
-                "`scope` belongs to create fixtures (a lookup or a property is never created)",
-            );
-        }
-        let Some(id) = raw.id.clone() else {
-            self.error(
-                path,
-                "this fixture needs an `id` to refer to it as {{ID.field}}",
-            );
-            return None;
-        };
-        if !is_identifier(&id) {
-            self.error(
-                &format!("{path}.id"),
-                format!("fixture id `{id}` must match [a-z0-9_]+"),
-            );
-        }
-        if let Some(table) = &raw.create {
-            if raw.query.is_some() {
-                self.error(
-                    &format!("{path}.query"),
-                    "`query` belongs to lookup fixtures",
-                );
-            }
-            let fields = raw.fields.clone().unwrap_or_default();
-            self.templates(
-                &Value::Object(fields.clone()),
-                &format!("{path}.fields"),
-                defined,
-            );
-            return Some(Fixture::Create {
-                id,
-                table: table.clone(),
-                fields,
-                line,
-                // Decided once the scenario's fixtures and steps are all known.
-                sharing: Default::default(),
-            });
-        }
-        let table = raw.lookup.clone().unwrap_or_default();
-        if raw.fields.is_some() {
-            self.error(
-                &format!("{path}.fields"),
-                "`fields` belongs to create fixtures",
-            );
-        }
-        let Some(query) = raw.query.clone() else {
-            self.error(
-                path,
-                "a lookup fixture needs `query: field=value^field=value`",
-            );
-            return None;
-        };
-        self.templates(
-            &Value::String(query.clone()),
-            &format!("{path}.query"),
+        let fields = raw.fields.clone().unwrap_or_default();
+        super::steps::templates(
+            c,
+            &Value::Object(fields.clone()),
+            &format!("{path}.fields"),
             defined,
         );
-        Some(Fixture::Lookup {
+        return Some(Fixture::Create {
             id,
-            table,
-            query,
+            table: table.clone(),
+            fields,
             line,
-        })
+            // Decided once the scenario's fixtures and steps are all known.
+            sharing: Default::default(),
+        });
     }
-}
-
-pub(super) fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
-pub(super) fn is_method(s: &str) -> bool {
-    matches!(
-        s,
-        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
-    )
+    let table = raw.lookup.clone().unwrap_or_default();
+    if raw.fields.is_some() {
+        c.error(
+            &format!("{path}.fields"),
+            "`fields` belongs to create fixtures",
+        );
+    }
+    let Some(query) = raw.query.clone() else {
+        c.error(
+            path,
+            "a lookup fixture needs `query: field=value^field=value`",
+        );
+        return None;
+    };
+    super::steps::templates(
+        c,
+        &Value::String(query.clone()),
+        &format!("{path}.query"),
+        defined,
+    );
+    Some(Fixture::Lookup {
+        id,
+        table,
+        query,
+        line,
+    })
 }
 
 #[cfg(test)]

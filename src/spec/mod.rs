@@ -3,6 +3,7 @@
 //! of documented cases the scenarios cover.
 
 pub mod catalogue;
+mod checker;
 mod load;
 pub mod matcher;
 mod model;
@@ -11,5 +12,6 @@ pub mod scope;
 mod steps;
 pub mod template;
 
-pub use load::{load_file, load_suite, BUILT_IN_VARS, SCENARIO_SCHEMA};
+pub use checker::BUILT_IN_VARS;
+pub use load::{load_file, load_suite, SCENARIO_SCHEMA};
 pub use model::*;
