@@ -561,6 +561,7 @@ async fn in_envelope(
         _ => text,
     };
     let mut error = ApiError::new(status, message_for(status), detail);
+    let allow = allow.filter(|_| !mock.has(Fault::MethodNotAllowedWithoutAllow));
     if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
         error.headers.push((header::ALLOW, allow));
     }

@@ -35,7 +35,7 @@ fn every_single_fault_fails_at_least_one_scenario() {
     let faults: Vec<Fault> = Fault::ALL
         .iter()
         .copied()
-        .filter(|f| !f.is_wording_only() && !f.is_metadata_only() && !f.is_drift_only())
+        .filter(|f| !f.is_should_level() && !f.is_metadata_only() && !f.is_drift_only())
         .collect();
     // Each fault's run mostly waits (on the expired token above all): a few at a time.
     let missed: Vec<String> = faults
@@ -185,8 +185,8 @@ fn the_json_report_matches_its_schema_and_redacts_credentials() {
 }
 
 #[test]
-fn wording_deviations_warn_and_fail_only_under_strict() {
-    for fault in Fault::ALL.iter().filter(|f| f.is_wording_only()) {
+fn should_level_deviations_warn_and_fail_only_under_strict() {
+    for fault in Fault::ALL.iter().filter(|f| f.is_should_level()) {
         let lenient = crate::common::run_against_mock(&[*fault], true);
         assert!(
             lenient.iter().all(|r| r.outcome == Verdict::Passed),
@@ -203,6 +203,8 @@ fn wording_deviations_warn_and_fail_only_under_strict() {
             Fault::MessagesReworded => "$.error.",
             Fault::AcceptIgnored => "status: expected 406",
             Fault::ContentTypeIgnored => "status: expected 415",
+            Fault::UnauthenticatedWithoutChallenge => "www-authenticate",
+            Fault::MethodNotAllowedWithoutAllow => "allow",
             _ => "",
         };
         assert!(message.contains(expected), "{fault}: {message}");
