@@ -390,6 +390,35 @@ mod tests {
     }
 
     #[test]
+    fn the_example_profile_is_safe_to_copy() {
+        let text = std::fs::read_to_string("targets/example.yaml").unwrap();
+        let p = parse("targets/example.yaml", &text, &schemas(), None).unwrap();
+        assert!(
+            p.fixture_pins.is_empty(),
+            "a pin is active: {:?}",
+            p.fixture_pins
+        );
+        assert!(
+            p.table_pins.is_empty(),
+            "a pin is active: {:?}",
+            p.table_pins
+        );
+        assert!(p.skips.is_empty(), "a skip is active");
+        assert_eq!((p.test_threads, p.timeout), (None, None));
+        assert_eq!(p.read_only, None);
+        // OAuth variables, once named, must be set: a copy must not need them.
+        assert!(p.credentials.oauth_client_id_env.is_none());
+        assert!(p.credentials.oauth_client_secret_env.is_none());
+        // The stated defaults are the code's.
+        let threads = format!("default {}", crate::target::DEFAULT_MAX_IN_FLIGHT);
+        assert!(text.contains(&threads), "{threads}");
+        assert!(text.contains(&format!(
+            "default {}",
+            crate::target::resolve::DEFAULT_TIMEOUT
+        )));
+    }
+
+    #[test]
     fn a_valid_profile_reads_every_key() {
         let text = "base_url: https://x.service-now.com/\ncredentials: {user_env: A, password_env: B}\nfixtures: {agent: 0123456789abcdef0123456789abcdef}\nskip:\n  - {tag: auth, reason: shared instance}\ntimeout: 9\ntest_threads: 2\nread_only: true\n";
         let p = parse("t.yaml", text, &schemas(), None).unwrap();

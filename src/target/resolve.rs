@@ -16,7 +16,7 @@ use crate::schemas::SchemaSet;
 use crate::spec::Suite;
 
 /// Seconds each request waits when neither the options nor the profile say.
-const DEFAULT_TIMEOUT: u64 = 30;
+pub(crate) const DEFAULT_TIMEOUT: u64 = 30;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct TargetArgs {
@@ -71,12 +71,7 @@ pub struct TargetArgs {
 
     /// An account without awa_integration_user, for the 403 cases. Absent: those scenarios are
     /// ignored with that reason.
-    #[arg(
-        long,
-        env = "SN_NOROLE_USER",
-        value_name = "USER",
-        requires = "norole_password"
-    )]
+    #[arg(long, env = "SN_NOROLE_USER", value_name = "USER")]
     pub norole_user: Option<String>,
 
     /// Password of the no-role account.
@@ -84,8 +79,7 @@ pub struct TargetArgs {
         long,
         env = "SN_NOROLE_PASSWORD",
         value_name = "PASSWORD",
-        hide_env_values = true,
-        requires = "norole_user"
+        hide_env_values = true
     )]
     pub norole_password: Option<String>,
 
@@ -292,19 +286,60 @@ impl TargetArgs {
                 "an instance needs credentials: --user and --password (optionally with OAuth), or --token"
             ),
         };
-        let norole_user = pick(&self.norole_user, &vars.norole_user_env, "norole_user_env")?;
-        let norole_password = pick(
-            &self.norole_password,
-            &vars.norole_password_env,
-            "norole_password_env",
-        )?;
-        let norole = match (norole_user, norole_password) {
-            (Some(user), Some(password)) => Some(Credentials::Basic { user, password }),
-            (None, None) => None,
-            _ => bail!("the no-role account needs both a user and a password"),
-        };
+        let norole = self.norole(profile)?;
         Ok((main, norole))
     }
+
+    /// The no-role account: both halves or neither. A profile's `norole_*_env` names where to
+    /// look, not a promise that the variable is set: with neither set, the 403 scenarios are
+    /// ignored with their reason, as without the keys. With one half, the message names the
+    /// missing half the same way whichever it is.
+    fn norole(&self, profile: &Profile) -> anyhow::Result<Option<Credentials>> {
+        let vars = &profile.credentials;
+        let user = self
+            .norole_user
+            .clone()
+            .or_else(|| env_value(&vars.norole_user_env));
+        let password = self
+            .norole_password
+            .clone()
+            .or_else(|| env_value(&vars.norole_password_env));
+        let missing = |option: &str, var: &Option<String>, key: &str| {
+            let named = match var {
+                Some(var) => format!(
+                    "{var} (named by {})",
+                    profile.at(&format!("credentials.{key}"))
+                ),
+                None if option == "--norole-user" => "SN_NOROLE_USER".to_string(),
+                None => "SN_NOROLE_PASSWORD".to_string(),
+            };
+            anyhow::anyhow!(
+                "the no-role account needs a user and a password: {option} is not given and \
+                 {named} is not set; set both, or neither to ignore the 403 scenarios"
+            )
+        };
+        match (user, password) {
+            (Some(user), Some(password)) => Ok(Some(Credentials::Basic { user, password })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(missing(
+                "--norole-password",
+                &vars.norole_password_env,
+                "norole_password_env",
+            )),
+            (None, Some(_)) => Err(missing(
+                "--norole-user",
+                &vars.norole_user_env,
+                "norole_user_env",
+            )),
+        }
+    }
+}
+
+/// The value of the environment variable a profile names, when it is set and not empty.
+fn env_value(var: &Option<String>) -> Option<String> {
+    var.as_deref()
+        .and_then(|var| std::env::var(var).ok())
+        .filter(|value| !value.is_empty())
 }
 
 /// An option's value, else the value of the environment variable the profile names (which
@@ -372,4 +407,51 @@ fn parse_pins(pins: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        target: TargetArgs,
+    }
+
+    fn profile(text: &str) -> Profile {
+        let dir = crate::source::assets::schemas(Some("schemas".as_ref())).unwrap();
+        let schemas = SchemaSet::compile(&dir).unwrap();
+        profile::parse("p.yaml", text, &schemas, None).unwrap()
+    }
+
+    /// Names no test machine sets, so the profile's variables read as unset.
+    const PROFILE: &str = "credentials:\n  norole_user_env: SN_CONFORM_TEST_UNSET_NOROLE_USER\n  norole_password_env: SN_CONFORM_TEST_UNSET_NOROLE_PASSWORD\n";
+
+    #[test]
+    fn a_missing_half_of_the_no_role_account_is_named_the_same_way_either_side() {
+        let profile = profile(PROFILE);
+        let only_user = Cli::parse_from(["x", "--norole-user", "plain"]).target;
+        let message = only_user.norole(&profile).unwrap_err().to_string();
+        assert!(
+            message.contains("--norole-password is not given and SN_CONFORM_TEST_UNSET_NOROLE_PASSWORD (named by p.yaml:3) is not set"),
+            "{message}"
+        );
+        let only_password = Cli::parse_from(["x", "--norole-password", "pw"]).target;
+        let message = only_password.norole(&profile).unwrap_err().to_string();
+        assert!(
+            message.contains("--norole-user is not given and SN_CONFORM_TEST_UNSET_NOROLE_USER (named by p.yaml:2) is not set"),
+            "{message}"
+        );
+        assert!(!message.contains("pw"), "{message}");
+    }
+
+    #[test]
+    fn without_either_half_the_no_role_account_is_absent_not_an_error() {
+        let neither = Cli::parse_from(["x"]).target;
+        assert!(neither.norole(&profile(PROFILE)).unwrap().is_none());
+        let both = Cli::parse_from(["x", "--norole-user", "u", "--norole-password", "p"]).target;
+        assert!(both.norole(&profile(PROFILE)).unwrap().is_some());
+    }
 }
