@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::envelope::bare_json;
 use super::Mock;
@@ -79,9 +79,21 @@ pub async fn token(
             "refresh_token": refresh,
             "scope": "useraccount",
             "token_type": "Bearer",
-            "expires_in": lifetime.as_secs(),
+            "expires_in": expires_in(lifetime),
         }),
     )
+}
+
+/// `expires_in` as the platform writes it, whole seconds; a lifetime under a whole number
+/// of seconds (only the built-in mock a run starts, so that its expired-token scenario
+/// waits little) as a decimal number of seconds, which RFC 6749's "lifetime in seconds"
+/// admits and the run reads.
+fn expires_in(lifetime: std::time::Duration) -> Value {
+    if lifetime.subsec_nanos() == 0 {
+        json!(lifetime.as_secs())
+    } else {
+        json!(lifetime.as_secs_f64())
+    }
 }
 
 /// (client id, client secret) from an `Authorization: Basic` header.

@@ -116,12 +116,21 @@ pub fn write_all_redacted(
         path: dir.to_path_buf(),
         source,
     })?;
-    let contents = [
-        json::render(report),
-        junit::render(report)?,
-        markdown::render(report),
-        html::render(report, extras),
-    ];
+    // The page and the JSON are the two big ones: rendered beside each other.
+    let (page, contents) = std::thread::scope(|scope| {
+        let page = scope.spawn(|| html::render(report, extras));
+        let rest = (|| -> Result<_, ReportError> {
+            Ok([
+                json::render(report),
+                junit::render(report)?,
+                markdown::render(report),
+            ])
+        })();
+        (page.join(), rest)
+    });
+    let page = page.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let [json, junit, markdown] = contents?;
+    let contents = [json, junit, markdown, page];
     let mut written = Vec::new();
     for (name, text) in FILES.iter().zip(contents) {
         let path = dir.join(name);

@@ -111,8 +111,8 @@ impl TokenSource {
                     .into());
                 }
                 // The instance counted from before the answer left it, so a little past the
-                // stated expiry is past it there too.
-                let after = tokens.expires_at + Duration::from_millis(250);
+                // stated expiry is past it there too (half a short lifetime past it).
+                let after = tokens.expires_at + Duration::from_millis(250).min(tokens.lifetime / 2);
                 tokio::time::sleep_until(after.into()).await;
                 Ok(tokens.access)
             })
@@ -202,11 +202,12 @@ impl TokenSource {
         let lifetime = json
             .and_then(|j| j.get("expires_in"))
             .and_then(|v| {
-                v.as_u64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                v.as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
             })
-            .unwrap_or(1800);
-        let lifetime = Duration::from_secs(lifetime);
+            .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s < 1e9)
+            .unwrap_or(1800.0);
+        let lifetime = Duration::from_secs_f64(lifetime);
         Ok(Tokens {
             access: access.to_string(),
             refresh,

@@ -37,8 +37,13 @@ use crate::target::Target;
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Token lifetime of the built-in mock a run starts: short, so that the expired-token
-/// scenarios wait little and the run's own tokens are refreshed on the way.
-pub const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
+/// scenario waits little (the default run's whole process then takes well under half a
+/// second) and the run's own tokens are refreshed on the way.
+pub const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_millis(60);
+
+/// Token lifetime of a built-in mock slowed to stand in for a remote instance: its requests
+/// take a tenth of a second and more, so a token must outlive a few of them.
+const REMOTE_STAND_IN_TOKEN_LIFETIME: Duration = Duration::from_secs(2);
 
 /// How the built-in mock a run starts is shaped: faults switched on (testing the harness
 /// itself) and how it stands in for a remote instance. Meaningless for an instance.
@@ -65,12 +70,17 @@ impl BuiltInMock {
     }
 
     fn mock(self) -> Mock {
+        let token_lifetime = if self.is_remote() {
+            REMOTE_STAND_IN_TOKEN_LIFETIME
+        } else {
+            EMBEDDED_TOKEN_LIFETIME
+        };
         Mock::new(crate::mock::MockOptions {
             faults: self.faults.into_iter().collect(),
             latency: self.latency,
             max_concurrent: self.max_concurrent,
             rate_limit: self.rate_limit,
-            token_lifetime: EMBEDDED_TOKEN_LIFETIME,
+            token_lifetime,
             ..crate::mock::MockOptions::default()
         })
     }
@@ -354,12 +364,37 @@ impl Run {
                 .collect();
             let places =
                 trials::arm_phases(&self.services, &self.suite, |name| running.contains(name));
-            trials::run_order(&mut trials, &places);
+            trials::run_order(&mut trials, &places, &self.suite);
+            self.start_expiring_token(&running);
         }
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             libtest_mimic::run(args, trials)
         }))
         .ok()
+    }
+
+    /// Fetches the expired-token scenario's token now, in the background, when a trial that
+    /// will run needs it: its wait (the token's lifetime) then passes beside the other trials
+    /// instead of holding one trial thread. The trial still awaits the same token.
+    fn start_expiring_token(&self, running: &std::collections::HashSet<String>) {
+        let needed = self.suite.scenarios.iter().any(|s| {
+            s.uses_auth(crate::spec::Auth::ExpiredToken)
+                && s.variants
+                    .iter()
+                    .any(|v| running.contains(&s.trial_name(v)))
+        });
+        if !needed || self.services.client.tokens.is_none() {
+            return;
+        }
+        let services = Arc::clone(&self.services);
+        self.runtime.spawn(async move {
+            if let Some(tokens) = &services.client.tokens {
+                // The outcome is the trial's to report: it awaits the same token.
+                let _ = tokens
+                    .expired(services.client.link(), &mut Vec::new())
+                    .await;
+            }
+        });
     }
 
     /// Records which trials `args` select (libtest's filter, `--skip`, `--exact`); returns

@@ -147,14 +147,27 @@ pub fn arm_phases(
 }
 
 /// Sorts trials into run order (see [`arm_phases`]); trials without a place go last.
-pub fn run_order(trials: &mut [LibtestTrial], places: &HashMap<String, Place>) {
+pub fn run_order(trials: &mut [LibtestTrial], places: &HashMap<String, Place>, suite: &Suite) {
+    let waiting = waits_for_expired_token(suite);
     let place = |t: &LibtestTrial| {
-        places
+        let place = places
             .get(t.name())
             .copied()
-            .unwrap_or((usize::MAX, u64::MAX))
+            .unwrap_or((usize::MAX, u64::MAX));
+        (place, waiting.contains(t.name()))
     };
     trials.sort_by(|a, b| place(a).cmp(&place(b)).then_with(|| a.name().cmp(b.name())));
+}
+
+/// The trials that wait for the run's expired token: last among the trials of their place, so
+/// that the token's lifetime passes while the others run instead of holding a thread.
+fn waits_for_expired_token(suite: &Suite) -> std::collections::HashSet<String> {
+    suite
+        .scenarios
+        .iter()
+        .filter(|s| s.uses_auth(crate::spec::Auth::ExpiredToken))
+        .flat_map(|s| s.variants.iter().map(|v| s.trial_name(v)))
+        .collect()
 }
 
 /// Runs the trials of `suite` that `selected` accepts (by trial name) on `threads` threads
@@ -173,10 +186,12 @@ pub fn run_all(
         .filter(|(s, v)| selected(&s.trial_name(v)))
         .collect();
     let places = arm_phases(services, suite, &selected);
+    let waiting = waits_for_expired_token(suite);
     work.sort_by_cached_key(|(s, v)| {
         let name = s.trial_name(v);
         (
             places.get(&name).copied().unwrap_or((usize::MAX, u64::MAX)),
+            waiting.contains(&name),
             name,
         )
     });
