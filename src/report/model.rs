@@ -564,8 +564,14 @@ impl RunReport {
     }
 
     /// Passed when no trial failed or broke, else failed.
+    /// Failed when a trial failed or broke, or when the doctor failed a check (whose trials
+    /// were then left out): the headline and the exit status agree.
     pub fn verdict(&self) -> Verdict {
-        if self.summary.failed + self.summary.error > 0 {
+        let doctor_failed = self
+            .doctor
+            .as_ref()
+            .is_some_and(|d| d.count(crate::report::doctor::CheckStatus::Failed) > 0);
+        if self.summary.failed + self.summary.error > 0 || doctor_failed {
             Verdict::Failed
         } else {
             Verdict::Passed

@@ -21,7 +21,9 @@ use super::{RunReport, Verdict};
 pub fn summary(report: &RunReport) -> String {
     let mut out = String::new();
     failures(report, &mut out);
+    warned(report, &mut out);
     flaky(report, &mut out);
+    retried(report, &mut out);
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -99,6 +101,54 @@ fn failures(report: &RunReport, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+/// The trials that passed with warnings (a `should` that did not hold), one group per
+/// scenario: the first warning, with what the instance answered.
+fn warned(report: &RunReport, out: &mut String) {
+    let mut groups: Vec<(String, usize, String)> = Vec::new();
+    for t in report.trials.iter().filter(|t| !t.outcome.is_bad()) {
+        let Some(first) = t.warnings().into_iter().next() else {
+            continue;
+        };
+        let scenario = t.scenario_key();
+        match groups.iter_mut().find(|(s, ..)| *s == scenario) {
+            Some((_, n, _)) => *n += 1,
+            None => groups.push((scenario, 1, first)),
+        }
+    }
+    if groups.is_empty() {
+        return;
+    }
+    let trials: usize = groups.iter().map(|(_, n, _)| n).sum();
+    let _ = writeln!(
+        out,
+        "\nwarnings ({} scenario(s), {trials} trial(s)): should-level checks that did not hold; they fail only under --strict",
+        groups.len()
+    );
+    for (scenario, n, first) in &groups {
+        let _ = writeln!(
+            out,
+            "  {} {scenario} ({n} trial(s))\n      {first}",
+            "WARNED".yellow()
+        );
+    }
+}
+
+/// How many trials were run again (`--retries`), and how many passed on a later attempt.
+fn retried(report: &RunReport, out: &mut String) {
+    let retried = report
+        .trials
+        .iter()
+        .filter(|t| !t.attempts.is_empty())
+        .count();
+    if retried > 0 {
+        let _ = writeln!(
+            out,
+            "retries: {retried} trial(s) run more than once ({} passed when retried)",
+            report.summary.flaky
+        );
+    }
 }
 
 /// The trials that failed, then passed when retried.

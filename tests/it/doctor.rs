@@ -111,6 +111,10 @@ fn a_run_leaves_out_exactly_the_trials_a_failed_check_concerns() {
     let report = run.finish();
     let doctor = report.doctor.as_ref().expect("the doctor ran");
     assert_eq!(doctor.count(CheckStatus::Failed), 1);
+    // Every trial that ran passed, yet the run exits 1: the headline says so too.
+    assert_eq!(report.verdict(), Verdict::Failed);
+    let headline = sn_conform::report::terminal::summary(&report);
+    assert!(!headline.contains("PASSED"), "{headline}");
     for t in &report.trials {
         let key = format!("{}/{}::{}", t.api, t.operation, t.scenario);
         if needing.contains(&key) {

@@ -33,3 +33,4 @@ mod stop_early;
 mod suite;
 mod table_api;
 mod tls;
+mod warnings;
