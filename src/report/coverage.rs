@@ -67,6 +67,22 @@ pub struct CaseRun {
     #[serde(default)]
     pub flaky: usize,
     pub not_run: usize,
+    /// Passed trials with a warning (counted in `passed` too): the matrix shows the case as
+    /// warned rather than passed when every passing trial of it warned.
+    #[serde(default)]
+    pub warned: usize,
+}
+
+impl CaseRun {
+    /// The word the matrix shows: "warned" for a passed case whose passing trials all
+    /// warned, else the verdict.
+    pub fn shown(&self) -> String {
+        if self.verdict == Verdict::Passed && self.warned > 0 && self.warned == self.passed {
+            "warned".into()
+        } else {
+            self.verdict.to_string()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -209,8 +225,11 @@ impl Matrix {
 impl Matrix {
     /// The coverage of `suite`; with `results`, also how each case's trials ended.
     pub fn build(catalogue: &Catalogue, suite: &Suite, results: Option<&[TrialResult]>) -> Self {
-        let outcomes: Option<BTreeMap<&str, Verdict>> =
-            results.map(|rs| rs.iter().map(|r| (r.name.as_str(), r.outcome)).collect());
+        let outcomes: Option<BTreeMap<&str, (Verdict, bool)>> = results.map(|rs| {
+            rs.iter()
+                .map(|r| (r.name.as_str(), (r.outcome, !r.found.warnings().is_empty())))
+                .collect()
+        });
         let mut operations = Vec::new();
         let (mut total, mut covered) = (0, 0);
         for op in &catalogue.operations {
@@ -274,7 +293,7 @@ impl Matrix {
     }
 }
 
-fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Verdict>) -> CaseRun {
+fn case_run(trials: &[String], outcomes: &BTreeMap<&str, (Verdict, bool)>) -> CaseRun {
     let mut run = CaseRun {
         verdict: Verdict::NotRun,
         passed: 0,
@@ -283,9 +302,14 @@ fn case_run(trials: &[String], outcomes: &BTreeMap<&str, Verdict>) -> CaseRun {
         ignored: 0,
         flaky: 0,
         not_run: 0,
+        warned: 0,
     };
     for t in trials {
-        match outcomes.get(t.as_str()) {
+        let got = outcomes.get(t.as_str());
+        if got == Some(&(Verdict::Passed, true)) {
+            run.warned += 1;
+        }
+        match got.map(|(verdict, _)| verdict) {
             Some(Verdict::Passed) => run.passed += 1,
             Some(Verdict::Failed) => run.failed += 1,
             Some(Verdict::Error) => run.error += 1,

@@ -32,6 +32,10 @@ pub struct HistoryEntry {
     pub summary: Summary,
     /// Each documented case (`api/operation::case`) and its verdict in this run.
     pub cases: BTreeMap<String, Verdict>,
+    /// The passed cases whose passing trials all warned (a `should` did not hold): shown
+    /// `w`, apart from the clean passes. Absent in lines written before it existed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub warned: std::collections::BTreeSet<String>,
     /// Each operation's median latency in milliseconds.
     pub latency_ms: BTreeMap<String, f64>,
 }
@@ -43,6 +47,7 @@ fn format_one() -> u32 {
 impl HistoryEntry {
     pub fn of(report: &RunReport) -> Self {
         let cases = report.case_verdicts();
+        let warned = report.warned_cases();
         Self {
             format: HISTORY_FORMAT,
             date: report.date.clone(),
@@ -53,6 +58,7 @@ impl HistoryEntry {
             duration_ms: report.duration_ms,
             summary: report.summary.clone(),
             cases,
+            warned,
             latency_ms: report.median_latency_by_operation(),
         }
     }
@@ -170,7 +176,17 @@ pub fn trends(history: &History, last: usize) -> Vec<CaseTrend> {
         .map(|case| {
             let verdicts: Vec<Option<Verdict>> =
                 runs.iter().map(|r| r.cases.get(case).copied()).collect();
-            let marks: String = verdicts.iter().map(|v| Verdict::mark(*v)).collect();
+            let marks: String = runs
+                .iter()
+                .zip(&verdicts)
+                .map(|(run, v)| {
+                    if *v == Some(Verdict::Passed) && run.warned.contains(case) {
+                        'w'
+                    } else {
+                        Verdict::mark(*v)
+                    }
+                })
+                .collect();
             let ran = verdicts.iter().flatten().filter(|v| v.ran()).count();
             let flaky = verdicts
                 .iter()
@@ -214,14 +230,15 @@ pub fn text(history: &History, trends: &[CaseTrend]) -> String {
     let runs = history.entries.len();
     let shown = trends.first().map_or(0, |t| t.marks.chars().count());
     out.push_str(&format!(
-        "{runs} run(s) in the history; the last {shown}, oldest first (. passed, F failed, E error, ~ flaky, - not run)\n"
+        "{runs} run(s) in the history; the last {shown}, oldest first (. passed, w passed with warnings, F failed, E error, ~ flaky, - not run)\n"
     ));
     if let Some(last) = history.entries.last() {
         out.push_str(&format!(
-            "latest: {} against {}: {} passed, {} failed, {} errors, {} flaky, {} ignored\n",
+            "latest: {} against {}: {} passed ({} warned), {} failed, {} errors, {} flaky, {} ignored\n",
             last.date,
             last.base_url,
             last.summary.passed,
+            last.summary.warned,
             last.summary.failed,
             last.summary.error,
             last.summary.flaky,
@@ -240,7 +257,7 @@ pub fn text(history: &History, trends: &[CaseTrend]) -> String {
 /// The trends as Markdown.
 pub fn markdown(history: &History, trends: &[CaseTrend]) -> String {
     let mut out = format!(
-        "## sn-conform history: {} run(s)\n\nOldest first: `.` passed, `F` failed, `E` error, `~` flaky, `-` not run.\n\n| documented case | runs | latest | note |\n|---|---|---|---|\n",
+        "## sn-conform history: {} run(s)\n\nOldest first: `.` passed, `w` passed with warnings, `F` failed, `E` error, `~` flaky, `-` not run.\n\n| documented case | runs | latest | note |\n|---|---|---|---|\n",
         history.entries.len()
     );
     for t in trends {
@@ -281,8 +298,33 @@ mod tests {
             duration_ms: 1.0,
             summary: Summary::default(),
             cases: cases.iter().map(|(c, v)| (c.to_string(), *v)).collect(),
+            warned: Default::default(),
             latency_ms: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_case_that_passed_with_warnings_is_marked_apart_from_clean_passes() {
+        let mut warned = entry(
+            "d2",
+            &[("a::x", Verdict::Passed), ("a::y", Verdict::Passed)],
+        );
+        warned.warned.insert("a::x".into());
+        let history = History {
+            entries: vec![entry("d1", &[("a::x", Verdict::Passed)]), warned],
+            warnings: Vec::new(),
+        };
+        let trends = trends(&history, 10);
+        let x = trends.iter().find(|t| t.case == "a::x").unwrap();
+        assert_eq!(x.marks, ".w");
+        let y = trends.iter().find(|t| t.case == "a::y").unwrap();
+        assert_eq!(y.marks, "-.");
+        assert!(text(&history, &trends).contains("w passed with warnings"));
+        // A line without the field (written before it) reads as no warned case.
+        let line = serde_json::to_string(&entry("d3", &[])).unwrap();
+        assert!(!line.contains("\"warned\":["), "{line}");
+        let back: HistoryEntry = serde_json::from_str(&line).unwrap();
+        assert!(back.warned.is_empty());
     }
 
     #[test]

@@ -190,17 +190,22 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
     apis.sort();
     apis.dedup();
     let outcomes = [
-        Verdict::Failed,
-        Verdict::Error,
-        Verdict::Flaky,
-        Verdict::Passed,
-        Verdict::Ignored,
+        Verdict::Failed.as_str(),
+        Verdict::Error.as_str(),
+        Verdict::Flaky.as_str(),
+        WARNED,
+        Verdict::Passed.as_str(),
+        Verdict::Ignored.as_str(),
     ]
-    .iter()
+    .into_iter()
     .map(|o| {
         (
-            o.as_str(),
-            report.trials.iter().filter(|t| t.outcome == *o).count(),
+            o,
+            report
+                .trials
+                .iter()
+                .filter(|t| shown_outcome(t) == o)
+                .count(),
         )
     })
     .collect();
@@ -273,9 +278,7 @@ fn matrix(report: &RunReport) -> (Vec<MatrixRow>, usize, usize) {
                             verdict: if c.scenarios.is_empty() {
                                 "not covered".into()
                             } else {
-                                c.run
-                                    .as_ref()
-                                    .map_or("not run".into(), |r| r.verdict.to_string())
+                                c.run.as_ref().map_or("not run".into(), |r| r.shown())
                             },
                             summary: c.summary.clone(),
                         })
@@ -365,6 +368,19 @@ fn side(value: &Option<Verdict>) -> String {
     super::or_absent::text(*value).to_string()
 }
 
+/// The outcome the page shows: a passed trial with warnings is "warned", counted, badged and
+/// filtered apart from the clean passes (it still passes the run).
+fn shown_outcome(t: &TrialResult) -> &'static str {
+    if t.outcome == Verdict::Passed && !t.found.warnings().is_empty() {
+        WARNED
+    } else {
+        t.outcome.as_str()
+    }
+}
+
+/// The page's word for a passed trial with warnings.
+const WARNED: &str = "warned";
+
 fn trial_view(t: &TrialResult) -> TrialView {
     let limit = (t.outcome == Verdict::Passed || t.outcome == Verdict::Ignored)
         .then_some(PASSED_BODY_LIMIT);
@@ -385,7 +401,7 @@ fn trial_view(t: &TrialResult) -> TrialView {
     TrialView {
         name: t.name.clone(),
         api: t.api.clone(),
-        outcome: t.outcome.as_str(),
+        outcome: shown_outcome(t),
         reason: t.reason.clone(),
         location: crate::source::assets::location(&t.file, t.line),
         duration: seconds(t.duration_ms),

@@ -663,6 +663,21 @@ impl RunReport {
             .collect()
     }
 
+    /// The documented cases (`api/operation::case`) that passed with every passing trial
+    /// warned: "warned" in the matrix and the history rather than "passed".
+    pub fn warned_cases(&self) -> std::collections::BTreeSet<String> {
+        self.coverage
+            .iter()
+            .flat_map(|m| &m.operations)
+            .flat_map(|op| {
+                op.cases.iter().filter_map(move |c| {
+                    let run = c.run.as_ref()?;
+                    (run.shown() == "warned").then(|| format!("{}::{}", op.operation, c.id))
+                })
+            })
+            .collect()
+    }
+
     /// Each trial name and the documented cases (`api/operation::case`) it serves.
     pub fn cases_by_trial(&self) -> std::collections::BTreeMap<String, Vec<String>> {
         let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();

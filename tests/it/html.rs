@@ -82,3 +82,35 @@ fn without_a_baseline_or_history_those_sections_are_absent() {
     assert!(!html.contains("id=\"history\""));
     assert!(!html.contains("id=\"failures\""));
 }
+
+#[test]
+fn warned_trials_have_their_own_count_badge_and_filter() {
+    let report =
+        crate::common::run_report(crate::common::mock_with(&[Fault::MessagesReworded]), |_| {});
+    let warned = report
+        .trials
+        .iter()
+        .filter(|t| t.outcome == sn_conform::report::Verdict::Passed && !t.warnings().is_empty())
+        .count();
+    assert!(warned > 0);
+    let page = html_of(&report, &Extras::default());
+    assert!(
+        page.contains(&format!("<span class=\"o-warned\">{warned} warned</span>")),
+        "the count"
+    );
+    assert_eq!(
+        page.matches("data-outcome=\"warned\"").count(),
+        warned,
+        "one warned trial element each"
+    );
+    assert!(page.contains("<span class=\"badge o-warned\">warned</span>"));
+    assert!(page.contains("class=\"f-outcome\" value=\"warned\" checked"));
+    // A documented case whose passing trials all warned is a warned chip in the matrix.
+    assert!(
+        page.contains("<span class=\"chip warned\""),
+        "no warned chip"
+    );
+    // The clean passes are counted apart.
+    let passed = report.summary.passed - warned;
+    assert!(page.contains(&format!("<span class=\"o-passed\">{passed} passed</span>")));
+}
