@@ -377,12 +377,9 @@ impl Run {
     /// will run needs it: its wait (the token's lifetime) then passes beside the other trials
     /// instead of holding one trial thread. The trial still awaits the same token.
     fn start_expiring_token(&self, running: &std::collections::HashSet<String>) {
-        let needed = self.suite.scenarios.iter().any(|s| {
-            s.uses_auth(crate::spec::Auth::ExpiredToken)
-                && s.variants
-                    .iter()
-                    .any(|v| running.contains(&s.trial_name(v)))
-        });
+        let needed = trials::waits_for_expired_token(&self.suite)
+            .iter()
+            .any(|name| running.contains(name));
         if !needed || self.services.client.tokens.is_none() {
             return;
         }

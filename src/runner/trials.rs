@@ -161,7 +161,7 @@ pub fn run_order(trials: &mut [LibtestTrial], places: &HashMap<String, Place>, s
 
 /// The trials that wait for the run's expired token: last among the trials of their place, so
 /// that the token's lifetime passes while the others run instead of holding a thread.
-fn waits_for_expired_token(suite: &Suite) -> std::collections::HashSet<String> {
+pub(super) fn waits_for_expired_token(suite: &Suite) -> std::collections::HashSet<String> {
     suite
         .scenarios
         .iter()

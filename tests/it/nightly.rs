@@ -10,13 +10,10 @@ use sn_conform::runner::{Plan, Run};
 
 #[test]
 fn a_trial_that_fails_once_and_then_passes_is_flaky_with_its_attempts_kept() {
-    let inputs =
-        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
-    let target = crate::common::mock_target("http://127.0.0.1:0", true);
-    let mock = crate::common::mock_with(&[Fault::FirstAcceptFails]);
-    let run = Run::prepare(inputs, Plan::embedded(target, mock).with_retries(2)).unwrap();
-    run.run_quietly(4);
-    let report = run.finish();
+    let report = crate::common::run_report_with_retries(
+        crate::common::mock_with(&[Fault::FirstAcceptFails]),
+        2,
+    );
     let flaky: Vec<_> = report
         .trials
         .iter()

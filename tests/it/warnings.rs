@@ -4,7 +4,6 @@
 
 use sn_conform::mock::Fault;
 use sn_conform::report::terminal;
-use sn_conform::runner::{Plan, Run};
 
 #[test]
 fn the_terminal_lists_warned_trials_with_the_check_that_did_not_hold() {
@@ -29,13 +28,10 @@ fn the_terminal_lists_warned_trials_with_the_check_that_did_not_hold() {
 
 #[test]
 fn the_terminal_says_when_trials_were_retried() {
-    let inputs =
-        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
-    let target = crate::common::mock_target("http://127.0.0.1:0", true);
-    let mock = crate::common::mock_with(&[Fault::FirstAcceptFails]);
-    let run = Run::prepare(inputs, Plan::embedded(target, mock).with_retries(1)).unwrap();
-    run.run_quietly(4);
-    let report = run.finish();
+    let report = crate::common::run_report_with_retries(
+        crate::common::mock_with(&[Fault::FirstAcceptFails]),
+        1,
+    );
     let text = terminal::summary(&report);
     assert!(report.summary.flaky > 0, "{text}");
     let line = text

@@ -83,6 +83,16 @@ pub fn run_report(mock: Mock, adjust: impl FnOnce(&mut Target)) -> RunReport {
     run.finish()
 }
 
+/// The whole report of a run against `mock` that retries a failed trial up to `retries` times.
+pub fn run_report_with_retries(mock: Mock, retries: usize) -> RunReport {
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let target = mock_target("http://127.0.0.1:0", true);
+    let run = Run::prepare(inputs, Plan::embedded(target, mock).with_retries(retries)).unwrap();
+    run.run_quietly(4);
+    run.finish()
+}
+
 /// How many records each table of the mock holds, to see that a run left nothing behind.
 pub fn record_counts(mock: &Mock) -> Vec<(&'static str, usize)> {
     sn_conform::mock::TABLE_NAMES
