@@ -1,6 +1,7 @@
 //! `sn-conform doctor`: the instance's assumptions checked before a run, as a table on the
 //! terminal or JSON (`--format json`). Exit 0 when no check fails, 1 otherwise (a check that
-//! could not be made is not a failure). With no target, it checks the built-in mock.
+//! could not be made is not a failure), 3 when the target's answer is not the platform's (a
+//! hibernating instance's page, a proxy's login page). With no target, it checks the built-in mock.
 
 use std::process::ExitCode;
 
@@ -16,6 +17,11 @@ pub fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         if let Notice::Warning(text) = notice {
             eprintln!("warning: {text}");
         }
+    }
+    // An answer that is not the platform's leaves nothing to examine: one line, exit 3.
+    if let (None, Some(reason)) = (run.diagnosis(), run.unusable()) {
+        eprintln!("error: {}", run.secrets().redact(&reason));
+        return Ok(ExitCode::from(super::EXIT_UNUSABLE));
     }
     let diagnosis = run.diagnosis().cloned().unwrap_or_default();
     // The doctor's own test records are swept (normally there are none left).

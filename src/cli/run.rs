@@ -34,9 +34,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // default: both are accepted and mean nothing here.
     args.libtest.bench = false;
     args.libtest.test = false;
+    let started = Started::now();
     let inputs = match load_inputs(&args) {
         Ok(inputs) => inputs,
-        Err(code) => return Ok(code),
+        Err(reason) => {
+            started.report_stop(&args, reason);
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
     };
     // Listing sends nothing, so it needs no credentials and starts no mock.
     if args.libtest.list {
@@ -44,12 +48,23 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         let run = Run::for_listing(inputs, target)?;
         return Ok(list(&args.libtest, run.trials()));
     }
-    let plan = plan(&mut args, &inputs)?;
+    // A mistake found before the suite still leaves reports that say why (when the report
+    // directory can be written), then ends the run as it would have anyway.
+    let plan = match plan(&mut args, &inputs) {
+        Ok(plan) => plan,
+        Err(e) => return Err(started.stopped_by_error(&args, e)),
+    };
     // An unwritable report directory, or a baseline or history that does not read, is found
     // now, before anything is sent.
     report::check_dir(&args.report_dir)?;
-    let earlier = Earlier::read(&args, &inputs)?;
-    let run = Run::prepare(inputs, plan.with_retries(args.retries))?;
+    let earlier = match Earlier::read(&args, &inputs) {
+        Ok(earlier) => earlier,
+        Err(e) => return Err(started.stopped_by_error(&args, e)),
+    };
+    let run = match Run::prepare(inputs, plan.with_retries(args.retries)) {
+        Ok(run) => run,
+        Err(e) => return Err(started.stopped_by_error(&args, e.into())),
+    };
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let out = Output {
         to_stderr: matches!(
@@ -58,8 +73,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         secrets: run.secrets(),
     };
-    if let Some(code) = preamble(&run, &out) {
-        return Ok(code);
+    if let Some(reason) = preamble(&run, &out) {
+        let mut report = run.finish();
+        report.stopped = Some(reason);
+        write_stopped(&args, &report, &out);
+        return Ok(ExitCode::from(super::EXIT_UNUSABLE));
     }
     let doctor_failed = run
         .diagnosis()
@@ -113,18 +131,103 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The specs and schemas, or every mistake in them printed and exit 2.
-fn load_inputs(args: &RunArgs) -> Result<crate::inputs::Inputs, ExitCode> {
+/// The specs and schemas, or every mistake in them printed and the reason the run stops.
+fn load_inputs(args: &RunArgs) -> Result<crate::inputs::Inputs, String> {
     args.inputs.load().map_err(|errors| {
         for line in &errors.0 {
             eprintln!("{} {line}", "error:".red());
         }
-        eprintln!(
+        let count = format!(
             "{} mistake(s) in the specs or schemas; nothing was sent",
             errors.0.len()
         );
-        ExitCode::from(super::EXIT_INVALID)
+        eprintln!("{count}");
+        match errors.0.first() {
+            Some(first) => format!("{count} (the first: {first})"),
+            None => count,
+        }
     })
+}
+
+/// When the run started, for the report of a run that stops before the suite.
+struct Started(u64);
+
+impl Started {
+    fn now() -> Self {
+        Self(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+    }
+
+    /// Writes the reports of a run stopped by `error` (when the directory can be written)
+    /// and gives the error back, for the caller to print and exit 2 with.
+    fn stopped_by_error(&self, args: &RunArgs, error: anyhow::Error) -> anyhow::Error {
+        self.report_stop(args, format!("{error:#}"));
+        error
+    }
+
+    /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` of a run that stopped
+    /// before a run was prepared, for `reason`; quietly nothing when the report directory
+    /// cannot be written (the error said so already, or will).
+    fn report_stop(&self, args: &RunArgs, reason: String) {
+        let (base_url, kind) = match &args.target.base_url {
+            Some(url) => (url.clone(), report::TargetKind::Instance),
+            None => (
+                "(built-in mock)".to_string(),
+                report::TargetKind::EmbeddedMock,
+            ),
+        };
+        let report =
+            report::RunReport::stopped_before_suite(base_url, kind, self.0, args.strict, reason);
+        if report::check_dir(&args.report_dir).is_err() {
+            return;
+        }
+        let out = Output {
+            to_stderr: true,
+            secrets: std::sync::Arc::new(given_secrets(&args.target)),
+        };
+        write_stopped(args, &report, &out);
+    }
+}
+
+/// The secrets given on the command line or in the environment, for text written before a
+/// run (which knows every secret of its target) exists.
+fn given_secrets(target: &crate::target::resolve::TargetArgs) -> crate::runner::Secrets {
+    let secrets = crate::runner::Secrets::default();
+    for secret in [
+        &target.password,
+        &target.token,
+        &target.oauth_client_secret,
+        &target.norole_password,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        secrets.add(secret);
+    }
+    if let (Some(user), Some(password)) = (&target.user, &target.password) {
+        secrets.add_basic(user, password);
+    }
+    if let (Some(user), Some(password)) = (&target.norole_user, &target.norole_password) {
+        secrets.add_basic(user, password);
+    }
+    secrets
+}
+
+/// The reports of a run that stopped before the suite; the diff and the history are left
+/// alone (a stop says nothing about the instance's behaviour).
+fn write_stopped(args: &RunArgs, report: &report::RunReport, out: &Output) {
+    match report::write_all_redacted(report, &args.report_dir, &report::Extras::default(), |t| {
+        out.redact(t)
+    }) {
+        Ok(paths) => {
+            let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            println!("reports: {}", paths.join(", "));
+        }
+        Err(e) => eprintln!("{} {e}", "warning:".yellow()),
+    }
 }
 
 /// What to run against, and with how many trials at once when `--test-threads` does not
@@ -202,20 +305,19 @@ impl Output {
     }
 }
 
-/// What the doctor found and what preparing the run noticed; exit 3 when the doctor says the
-/// target cannot be used at all.
-fn preamble(run: &Run, out: &Output) -> Option<ExitCode> {
+/// What the doctor found and what preparing the run noticed; the reason the run stops (exit
+/// 3) when the target cannot be used at all, printed as one line.
+fn preamble(run: &Run, out: &Output) -> Option<String> {
+    if let Some(reason) = run.unusable() {
+        let reason = out.redact(&reason);
+        // One line: what is wrong, what to do, and that nothing was changed.
+        eprintln!(
+            "{} {reason}; nothing was created or changed on the target",
+            "error:".red(),
+        );
+        return Some(reason);
+    }
     if let Some(diagnosis) = run.diagnosis() {
-        if let Some(blocking) = diagnosis.blocking() {
-            // One line: what is wrong, what to do, and that nothing was changed.
-            eprintln!(
-                "{} {}; {}; nothing was created or changed on the target",
-                "error:".red(),
-                out.redact(&blocking.detail),
-                blocking.advice.as_deref().unwrap_or("check the target")
-            );
-            return Some(ExitCode::from(super::EXIT_UNUSABLE));
-        }
         eprint!("doctor: {}", out.redact(&diagnosis.text(false)));
     }
     for notice in run.notices() {

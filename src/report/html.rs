@@ -56,6 +56,8 @@ struct Page {
     target_kind: &'static str,
     duration: String,
     verdict: String,
+    /// Why the run stopped before the suite, when it did.
+    stopped: Option<String>,
     summary: super::Summary,
     note: Option<String>,
     records: super::Records,
@@ -216,7 +218,8 @@ fn page(report: &RunReport, extras: &Extras<'_>) -> Page {
         base_url: report.base_url.clone(),
         target_kind: report.target_kind.as_str(),
         duration: seconds(report.duration_ms),
-        verdict: report.verdict().as_str().to_uppercase(),
+        verdict: report.headline().to_string(),
+        stopped: report.stopped.clone(),
         summary: report.summary.clone(),
         note: report.selection.describe(),
         records: report.records.clone(),

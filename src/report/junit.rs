@@ -1,5 +1,6 @@
 //! `junit.xml`, written with quick-junit: one test suite per API, one test case per trial.
-//! A deviation is a `<failure>`, a broken exchange an `<error>`, an ignored trial `<skipped>`.
+//! A deviation is a `<failure>`, a broken exchange an `<error>`, an ignored trial `<skipped>`;
+//! a run that stopped before the suite is one `<error>` case that names the reason.
 //!
 //! ```xml
 //! <testsuites name="sn-conform" tests="3" failures="1" errors="0">
@@ -89,5 +90,23 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
         }
         junit.add_test_suite(suite);
     }
+    if let Some(reason) = &report.stopped {
+        junit.add_test_suite(stopped_suite(report, reason));
+    }
     junit.to_string()
+}
+
+/// A run that stopped before the suite has no trials: one error case names why, so that a
+/// CI dashboard shows the reason rather than an empty, green suite.
+fn stopped_suite(report: &RunReport, reason: &str) -> TestSuite {
+    let mut suite = TestSuite::new("sn-conform");
+    suite.add_property(Property::new("tool", report.tool.as_str()));
+    suite.add_property(Property::new("target", report.base_url.as_str()));
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_type("stopped");
+    status.set_message(reason);
+    let mut case = TestCase::new("the run stopped before the suite", status);
+    case.set_classname("sn-conform");
+    suite.add_test_case(case);
+    suite
 }

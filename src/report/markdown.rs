@@ -26,7 +26,7 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(
         out,
         "# sn-conform: {}: {} passed, {} failed, {} errors, {} flaky, {} ignored, {} warned ({} trials)\n",
-        report.verdict().as_str().to_uppercase(),
+        report.headline(),
         s.passed,
         s.failed,
         s.error,
@@ -40,6 +40,13 @@ pub fn render(report: &RunReport) -> String {
         "{}, run of {}, against {} ({})\n",
         report.tool, report.date, report.base_url, report.target_kind
     );
+    if let Some(reason) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "**The run stopped before the suite:** {}\n",
+            cell(reason)
+        );
+    }
     failures(report, &mut out);
     about(report, &mut out);
     trials(report, &mut out);

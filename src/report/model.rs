@@ -496,6 +496,10 @@ pub struct RunReport {
     /// How many requests the run kept in flight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,
+    /// Why the run stopped before the suite (an option, a spec, or a target it could not
+    /// use); such a report holds no trials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 fn format_one() -> u32 {
@@ -536,6 +540,22 @@ impl RunReport {
             selection: Selection::default(),
             doctor: None,
             concurrency: None,
+            stopped: None,
+        }
+    }
+
+    /// The report of a run that stopped before the suite, for `reason`: no trials, so that a
+    /// CI dashboard still shows why the job is red.
+    pub fn stopped_before_suite(
+        base_url: String,
+        target_kind: TargetKind,
+        started_at: u64,
+        strict: bool,
+        reason: String,
+    ) -> Self {
+        Self {
+            stopped: Some(reason),
+            ..Self::new(base_url, target_kind, started_at, 0.0, strict, Vec::new())
         }
     }
 
@@ -563,10 +583,13 @@ impl RunReport {
         out
     }
 
-    /// Passed when no trial failed or broke, else failed.
-    /// Failed when a trial failed or broke, or when the doctor failed a check (whose trials
-    /// were then left out): the headline and the exit status agree.
+    /// Passed when no trial failed or broke; failed when one did, or when the doctor failed a
+    /// check (whose trials were then left out); error when the run stopped before the suite.
+    /// The headline and the exit status agree.
     pub fn verdict(&self) -> Verdict {
+        if self.stopped.is_some() {
+            return Verdict::Error;
+        }
         let doctor_failed = self
             .doctor
             .as_ref()
@@ -575,6 +598,16 @@ impl RunReport {
             Verdict::Failed
         } else {
             Verdict::Passed
+        }
+    }
+
+    /// The word a report's first line starts with: PASSED, FAILED, or STOPPED (before the
+    /// suite).
+    pub fn headline(&self) -> &'static str {
+        match (self.stopped.is_some(), self.verdict()) {
+            (true, _) => "STOPPED",
+            (false, Verdict::Passed) => "PASSED",
+            (false, _) => "FAILED",
         }
     }
 

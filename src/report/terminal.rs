@@ -28,9 +28,9 @@ pub fn summary(report: &RunReport) -> String {
     let _ = writeln!(
         out,
         "sn-conform: {}: {} passed, {} failed, {} errors, {} ignored, {}{} warned of {} trials",
-        match report.verdict() {
-            Verdict::Passed => "PASSED".green(),
-            _ => "FAILED".red(),
+        match report.headline() {
+            "PASSED" => "PASSED".green(),
+            other => other.red(),
         },
         s.passed.to_string().green(),
         s.failed.to_string().red(),

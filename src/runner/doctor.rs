@@ -42,6 +42,8 @@ struct Listing {
     status: Option<u16>,
     records: Vec<Map<String, Value>>,
     error: Option<RequestError>,
+    /// What the answer was when it was not the platform's (an HTML page, a login page).
+    foreign: Option<super::foreign::Foreign>,
 }
 
 impl Listing {
@@ -64,6 +66,9 @@ pub(super) struct Doctor<'a> {
     pub(super) client: &'a Client,
     pub(super) ledger: &'a Ledger,
     pub(super) run_id: &'a str,
+    /// The first request of a check that failed on the connection itself (refused, reset,
+    /// timed out): the run must stop rather than create records it may not delete.
+    pub(super) lost: std::sync::Mutex<Option<String>>,
 }
 
 impl Doctor<'_> {
@@ -103,12 +108,46 @@ impl Doctor<'_> {
         diagnosis.checks.extend(table_checks);
         diagnosis.checks.extend(choice_checks);
         diagnosis.checks.push(awa_check);
+        if let Some(lost) = self.lost_connection(suite) {
+            diagnosis.checks.push(lost);
+            return diagnosis;
+        }
         if !self.target().read_only {
             diagnosis
                 .checks
                 .extend(self.write_checks(suite, &missing).await);
         }
+        diagnosis.checks.extend(self.lost_connection(suite));
         diagnosis
+    }
+
+    /// A blocking check when a request of the checks so far failed on the connection itself.
+    fn lost_connection(&self, suite: &Suite) -> Option<Check> {
+        let lost = self
+            .lost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()?;
+        Some(Check {
+            blocks_run: true,
+            ..Check::failed(
+                "connection:lost".into(),
+                "connection during the checks".into(),
+                format!("a check's request failed on the connection: {lost}"),
+                "check the network and the instance, and run again (the ledger lists anything the checks created)".into(),
+                keys(suite, |_| true),
+            )
+        })
+    }
+
+    /// Notes a request that failed on the connection (not one a stop signal ended).
+    fn note_lost(&self, error: &RequestError) {
+        if matches!(error, RequestError::Exchange { .. }) {
+            self.lost
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_or_insert_with(|| error.cause());
+        }
     }
 
     /// Reachable and authenticated: one read with the main account (its own user record,
@@ -147,6 +186,13 @@ impl Doctor<'_> {
                 everyone(),
             )
         };
+        if let Some(foreign) = &probe.foreign {
+            let check = Check {
+                blocks_run: true,
+                ..failed(foreign.seen.clone(), &foreign.advice)
+            };
+            return (check, probe);
+        }
         let check = match (&probe.status, &probe.error) {
             (_, Some(error)) => Check {
                 blocks_run: true,
@@ -445,6 +491,7 @@ impl Doctor<'_> {
         let outgoing = self.client.outgoing("GET", url, doctor(table), auth);
         match self.client.send(outgoing, journal).await {
             Ok(answer) => Listing {
+                foreign: super::foreign::answer_not_the_platform(&answer),
                 status: Some(answer.status),
                 records: answer
                     .result()
@@ -453,11 +500,15 @@ impl Doctor<'_> {
                     .unwrap_or_default(),
                 error: None,
             },
-            Err(error) => Listing {
-                status: None,
-                records: Vec::new(),
-                error: Some(error),
-            },
+            Err(error) => {
+                self.note_lost(&error);
+                Listing {
+                    status: None,
+                    records: Vec::new(),
+                    error: Some(error),
+                    foreign: None,
+                }
+            }
         }
     }
 
@@ -653,7 +704,8 @@ impl Doctor<'_> {
                 );
             }
             Err(e) => {
-                return Check::unknown(id, title, e.to_string(), "run again".into(), Vec::new())
+                self.note_lost(e);
+                return Check::unknown(id, title, e.to_string(), "run again".into(), Vec::new());
             }
         };
         if actual != sys_id {
@@ -673,7 +725,10 @@ impl Doctor<'_> {
                 users,
             ),
             Ok(a) => Check::unknown(id, title, format!("deleting the record answered {}", a.status), "see the ledger".into(), Vec::new()),
-            Err(e) => Check::unknown(id, title, e.to_string(), "see the ledger".into(), Vec::new()),
+            Err(e) => {
+                self.note_lost(&e);
+                Check::unknown(id, title, e.to_string(), "see the ledger".into(), Vec::new())
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 //! switch), the ledger, the records shared by trials, the exclusive phases, the results. A
 //! trial (`trial.rs`) goes from its start to its result against them; its fixtures are set up
 //! and torn down by `fixtures.rs`; checks are pure evaluators (`checks.rs`); putting the
-//! instance back is `cleanup.rs`'s; the doctor's checks are `doctor.rs`'s.
+//! instance back is `cleanup.rs`'s; the doctor's checks are `doctor.rs`'s; an answer that is not the platform's
+//! (a hibernating instance's page, a proxy's login page) is recognised by `foreign.rs`.
 //!
 //! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
 //! its requests on a loop and client of its own (`trial_loop.rs`).
@@ -18,6 +19,7 @@ mod collector;
 mod doctor;
 mod error;
 mod fixtures;
+mod foreign;
 mod http;
 mod ledger;
 mod limiter;
@@ -37,6 +39,7 @@ pub use cancel::Cancel;
 pub use cleanup::{cleanup, ledger_base_url, CleanupError, Sweep};
 pub use client::ClientError;
 pub use error::{Broken, ExchangeFailure, Grant, Place, RequestError, TokenError, TrialError};
+pub use foreign::{not_the_platform, Foreign};
 pub use ledger::{Entry, Ledger, LedgerError, Outstanding};
 pub use limiter::Limiter;
 pub use oauth::EXPIRY_WAIT_LIMIT;

@@ -193,6 +193,8 @@ pub struct Run {
     suite: Suite,
     catalogue: Catalogue,
     embedded: Option<RunningMock>,
+    /// What the pre-run check saw when the target's answer was not the platform's.
+    foreign: Option<super::foreign::Foreign>,
     started_at: u64,
     clock: Instant,
     notices: Vec<Notice>,
@@ -217,6 +219,7 @@ impl Run {
             .map_err(PrepareError::Runtime)?;
         let mut target = plan.target;
         let mut notices = Vec::new();
+        let mut foreign = None;
         let embedded = match plan.embedded {
             Some(mock) => {
                 let running = runtime
@@ -226,7 +229,7 @@ impl Run {
                 Some(running)
             }
             None => {
-                notices = runtime.block_on(preflight(&mut target));
+                (notices, foreign) = runtime.block_on(preflight(&mut target));
                 // The doctor says the same about reachability and credentials, in one line.
                 if plan.doctor {
                     notices.retain(|n| matches!(n, Notice::Info(_)));
@@ -253,11 +256,14 @@ impl Run {
             None => Ledger::in_memory(&target.base_url, &run_id),
         };
         let client = Client::new(target, runtime.handle().clone(), &run_id)?;
-        let diagnosis = plan.doctor.then(|| {
+        // An answer that is not the platform's stops the run here: the doctor would only
+        // examine whatever stands in front of the instance.
+        let diagnosis = (plan.doctor && foreign.is_none()).then(|| {
             let doctor = Doctor {
                 client: &client,
                 ledger: &ledger,
                 run_id: &run_id,
+                lost: Default::default(),
             };
             runtime.block_on(doctor.diagnose(&inputs.suite))
         });
@@ -280,6 +286,7 @@ impl Run {
                 .map_or(0, |d| d.as_secs()),
             clock: Instant::now(),
             notices,
+            foreign,
             signal: Arc::default(),
             selection: Default::default(),
             threads: Default::default(),
@@ -305,6 +312,7 @@ impl Run {
             started_at: 0,
             clock: Instant::now(),
             notices: Vec::new(),
+            foreign: None,
             signal: Arc::default(),
             selection: Default::default(),
             threads: Default::default(),
@@ -320,6 +328,22 @@ impl Run {
     /// What the doctor found, when the plan asked for it.
     pub fn diagnosis(&self) -> Option<&crate::report::doctor::Diagnosis> {
         self.services.diagnosis.as_ref()
+    }
+
+    /// Why the target cannot be used at all, as one sentence that ends with what to do: its
+    /// answer is not the platform's (a hibernating instance's page, a proxy's login page), or
+    /// the doctor failed a check that makes every trial pointless (unreachable, credentials
+    /// refused). Nothing was written to the target when this is said.
+    pub fn unusable(&self) -> Option<String> {
+        if let Some(foreign) = &self.foreign {
+            return Some(foreign.to_string());
+        }
+        let blocking = self.diagnosis()?.blocking()?;
+        Some(format!(
+            "{}; {}",
+            blocking.detail,
+            blocking.advice.as_deref().unwrap_or("check the target")
+        ))
     }
 
     /// What preparing the run found, for the caller to print.
@@ -576,9 +600,10 @@ async fn next_signal() -> u8 {
 }
 
 /// One request before the trials: says early when the instance cannot be reached or refuses
-/// the credentials, and recognises an sn-conform mock (its `Server` header), whose
-/// instance-wide settings may change without `--allow-config-changes`.
-async fn preflight(target: &mut Target) -> Vec<Notice> {
+/// the credentials, recognises an sn-conform mock (its `Server` header), whose instance-wide
+/// settings may change without `--allow-config-changes`, and returns what the answer shows
+/// when it is not the platform's (a hibernating instance's page, a proxy's login page).
+async fn preflight(target: &mut Target) -> (Vec<Notice>, Option<super::foreign::Foreign>) {
     let url = format!(
         "{}/api/now/table/sys_properties?sysparm_query=name%3Dglide.awa.enabled&sysparm_fields=name,value&sysparm_limit=1",
         target.base_url
@@ -590,19 +615,21 @@ async fn preflight(target: &mut Target) -> Vec<Notice> {
         .build();
     let mut request = match client {
         Ok(client) => client.get(&url).header("accept", "application/json"),
-        Err(_) => return Vec::new(),
+        Err(_) => return (Vec::new(), None),
     };
     if let Some(auth) = target.authorization(crate::spec::Auth::Default) {
         request = request.header("authorization", auth);
     }
     let mut notices = Vec::new();
+    let mut foreign = None;
     match request.send().await {
         Err(e) => notices.push(Notice::Warning(format!(
             "cannot reach {}: {e}; every trial will report the error",
             target.base_url
         ))),
         Ok(answer) => {
-            if answer.status().as_u16() == 401 {
+            let status = answer.status().as_u16();
+            if status == 401 {
                 notices.push(Notice::Warning(format!(
                     "{} refuses the main account's credentials (401)",
                     target.base_url
@@ -612,7 +639,15 @@ async fn preflight(target: &mut Target) -> Vec<Notice> {
                 .headers()
                 .get(reqwest::header::SERVER)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+                .unwrap_or("")
+                .to_string();
+            let content_type = answer
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = first_bytes(answer, PREFLIGHT_BODY_LIMIT).await;
+            foreign = super::foreign::not_the_platform(status, content_type.as_deref(), &body);
             if server.starts_with("sn-conform-mock/") {
                 if !target.allow_config_changes {
                     notices.push(Notice::Info(format!("the target is an sn-conform mock ({server}); running the scenarios that change its settings too")));
@@ -628,5 +663,21 @@ async fn preflight(target: &mut Target) -> Vec<Notice> {
             }
         }
     }
-    notices
+    (notices, foreign)
+}
+
+/// How much of the pre-run check's answer is read to tell the platform's JSON from a page.
+const PREFLIGHT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The start of an answer's body (at most `limit` bytes, as text); what a broken read left.
+async fn first_bytes(mut answer: reqwest::Response, limit: usize) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < limit {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(limit);
+    String::from_utf8_lossy(&bytes).into_owned()
 }

@@ -13,6 +13,7 @@ mod diff;
 mod doctor;
 mod envelope;
 mod first_hour;
+mod foreign_target;
 mod fuzz_loader;
 mod html;
 mod ledger;

@@ -93,7 +93,12 @@ fn no_output_holds_a_secret_the_instance_echoed() {
             std::fs::read_to_string(&path).unwrap(),
         ));
     }
-    assert_eq!(code, Some(1), "the echoing instance must fail the suite");
+    assert_eq!(
+        code,
+        Some(1),
+        "the echoing instance must fail the suite: {:?}",
+        outputs[1]
+    );
     assert!(
         outputs.len() >= 2 + 5,
         "{:?}",
