@@ -136,6 +136,15 @@ pub struct DoctorArgs {
     /// Output format: a table, or JSON for tools.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     pub format: DoctorFormat,
+    /// The report directory of the runs: a stopped run's ledger there (ledger.jsonl) is read,
+    /// never written, and what it left is named with the command that puts it back.
+    #[arg(
+        long,
+        env = "SN_REPORT_DIR",
+        value_name = "DIR",
+        default_value = "reports"
+    )]
+    pub report_dir: PathBuf,
     #[command(flatten)]
     pub inputs: InputArgs,
 }

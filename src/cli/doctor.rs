@@ -11,7 +11,9 @@ use crate::runner::{BuiltInMock, Notice, Plan, Run};
 pub fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.inputs.load().map_err(|e| anyhow::anyhow!("{e}"))?;
     let resolved = args.target.resolve(&inputs.schemas, &inputs.suite, false)?;
-    let plan = Plan::resolved(resolved, BuiltInMock::default())?.with_doctor(true);
+    let plan = Plan::resolved(resolved, BuiltInMock::default())?
+        .with_doctor(true)
+        .with_earlier_ledger(args.report_dir.join("ledger.jsonl"));
     let run = Run::prepare(inputs, plan)?;
     for notice in run.notices() {
         if let Notice::Warning(text) = notice {

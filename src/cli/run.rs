@@ -11,7 +11,7 @@ use colored::Colorize;
 use super::RunArgs;
 use crate::report;
 use crate::report::diff::FailOn;
-use crate::runner::{BuiltInMock, Notice, Plan, Run};
+use crate::runner::{BuiltInMock, Notice, Plan, PrepareError, Run};
 use crate::target::Target;
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death (143 after SIGTERM).
@@ -63,6 +63,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let run = match Run::prepare(inputs, plan.with_retries(args.retries)) {
         Ok(run) => run,
+        // A stopped run's ledger lists what it left: that is put back first (exit 3).
+        Err(PrepareError::LeftBehind(left)) => {
+            eprintln!("{} {left}", "error:".red());
+            started.report_stop(&args, left.to_string());
+            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
+        }
         Err(e) => return Err(started.stopped_by_error(&args, e.into())),
     };
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.

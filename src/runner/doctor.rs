@@ -69,6 +69,10 @@ pub(super) struct Doctor<'a> {
     /// The first request of a check that failed on the connection itself (refused, reset,
     /// timed out): the run must stop rather than create records it may not delete.
     pub(super) lost: std::sync::Mutex<Option<String>>,
+    /// The ledger a run killed on this instance would have left (named in the advice on a
+    /// setting such a run changes), and what the one there lists.
+    pub(super) cleanup: Option<&'a std::path::Path>,
+    pub(super) left: Option<&'a super::ledger::LeftBehind>,
 }
 
 impl Doctor<'_> {
@@ -435,7 +439,7 @@ impl Doctor<'_> {
                 id,
                 AWA_PROPERTY.into(),
                 format!("is `{value}`: every AWA operation answers 403"),
-                format!("set {AWA_PROPERTY} to true"),
+                self.awa_advice(),
                 keys(suite, |s| s.api == "awa_inbox_actions" && !s.exclusive),
             ),
             None => Check::unknown(
@@ -446,6 +450,26 @@ impl Doctor<'_> {
                 Vec::new(),
             ),
         }
+    }
+
+    /// What to do about `glide.awa.enabled` left false: a stopped run's ledger that lists it
+    /// is put back by `cleanup`; else the user sets it (naming the command all the same, as
+    /// a run killed while it was false is the usual cause).
+    fn awa_advice(&self) -> String {
+        if let Some(left) = self
+            .left
+            .filter(|l| l.settings.iter().any(|n| n == AWA_PROPERTY))
+        {
+            return format!(
+                "a run that was stopped left it changed: run `sn-conform cleanup {}`",
+                left.path.display()
+            );
+        }
+        let ledger = self.cleanup.map_or_else(
+            || "reports/ledger.jsonl".to_string(),
+            |p| p.display().to_string(),
+        );
+        format!("set {AWA_PROPERTY} to true (if a run of sn-conform was killed while it was false, `sn-conform cleanup {ledger}` puts it back)")
     }
 
     /// Permission to create and delete on each table a fixture creates records in (not the

@@ -35,6 +35,9 @@ pub enum Entry {
         run_id: String,
         tool: String,
         at: String,
+        /// The run was against the built-in mock it started: its records died with it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        built_in_mock: bool,
     },
     /// A record that exists (or is about to) because of the run.
     Created {
@@ -121,19 +124,20 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Starts a new ledger at `path` for a run on `base_url`. A ledger already there that
-    /// still lists records is kept (renamed beside it, and the new name returned) rather than
-    /// overwritten: it is the only list of what an earlier run left behind.
+    /// Starts a new ledger at `path` for a run on `base_url` (`built_in_mock`: the mock the
+    /// run starts). A ledger already there that still lists records on an instance is kept
+    /// (renamed beside it, and the new name returned) rather than overwritten: it is the only
+    /// list of what an earlier run left behind. (A run asks [`left_behind`] first, and stops.)
     pub fn create(
         path: &Path,
         base_url: &str,
         run_id: &str,
-        sync: bool,
+        built_in_mock: bool,
     ) -> Result<(Self, Option<PathBuf>), LedgerError> {
         let mut kept = None;
         if path.exists() {
             if let Ok((_, entries)) = read(path) {
-                if !outstanding(&entries).is_empty() {
+                if !outstanding(&entries).is_empty() && !of_built_in_mock(&entries) {
                     let aside =
                         path.with_file_name(format!("ledger-{}.jsonl", now().replace('.', "-")));
                     std::fs::rename(path, &aside).map_err(|source| LedgerError::Write {
@@ -154,10 +158,12 @@ impl Ledger {
             path: path.to_path_buf(),
             source,
         })?;
+        // A mock's records die with it; a real instance's ledger is written through to the
+        // disk, so that it survives a power loss too.
         let ledger = Self {
             path: path.to_path_buf(),
             inner: Mutex::new((Some(file), Vec::new())),
-            sync,
+            sync: !built_in_mock,
             uncertain: Mutex::default(),
         };
         ledger.append(Entry::Run {
@@ -165,6 +171,7 @@ impl Ledger {
             run_id: run_id.to_string(),
             tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
             at: now(),
+            built_in_mock,
         })?;
         Ok((ledger, kept))
     }
@@ -204,6 +211,7 @@ impl Ledger {
             run_id: run_id.to_string(),
             tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
             at: now(),
+            built_in_mock: false,
         });
         ledger
     }
@@ -387,6 +395,69 @@ pub fn read(path: &Path) -> Result<(String, Vec<Entry>), LedgerError> {
     Ok((base_url, entries))
 }
 
+/// Whether the ledger's run was against the built-in mock it started.
+fn of_built_in_mock(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| {
+        matches!(
+            e,
+            Entry::Run {
+                built_in_mock: true,
+                ..
+            }
+        )
+    })
+}
+
+/// What an earlier run's ledger says it left on an instance: records not deleted, settings
+/// not put back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftBehind {
+    pub path: PathBuf,
+    pub base_url: String,
+    pub records: usize,
+    /// The names of the settings not restored (`glide.awa.enabled`).
+    pub settings: Vec<String>,
+}
+
+impl std::fmt::Display for LeftBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut what = Vec::new();
+        if self.records > 0 {
+            what.push(format!("{} record(s) not deleted", self.records));
+        }
+        for name in &self.settings {
+            what.push(format!("{name} not put back"));
+        }
+        write!(
+            f,
+            "the ledger of an earlier run that was stopped ({}) lists what it left on {}: {}; run `sn-conform cleanup {}` first",
+            self.path.display(),
+            self.base_url,
+            what.join(", "),
+            self.path.display()
+        )
+    }
+}
+
+/// What the ledger at `path` says an earlier run left on an instance; `None` when there is
+/// no ledger there, it lists nothing outstanding, or its run was against the built-in mock.
+/// A ledger that does not read is left to `cleanup` to report.
+pub fn left_behind(path: &Path) -> Option<LeftBehind> {
+    let (base_url, entries) = read(path).ok()?;
+    let left = outstanding(&entries);
+    if left.is_empty() || of_built_in_mock(&entries) {
+        return None;
+    }
+    let mut settings: Vec<String> = left.settings.iter().map(|(_, n, _)| n.clone()).collect();
+    settings.dedup();
+    Some(LeftBehind {
+        path: path.to_path_buf(),
+        base_url,
+        records: left.records.len(),
+        settings,
+    })
+}
+
 /// Records created and not deleted; settings changed and not restored (each restored to the
 /// value it had before the run's first change).
 pub fn outstanding(entries: &[Entry]) -> Outstanding {
@@ -471,9 +542,41 @@ mod tests {
             left.settings,
             vec![("p".into(), "glide.awa.enabled".into(), "true".into())]
         );
+        // A new run is told what the ledger lists, with the command to run first.
+        let said = left_behind(&path).expect("left behind").to_string();
+        assert!(
+            said.contains("1 record(s) not deleted, glide.awa.enabled not put back"),
+            "{said}"
+        );
+        assert!(
+            said.ends_with(&format!(
+                "run `sn-conform cleanup {}` first",
+                path.display()
+            )),
+            "{said}"
+        );
         // A new run does not overwrite a ledger that still lists records.
         let (_, kept) = Ledger::create(&path, "http://x", "r2", false).unwrap();
         let kept = kept.expect("kept aside");
         assert_eq!(outstanding(&read(&kept).unwrap().1), left);
+        assert!(
+            left_behind(&path).is_none(),
+            "the new ledger lists nothing yet"
+        );
+    }
+
+    #[test]
+    fn a_built_in_mocks_ledger_left_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let (ledger, _) = Ledger::create(&path, "http://127.0.0.1:1", "r1", true).unwrap();
+        ledger.created("t", "a", "trial 1").unwrap();
+        drop(ledger);
+        assert!(left_behind(&path).is_none());
+        let (_, kept) = Ledger::create(&path, "http://127.0.0.1:2", "r2", true).unwrap();
+        assert!(
+            kept.is_none(),
+            "overwritten: its records died with the mock"
+        );
     }
 }

@@ -100,8 +100,12 @@ pub struct Plan {
     /// Serve this mock in-process on a loopback port and run against it (the caller may keep
     /// a clone of the handle to look at its tables).
     pub embedded: Option<Mock>,
-    /// Where the clean-up ledger is written; `None` keeps it in memory only.
+    /// Where the clean-up ledger is written; `None` keeps it in memory only. When the ledger
+    /// already there lists what an earlier run left on an instance, the run does not start.
     pub ledger: Option<PathBuf>,
+    /// Where an earlier run's ledger may be, for a plan that writes none (`doctor`): what it
+    /// lists is said, and names the command that puts it back.
+    pub earlier_ledger: Option<PathBuf>,
     /// Check the instance's assumptions first (`sn-conform doctor`); failed checks make
     /// the trials that depend on them ignored.
     pub doctor: bool,
@@ -117,6 +121,7 @@ impl Plan {
             target,
             embedded: None,
             ledger: None,
+            earlier_ledger: None,
             doctor: false,
             retries: 0,
         }
@@ -140,6 +145,12 @@ impl Plan {
         self
     }
 
+    /// Looks at the ledger at `path` an earlier run may have left, without writing one.
+    pub fn with_earlier_ledger(mut self, path: PathBuf) -> Self {
+        self.earlier_ledger = Some(path);
+        self
+    }
+
     /// The plan for the target the options and profile resolved to: the built-in mock (shaped
     /// by `mock`), or the instance they name. The one place `run`, `compare` and `doctor`
     /// choose between the two.
@@ -160,6 +171,7 @@ impl Plan {
             target,
             embedded: Some(mock),
             ledger: None,
+            earlier_ledger: None,
             doctor: false,
             retries: 0,
         }
@@ -177,6 +189,9 @@ pub enum PrepareError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// An earlier run's ledger at the path this run would write lists what it left.
+    #[error("{0}")]
+    LeftBehind(super::ledger::LeftBehind),
 }
 
 /// Something the preparation found that the user should read before the trials.
@@ -212,6 +227,15 @@ impl Run {
     /// Starts the runtime (and the embedded mock), checks the target with one request, and
     /// builds the shared context of the trials. Nothing is created on the target.
     pub fn prepare(inputs: Inputs, plan: Plan) -> Result<Self, PrepareError> {
+        // Before anything else: what a stopped run left must be put back first (its ledger
+        // would be overwritten, and a setting it left changed would fail this run's trials).
+        if let Some(left) = plan.ledger.as_deref().and_then(super::ledger::left_behind) {
+            return Err(PrepareError::LeftBehind(left));
+        }
+        let earlier = plan
+            .earlier_ledger
+            .as_deref()
+            .and_then(super::ledger::left_behind);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -237,13 +261,14 @@ impl Run {
                 None
             }
         };
+        if let Some(left) = &earlier {
+            notices.push(Notice::Warning(left.to_string()));
+        }
         let run_id = crate::platform::sys_id::fresh()[..10].to_string();
         let ledger = match &plan.ledger {
             Some(path) => {
-                // A mock's records die with it; a real instance's ledger is written through
-                // to the disk, so that it survives a power loss too.
-                let sync = embedded.is_none();
-                let (ledger, kept) = Ledger::create(path, &target.base_url, &run_id, sync)?;
+                let (ledger, kept) =
+                    Ledger::create(path, &target.base_url, &run_id, embedded.is_some())?;
                 if let Some(kept) = kept {
                     notices.push(Notice::Warning(format!(
                         "the previous ledger still lists records an earlier run left behind; it is kept as {}: run `sn-conform cleanup {}`",
@@ -264,6 +289,8 @@ impl Run {
                 ledger: &ledger,
                 run_id: &run_id,
                 lost: Default::default(),
+                cleanup: plan.ledger.as_deref().or(plan.earlier_ledger.as_deref()),
+                left: earlier.as_ref(),
             };
             runtime.block_on(doctor.diagnose(&inputs.suite))
         });

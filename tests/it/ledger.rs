@@ -88,6 +88,41 @@ fn a_run_killed_with_sigkill_is_undone_by_cleanup_on_its_ledger() {
             "the kill left nothing to clean up; the test proves nothing"
         );
 
+        // The next run sees the ledger before anything else, stops, and names the command.
+        let next = Command::new(BIN)
+            .args(["run", "--base-url", &mock.url, "--user", "admin"])
+            .args(["--password", "admin", "--report-dir"])
+            .arg(dir.path())
+            .env_remove("SN_BASE_URL")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&next.stderr);
+        assert_eq!(next.status.code(), Some(3), "{said}");
+        let command = format!("run `sn-conform cleanup {}` first", ledger.display());
+        assert_eq!(said.trim().lines().count(), 1, "{said}");
+        assert!(said.trim().ends_with(&command), "{said}");
+        assert_eq!(dump(&mock.url), killed, "the stopped run changed the mock");
+        // The doctor reads the same ledger: a setting left changed names the command too.
+        let doctor = Command::new(BIN)
+            .args(["doctor", "--base-url", &mock.url, "--user", "admin"])
+            .args(["--password", "admin", "--report-dir"])
+            .arg(dir.path())
+            .env_remove("SN_BASE_URL")
+            .output()
+            .unwrap();
+        let told = String::from_utf8_lossy(&doctor.stdout);
+        let warned = String::from_utf8_lossy(&doctor.stderr);
+        assert!(warned.contains(&command), "{warned}");
+        if event == "changed" {
+            assert!(
+                told.contains(&format!(
+                    "a run that was stopped left it changed: run `sn-conform cleanup {}`",
+                    ledger.display()
+                )),
+                "{told}"
+            );
+        }
+
         let (code, out, err) = cleanup(&ledger);
         assert_eq!(code, 0, "{out}{err}");
         assert!(
