@@ -27,6 +27,9 @@ pub enum CheckStatus {
     Failed,
     /// No evidence either way; never counts as a pass or a failure.
     CouldNotCheck,
+    /// Failed, but every scenario that needs it is skipped by the target profile: shown, and
+    /// fails neither the doctor nor the run.
+    Skipped,
 }
 
 impl CheckStatus {
@@ -35,6 +38,7 @@ impl CheckStatus {
             CheckStatus::Passed => "ok",
             CheckStatus::Failed => "FAILED",
             CheckStatus::CouldNotCheck => "?",
+            CheckStatus::Skipped => "skipped",
         }
     }
 }
@@ -130,14 +134,40 @@ impl Diagnosis {
             .map(|c| format!("doctor: {}: {}", c.title, c.detail))
     }
 
-    /// `N checks: P passed, F failed, U could not check`.
+    /// A failed check whose scenarios are all skipped by the target profile (`skipped` says
+    /// which are) becomes [`CheckStatus::Skipped`]: what it would have left out is not run
+    /// anyway. A check that makes every trial pointless stays failed.
+    pub fn excuse_skipped(&mut self, skipped: impl Fn(&str) -> bool) {
+        for check in &mut self.checks {
+            if check.status == CheckStatus::Failed
+                && !check.blocks_run
+                && !check.scenarios.is_empty()
+                && check.scenarios.iter().all(|s| skipped(s))
+            {
+                check.status = CheckStatus::Skipped;
+                check.detail = format!(
+                    "{} (every scenario that needs it is skipped by the target profile)",
+                    check.detail
+                );
+                check.advice = None;
+            }
+        }
+    }
+
+    /// `N checks: P passed, F failed, U could not check` (and `S skipped by the profile`).
     pub fn counts_line(&self) -> String {
+        let skipped = self.count(CheckStatus::Skipped);
         format!(
-            "{} checks: {} passed, {} failed, {} could not check",
+            "{} checks: {} passed, {} failed, {} could not check{}",
             self.checks.len(),
             self.count(CheckStatus::Passed),
             self.count(CheckStatus::Failed),
-            self.count(CheckStatus::CouldNotCheck)
+            self.count(CheckStatus::CouldNotCheck),
+            if skipped > 0 {
+                format!(", {skipped} failed but skipped by the profile")
+            } else {
+                String::new()
+            }
         )
     }
 

@@ -100,18 +100,27 @@ impl Doctor<'_> {
         // The checks below are independent of each other (the write checks aside, which
         // skip tables found missing): they go out at the same time, each with a journal of its
         // own, and their checks are listed in a fixed order.
-        let (role_checks, plugin_checks, (table_checks, missing), choice_checks, awa_check) = tokio::join!(
+        let (
+            role_checks,
+            plugin_checks,
+            (table_checks, missing),
+            choice_checks,
+            awa_check,
+            pin_checks,
+        ) = tokio::join!(
             self.role_checks(suite, &probe),
             self.plugin_checks(suite),
             self.table_checks(suite),
             self.choice_checks(suite),
             self.awa_check(suite),
+            self.pin_checks(suite),
         );
         diagnosis.checks.extend(role_checks);
         diagnosis.checks.extend(plugin_checks);
         diagnosis.checks.extend(table_checks);
         diagnosis.checks.extend(choice_checks);
         diagnosis.checks.push(awa_check);
+        diagnosis.checks.extend(pin_checks);
         if let Some(lost) = self.lost_connection(suite) {
             diagnosis.checks.push(lost);
             return diagnosis;
@@ -450,6 +459,55 @@ impl Doctor<'_> {
                 Vec::new(),
             ),
         }
+    }
+
+    /// Every pinned record exists: read by its sys_id, a 404 is positive evidence that it
+    /// does not (the Table API documents 404 for a sys_id it does not hold);
+    /// a refusal or any other answer is "could not check".
+    async fn pin_checks(&self, suite: &Suite) -> Vec<Check> {
+        let mut pinned: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for scenario in &suite.scenarios {
+            for fixture in &scenario.fixtures {
+                if let crate::spec::Fixture::Create { id, table, .. } = fixture {
+                    if let Some(sys_id) = self.target().pin_for(id, table) {
+                        pinned
+                            .entry((table.clone(), sys_id.to_string()))
+                            .or_default()
+                            .insert(scenario.key());
+                    }
+                }
+            }
+        }
+        futures_util::future::join_all(pinned.into_iter().map(|((table, sys_id), users)| async move {
+            let id = format!("pin:{table}.{sys_id}");
+            let title = format!("pinned {table} {sys_id}");
+            let answer = self
+                .client
+                .table_request("GET", &table, Some(&sys_id), None, doctor("pinned record"), &mut fresh())
+                .await;
+            match answer {
+                Ok(a) if a.status == 200 => Check::passed(id, title, "exists".into(), Vec::new()),
+                Ok(a) if a.status == 404 => Check::failed(
+                    id,
+                    title,
+                    format!("the instance has no record {sys_id} in {table} (404)"),
+                    "pin a record that exists in the target profile, or remove the pin so the fixture creates one".into(),
+                    users.into_iter().collect(),
+                ),
+                Ok(a) => Check::unknown(
+                    id,
+                    title,
+                    format!("reading it answered {}", a.status),
+                    "let the main account read the table, or check the pin".into(),
+                    Vec::new(),
+                ),
+                Err(e) => {
+                    self.note_lost(&e);
+                    Check::unknown(id, title, e.cause(), "run again".into(), Vec::new())
+                }
+            }
+        }))
+        .await
     }
 
     /// What to do about `glide.awa.enabled` left false: a stopped run's ledger that lists it

@@ -239,3 +239,95 @@ fn an_unusable_target_stops_the_run_with_exit_3_before_anything_is_created() {
     );
     runtime.block_on(running.stop());
 }
+
+#[test]
+fn every_pinned_record_is_read_and_a_404_fails_its_check_with_the_scenarios_pinned_to_it() {
+    let mock = crate::common::mock_with(&[]);
+    let existing = mock
+        .store()
+        .with(|s| s.find("sys_user", &[]))
+        .first()
+        .and_then(|r| r.get("sys_id"))
+        .and_then(serde_json::Value::as_str)
+        .expect("the mock holds users")
+        .to_string();
+    let missing = "0123456789abcdef0123456789abcdef";
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let mut target = crate::common::mock_target("http://127.0.0.1:0", true);
+    target.pins.insert("incident".into(), missing.into());
+    target.pins.insert("sys_user".into(), existing.clone());
+    let run = Run::prepare(inputs, Plan::embedded(target, mock).with_doctor(true)).unwrap();
+    let doctor = run.diagnosis().expect("the doctor ran").clone();
+    let _ = run.finish();
+    let find = |id: String| {
+        doctor
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id}: {}", doctor.text(true)))
+            .clone()
+    };
+    let gone = find(format!("pin:incident.{missing}"));
+    assert_eq!(gone.status, CheckStatus::Failed, "{}", doctor.text(true));
+    assert!(gone.detail.contains("(404)"), "{}", gone.detail);
+    assert!(
+        gone.scenarios
+            .iter()
+            .any(|s| s == "awa_inbox_actions/reject::rejects a pending work item"),
+        "{:?}",
+        gone.scenarios
+    );
+    let there = find(format!("pin:sys_user.{existing}"));
+    assert_eq!(there.status, CheckStatus::Passed, "{}", there.detail);
+}
+
+#[test]
+fn a_failed_check_whose_scenarios_the_profile_skips_is_shown_and_fails_nothing() {
+    use sn_conform::target::profile::{Selector, Skip};
+    let mock = crate::common::mock_with(&[Fault::DictionaryMissingField]);
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let mut target = crate::common::mock_target("http://127.0.0.1:0", true);
+    target.skips = inputs
+        .suite
+        .scenarios
+        .iter()
+        .filter(|s| {
+            s.table_fields()
+                .get("awa_work_item")
+                .is_some_and(|f| f.contains("rejected"))
+        })
+        .map(|s| Skip {
+            selector: Selector::Scenario(s.key()),
+            reason: "this instance has no rejected field".into(),
+            at: "profile.yaml:9".into(),
+        })
+        .collect();
+    assert!(!target.skips.is_empty());
+    let run = Run::prepare(inputs, Plan::embedded(target, mock).with_doctor(true)).unwrap();
+    run.run_quietly(8);
+    let report = run.finish();
+    let doctor = report.doctor.as_ref().expect("the doctor ran");
+    assert_eq!(
+        doctor.count(CheckStatus::Failed),
+        0,
+        "{}",
+        doctor.text(true)
+    );
+    assert_eq!(doctor.count(CheckStatus::Skipped), 1);
+    let text = doctor.text(false);
+    assert!(
+        text.contains("skipped") && text.contains("field awa_work_item.rejected"),
+        "{text}"
+    );
+    assert!(text.contains("skipped by the target profile"), "{text}");
+    assert_eq!(report.verdict(), Verdict::Passed);
+    assert!(report
+        .trials
+        .iter()
+        .filter(|t| t.outcome == Verdict::Ignored)
+        .all(|t| t.reason.as_deref().is_some_and(|r| r
+            .starts_with("skipped by the target profile")
+            || !r.starts_with("doctor:"))));
+}
