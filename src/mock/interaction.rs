@@ -28,8 +28,44 @@ pub async fn close(
     mock.respond(close_interaction(&mock, &interaction_id, &headers))
 }
 
+/// The documents every interaction points at and the default table of each: the Interaction
+/// Management page says an interaction has, by default, a new record in
+/// `interaction_json_blob` for its context and one in `live_group_profile` for its channel
+/// metadata. The field names are the platform's (`context_document`, `context_table`,
+/// `channel_metadata_document`, `channel_metadata_table`: ServiceNowDocs' AWA and CTI
+/// script examples read and write them).
+const DOCUMENTS: [(&str, &str, &str); 2] = [
+    ("context_table", "context_document", CONTEXT_TABLE),
+    (
+        "channel_metadata_table",
+        "channel_metadata_document",
+        CHANNEL_METADATA_TABLE,
+    ),
+];
+
+/// What the platform's business rules do after an insert through the Table API: an
+/// interaction inserted without its documents gets a new record for each, made by the same
+/// user, and points at them (as the Interaction API's create does).
+pub(super) fn after_insert(tables: &mut Tables, table: &str, sys_id: &str, user: &str) {
+    if table != TABLE {
+        return;
+    }
+    for (table_field, document_field, default_table) in DOCUMENTS {
+        let Some(record) = tables.get(TABLE, sys_id) else {
+            return;
+        };
+        if !field_str(record, document_field).is_empty() {
+            continue;
+        }
+        let document = tables.insert_as(default_table, &Map::new(), user);
+        let id = field_str(&document, "sys_id").to_string();
+        tables.set(TABLE, sys_id, table_field, default_table);
+        tables.set(TABLE, sys_id, document_field, &id);
+    }
+}
+
 fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
-    mock.authenticate(headers)?;
+    let caller = mock.authenticate(headers)?;
     let body = mock.body_fields(headers, body)?;
     check_types(&body)?;
     // An interaction, and a record each for its context and channel metadata.
@@ -61,8 +97,8 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
         "queued"
     };
     let record = mock.store().with(|t| {
-        let (context_table, context_document) = context.resolve(t);
-        let (metadata_table, metadata_document) = metadata.resolve(t);
+        let (context_table, context_document) = context.resolve(t, &caller.user_name);
+        let (metadata_table, metadata_document) = metadata.resolve(t, &caller.user_name);
         let mut fields = Map::new();
         for (name, value) in [
             ("channel", channel),
@@ -78,7 +114,7 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
         ] {
             fields.insert(name.into(), json!(value));
         }
-        t.insert(TABLE, &fields)
+        t.insert_as(TABLE, &fields, &caller.user_name)
     });
     let mut result = render(mock, &record);
     if mock.has(Fault::InteractionNumberMissing) {
@@ -171,7 +207,8 @@ enum Document {
 }
 
 impl Document {
-    fn resolve(&self, tables: &mut Tables) -> (String, String) {
+    /// The table and sys_id of the document, creating it (on behalf of `user`) when new.
+    fn resolve(&self, tables: &mut Tables, user: &str) -> (String, String) {
         match self {
             Document::Existing { table, id } => (table.clone(), id.clone()),
             Document::New { table, content } => {
@@ -181,9 +218,11 @@ impl Document {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    fields.insert("data".into(), Value::String(text));
+                    // The blob's JSON lives in `value` (ServiceNowDocs' AWA context
+                    // examples parse `getValue('value')`).
+                    fields.insert("value".into(), Value::String(text));
                 }
-                let record = tables.insert(table, &fields);
+                let record = tables.insert_as(table, &fields, user);
                 (table.to_string(), field_str(&record, "sys_id").to_string())
             }
         }

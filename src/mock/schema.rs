@@ -52,7 +52,7 @@ pub const TABLE_FIELDS: &[(&str, Option<&str>, &[&str])] = &[
             "channel_metadata_document",
         ],
     ),
-    ("interaction_json_blob", None, &["data"]),
+    ("interaction_json_blob", None, &["value"]),
     ("live_group_profile", None, &["name"]),
     (
         "sys_cs_conversation_member",

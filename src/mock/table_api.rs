@@ -120,6 +120,9 @@ pub async fn create(
         let view = View::new(&params, &headers, mock.options().https)?;
         let (record, rendered) = mock.store().with(|t| {
             let record = t.insert_as(&table, &fields, &caller.user_name);
+            let sys_id = field_str(&record, "sys_id").to_string();
+            super::interaction::after_insert(t, &table, &sys_id, &caller.user_name);
+            let record = t.get(&table, &sys_id).cloned().unwrap_or(record);
             let rendered = view.render(&table, &record, t);
             (record, rendered)
         });

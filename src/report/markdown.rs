@@ -83,8 +83,13 @@ fn about(report: &RunReport, out: &mut String) {
     let r = &report.records;
     let _ = writeln!(
         out,
-        "Records: {} created, {} left on the instance; {} setting change(s), {} not restored.{}\n",
+        "Records: {} created{}, {} left on the instance; {} setting change(s), {} not restored.{}\n",
         r.created,
+        if r.by_instance > 0 {
+            format!(" ({} by the instance)", r.by_instance)
+        } else {
+            String::new()
+        },
         r.left,
         r.settings_changed,
         r.settings_left,

@@ -326,8 +326,13 @@ impl Summary {
 /// What the run created on the instance and what it left there (0 on a normal run).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Records {
-    /// Records created (fixtures, and records the operations created).
+    /// Records created (fixtures, records the operations created, and records the instance
+    /// made itself when the run inserted one).
     pub created: usize,
+    /// Of `created`, the records the instance made itself (its business rules), learnt from
+    /// the record the run inserted.
+    #[serde(default)]
+    pub by_instance: usize,
     /// Records still there when the run ended: `sn-conform cleanup` on the ledger deletes them.
     pub left: usize,
     /// Settings changed (and restored after).

@@ -7,7 +7,7 @@
 //!   FAILED awa_inbox_actions/accept::accepts a pending work item (all 4 variants)
 //!       specs/awa_inbox_actions/accept.yaml:45: step "accept the work item": status: expected 200, got 201 (body: …)
 //! sn-conform: FAILED: 311 passed, 4 failed, 0 errors, 0 ignored, 0 warned of 315 trials
-//! records: 344 created, 0 left
+//! records: 344 created (12 by the instance), 0 left
 //! in flight: settled at 16 (started at 8, cap 32, range 8-16; 0 answer(s) 429, 0 slowed); 1097 requests, 3.5 per trial, 4 trials at once
 //! ```
 
@@ -50,8 +50,9 @@ pub fn summary(report: &RunReport) -> String {
     let r = &report.records;
     let _ = writeln!(
         out,
-        "records: {} created, {} left{}",
+        "records: {} created ({} by the instance), {} left{}",
         r.created,
+        r.by_instance,
         r.left,
         match (&r.ledger, r.left + r.settings_left) {
             (Some(ledger), 1..) => format!(

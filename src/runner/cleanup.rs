@@ -46,13 +46,40 @@ impl Janitor<'_> {
                 record: what.clone(),
                 trial: trial.clone(),
             };
-            match self
-                .delete_record(table, sys_id, origin, &mut journal, &mut sweep.problems)
-                .await
-            {
-                Ok(true) => sweep.deleted.push(what),
-                Ok(false) => sweep.gone.push(what),
-                Err(e) => sweep.problems.push(format!("deleting {what}{}", e.how())),
+            // A run killed between an insert and learning what the instance made with it
+            // left those records unlisted: they are learnt now, and go after it.
+            let made = super::instance_made::learn_listed(
+                self.client,
+                self.ledger,
+                table,
+                sys_id,
+                trial,
+                &origin,
+                &mut journal,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                sweep.problems.push(e.to_string());
+                Vec::new()
+            });
+            let records = std::iter::once((table.clone(), sys_id.clone()))
+                .chain(made.into_iter().map(|m| (m.table, m.sys_id)));
+            for (table, sys_id) in records {
+                let what = format!("{table}/{sys_id}");
+                match self
+                    .delete_record(
+                        &table,
+                        &sys_id,
+                        origin.clone(),
+                        &mut journal,
+                        &mut sweep.problems,
+                    )
+                    .await
+                {
+                    Ok(true) => sweep.deleted.push(what),
+                    Ok(false) => sweep.gone.push(what),
+                    Err(e) => sweep.problems.push(format!("deleting {what}{}", e.how())),
+                }
             }
         }
         for (sys_id, name, value) in outstanding.settings.iter().rev() {

@@ -794,9 +794,39 @@ impl Doctor<'_> {
             let _ = self.ledger.created(table, &actual, "doctor");
             let _ = self.ledger.deleted(table, &sys_id);
         }
+        // What the instance made with the record (an interaction's documents) goes too.
+        let record = created
+            .as_ref()
+            .ok()
+            .and_then(|a| a.result())
+            .and_then(Value::as_object);
+        let made = match record {
+            Some(record) => super::instance_made::learn(
+                self.client,
+                self.ledger,
+                record,
+                &body,
+                "doctor",
+                &doctor("what the instance made"),
+                journal,
+            )
+            .await
+            .unwrap_or_default(),
+            None => Vec::new(),
+        };
         match self.client.table_request("DELETE", table, Some(&actual), None, doctor("delete"), journal).await {
             Ok(a) if a.status == 200 || a.status == 204 => {
                 let _ = self.ledger.deleted(table, &actual);
+                let janitor = super::cleanup::Janitor {
+                    client: self.client,
+                    ledger: self.ledger,
+                };
+                for m in &made {
+                    // A record it cannot delete stays in the ledger, for the run's sweep.
+                    let _ = janitor
+                        .delete(&m.table, &m.sys_id, "a record the instance made", journal)
+                        .await;
+                }
                 Check::passed(id, title, "allowed".into(), Vec::new())
             }
             Ok(a) if a.status == 401 || a.status == 403 => Check::failed(

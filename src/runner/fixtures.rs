@@ -317,24 +317,24 @@ impl Setup<'_> {
         } else {
             format!("fixture `{id}`")
         };
-        let owe = |state: &mut TrialState, sys_id: &str| match shared {
+        let owe = |state: &mut TrialState, table: &str, sys_id: &str, what: String| match shared {
             true => self.services.shared.made(Made {
                 table: table.to_string(),
                 sys_id: sys_id.to_string(),
-                what: what.clone(),
+                what,
                 level,
             }),
             false => state.undo.push(Undo {
                 table: table.to_string(),
                 sys_id: sys_id.to_string(),
-                what: what.clone(),
+                what,
                 level,
             }),
         };
         let chosen = crate::platform::sys_id::fresh();
         body.insert("sys_id".into(), Value::String(chosen.clone()));
         self.services.ledger.created(table, &chosen, &state.trial)?;
-        owe(state, &chosen);
+        owe(state, table, &chosen, what.clone());
         self.services.ledger.set_uncertain(table, &chosen, true);
         let answer = match self
             .client()
@@ -387,7 +387,32 @@ impl Setup<'_> {
         // An instance that chose its own sys_id: that record is the one to delete.
         if sys_id != chosen {
             self.services.ledger.created(table, sys_id, &state.trial)?;
-            owe(state, sys_id);
+            owe(state, table, sys_id, what.clone());
+        }
+        // What the instance made with it (an interaction's context and channel metadata) is
+        // ledgered now and deleted with it.
+        let origin = Origin::Fixture {
+            id: id.to_string(),
+            shared,
+            pinned: false,
+        };
+        let made = super::instance_made::learn(
+            self.client(),
+            &self.services.ledger,
+            record,
+            &body,
+            &state.trial,
+            &origin,
+            &mut state.journal,
+        )
+        .await?;
+        for m in made {
+            owe(
+                state,
+                &m.table,
+                &m.sys_id,
+                format!("{} made with {what}", m.table),
+            );
         }
         Ok(record.clone())
     }

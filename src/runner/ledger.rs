@@ -48,6 +48,9 @@ pub enum Entry {
         scenario: String,
         trial: String,
         at: String,
+        /// Made by the instance itself (a business rule) when the run inserted a record.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_instance: bool,
     },
     /// A record the run deleted (or found already gone).
     Deleted {
@@ -251,17 +254,25 @@ impl Ledger {
     /// `trial` is the trial's name (`api/operation::scenario[variant]`); the scenario is
     /// recorded apart from it.
     pub fn created(&self, table: &str, sys_id: &str, trial: &str) -> Result<(), LedgerError> {
-        let scenario = trial.split('[').next().unwrap_or("").to_string();
-        self.append(Entry::Created {
-            table: table.into(),
-            sys_id: sys_id.into(),
-            scenario: if scenario.contains("::") {
-                scenario
-            } else {
-                String::new()
-            },
-            trial: trial.into(),
-            at: now(),
+        self.append(created(table, sys_id, trial, false))
+    }
+
+    /// A record the instance made itself when the run inserted one (see
+    /// [`super::instance_made`]): deleted with it, counted apart.
+    pub fn made_by_instance(
+        &self,
+        table: &str,
+        sys_id: &str,
+        trial: &str,
+    ) -> Result<(), LedgerError> {
+        self.append(created(table, sys_id, trial, true))
+    }
+
+    /// Whether the ledger names the record as created by this run.
+    pub fn knows(&self, table: &str, sys_id: &str) -> bool {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.1.iter().any(|e| {
+            matches!(e, Entry::Created { table: t, sys_id: s, .. } if t == table && s == sys_id)
         })
     }
 
@@ -331,13 +342,18 @@ impl Ledger {
         let entries = &inner.1;
         let left = outstanding(entries);
         let mut created: Vec<(&str, &str)> = Vec::new();
+        let mut by_instance = 0;
         let mut changed = 0;
         for e in entries {
             match e {
-                Entry::Created { table, sys_id, .. }
-                    if !created.contains(&(table.as_str(), sys_id.as_str())) =>
-                {
+                Entry::Created {
+                    table,
+                    sys_id,
+                    by_instance: made,
+                    ..
+                } if !created.contains(&(table.as_str(), sys_id.as_str())) => {
                     created.push((table, sys_id));
+                    by_instance += usize::from(*made);
                 }
                 Entry::Changed { .. } => changed += 1,
                 _ => {}
@@ -345,6 +361,7 @@ impl Ledger {
         }
         Records {
             created: created.len(),
+            by_instance,
             left: left.records.len(),
             settings_changed: changed,
             settings_left: left.settings.len(),
@@ -393,6 +410,24 @@ pub fn read(path: &Path) -> Result<(String, Vec<Entry>), LedgerError> {
             path: path.to_path_buf(),
         })?;
     Ok((base_url, entries))
+}
+
+/// The entry of a record created because of `trial` (`api/operation::name[variant]`; the
+/// scenario is recorded apart from it).
+fn created(table: &str, sys_id: &str, trial: &str, by_instance: bool) -> Entry {
+    let scenario = trial.split('[').next().unwrap_or("").to_string();
+    Entry::Created {
+        table: table.into(),
+        sys_id: sys_id.into(),
+        scenario: if scenario.contains("::") {
+            scenario
+        } else {
+            String::new()
+        },
+        trial: trial.into(),
+        at: now(),
+        by_instance,
+    }
 }
 
 /// Whether the ledger's run was against the built-in mock it started.

@@ -6,7 +6,8 @@
 //! trial (`trial.rs`) goes from its start to its result against them; its fixtures are set up
 //! and torn down by `fixtures.rs`; checks are pure evaluators (`checks.rs`); putting the
 //! instance back is `cleanup.rs`'s; the doctor's checks are `doctor.rs`'s; an answer that is not the platform's
-//! (a hibernating instance's page, a proxy's login page) is recognised by `foreign.rs`.
+//! (a hibernating instance's page, a proxy's login page) is recognised by `foreign.rs`; the
+//! records the instance makes itself when the run inserts one are learnt by `instance_made.rs`.
 //!
 //! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
 //! its requests on a loop and client of its own (`trial_loop.rs`).
@@ -21,6 +22,7 @@ mod error;
 mod fixtures;
 mod foreign;
 mod http;
+mod instance_made;
 mod ledger;
 mod limiter;
 mod oauth;
@@ -40,7 +42,7 @@ pub use cleanup::{cleanup, ledger_base_url, CleanupError, Sweep};
 pub use client::ClientError;
 pub use error::{Broken, ExchangeFailure, Grant, Place, RequestError, TokenError, TrialError};
 pub use foreign::{not_the_platform, Foreign};
-pub use ledger::{Entry, Ledger, LedgerError, Outstanding};
+pub use ledger::{read as read_ledger, Entry, Ledger, LedgerError, Outstanding};
 pub use limiter::Limiter;
 pub use oauth::EXPIRY_WAIT_LIMIT;
 pub use run::{BuiltInMock, Notice, Plan, PlanError, PrepareError, Run, EMBEDDED_TOKEN_LIFETIME};

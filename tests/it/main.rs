@@ -16,6 +16,7 @@ mod first_hour;
 mod foreign_target;
 mod fuzz_loader;
 mod html;
+mod instance_made;
 mod ledger;
 mod misbehaving;
 mod mock;
