@@ -1,13 +1,41 @@
 //! Where spec and schema files come from: a directory given on the command line, `specs/` and
 //! `schemas/` of the current directory, or the copies compiled into the binary, so an installed
 //! `sn-conform` works from any directory.
+//!
+//! The copies are compiled into the binary's own small crate (`src/main.rs`), which hands them
+//! over with [`use_built_in`], not into this library: editing a spec then rebuilds nothing
+//! but `main.rs` (rustc tracks each embedded file), and a spec author running from a
+//! checkout, where `specs/` is read from disk, pays no rebuild of the library.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use include_dir::{include_dir, Dir};
+use include_dir::Dir;
 
-static EMBEDDED_SPECS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
-static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+/// The copies compiled into the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct BuiltIn {
+    pub specs: &'static Dir<'static>,
+    pub schemas: &'static Dir<'static>,
+}
+
+static BUILT_IN_COPIES: OnceLock<BuiltIn> = OnceLock::new();
+
+/// An empty directory: what a program that registered no copies falls back to.
+static NONE: Dir<'static> = Dir::new("", &[]);
+
+/// Registers the copies compiled into the binary (the first registration holds).
+pub fn use_built_in(copies: BuiltIn) {
+    let _ = BUILT_IN_COPIES.set(copies);
+}
+
+fn built_in_specs() -> &'static Dir<'static> {
+    BUILT_IN_COPIES.get().map_or(&NONE, |b| b.specs)
+}
+
+fn built_in_schemas() -> &'static Dir<'static> {
+    BUILT_IN_COPIES.get().map_or(&NONE, |b| b.schemas)
+}
 
 /// What marks a file read from the copies built into the binary.
 pub const BUILT_IN: &str = " (built-in)";
@@ -77,18 +105,18 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Spec files (`*.yaml`, `*.yml`): from `dir`, else `./specs`, else the built-in copy.
 pub fn specs(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
-    load(dir, "specs", &EMBEDDED_SPECS, &["yaml", "yml"])
+    load(dir, "specs", built_in_specs(), &["yaml", "yml"])
 }
 
 /// Schema files (`*.json`): from `dir`, else `./schemas`, else the built-in copy.
 pub fn schemas(dir: Option<&Path>) -> Result<AssetDir, AssetError> {
-    load(dir, "schemas", &EMBEDDED_SCHEMAS, &["json"])
+    load(dir, "schemas", built_in_schemas(), &["json"])
 }
 
 /// The OpenAPI description beside the schemas (`openapi.yaml`), from the same place as
 /// [`schemas`] would read; `None` when that directory has none.
 pub fn openapi(dir: Option<&Path>) -> Result<Option<AssetFile>, AssetError> {
-    let files = load(dir, "schemas", &EMBEDDED_SCHEMAS, &["yaml"])?;
+    let files = load(dir, "schemas", built_in_schemas(), &["yaml"])?;
     Ok(files
         .files
         .into_iter()
