@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diff::{Change, Diff, DiffOptions};
+use super::diff::{Change, Diff, DiffOptions, DriftKind};
 use super::{or_absent, RunReport, Verdict};
 
 /// One documented case where the two instances differ.
@@ -35,6 +35,29 @@ pub struct Comparison {
     pub cases: Vec<CaseDifference>,
     /// Differences of trials no documented case names (should be none).
     pub other: Vec<String>,
+}
+
+/// What a drift is about, read from neither side: a diff says a field "gone" since the
+/// baseline, a comparison has no before and after, only a and b.
+fn side_label(kind: DriftKind) -> &'static str {
+    match kind {
+        DriftKind::FieldMissing => "documented field",
+        DriftKind::FieldRetyped => "documented field's type:",
+        DriftKind::FieldUndocumented => "undocumented field",
+        DriftKind::StatusChanged => "status:",
+        DriftKind::ContentTypeChanged => "content type:",
+        DriftKind::Slower => "median latency:",
+    }
+}
+
+/// One side's value of a drift: a field is "present (its type)" or "absent".
+fn side_value(kind: DriftKind, value: &str) -> String {
+    match kind {
+        DriftKind::FieldMissing | DriftKind::FieldUndocumented if value != "absent" => {
+            format!("present ({value})")
+        }
+        _ => value.to_string(),
+    }
 }
 
 impl Comparison {
@@ -86,11 +109,11 @@ impl Comparison {
                 format!("{} in {}", drift.path, drift.step)
             };
             let line = format!(
-                "{}: {}: {} on a, {} on b",
-                drift.kind.label(),
+                "{} {}: {} on a, {} on b",
+                side_label(drift.kind),
                 place,
-                drift.before,
-                drift.now
+                side_value(drift.kind, &drift.before),
+                side_value(drift.kind, &drift.now)
             );
             if drift.cases.is_empty() {
                 other.push(format!("{}: {line}", drift.operation));

@@ -65,6 +65,16 @@ fn each_fault_shows_as_exactly_the_cases_it_touches() {
         .differences
         .iter()
         .any(|d| d.contains("result.context") && d.contains("object on a, string on b"))));
+    // Each side is named for what it showed, not as a change from one to the other.
+    assert!(
+        comparison.cases.iter().any(|c| c
+            .differences
+            .iter()
+            .any(|d| d.starts_with("undocumented field ")
+                && d.ends_with(": absent on a, present (string) on b"))),
+        "{}",
+        comparison.text()
+    );
 }
 
 #[test]
