@@ -110,37 +110,38 @@ pub fn write_all_redacted(
     report: &RunReport,
     dir: &Path,
     extras: &Extras<'_>,
-    redact: impl Fn(&str) -> String,
+    redact: impl Fn(&str) -> String + Sync,
 ) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
-    // The page and the JSON are the two big ones: rendered beside each other.
-    let (page, contents) = std::thread::scope(|scope| {
-        let page = scope.spawn(|| html::render(report, extras));
-        let rest = (|| -> Result<_, ReportError> {
-            Ok([
-                json::render(report),
-                junit::render(report)?,
-                markdown::render(report),
-            ])
-        })();
-        (page.join(), rest)
-    });
-    let page = page.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let [json, junit, markdown] = contents?;
-    let contents = [json, junit, markdown, page];
-    let mut written = Vec::new();
-    for (name, text) in FILES.iter().zip(contents) {
+    // The page and the JSON are the two big ones: each is rendered and written on a thread of
+    // its own (the small two beside the page), as every run ends waiting for them.
+    let write = |name: &str, text: String| -> Result<PathBuf, ReportError> {
         let path = dir.join(name);
         std::fs::write(&path, redact(&text)).map_err(|source| ReportError::Write {
             path: path.clone(),
             source,
         })?;
-        written.push(path);
-    }
-    Ok(written)
+        Ok(path)
+    };
+    let (json, rest) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| write(FILES[0], json::render(report)));
+        let rest = (|| -> Result<_, ReportError> {
+            let junit = write(FILES[1], junit::render(report)?)?;
+            let markdown = write(FILES[2], markdown::render(report))?;
+            let page = write(FILES[3], html::render(report, extras))?;
+            Ok([junit, markdown, page])
+        })();
+        (
+            json.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            rest,
+        )
+    });
+    let [junit, markdown, page] = rest?;
+    Ok(vec![json?, junit, markdown, page])
 }
 
 /// The JSON report as text, for tests and tools that validate it.

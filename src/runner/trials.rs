@@ -154,7 +154,8 @@ pub fn run_order(trials: &mut [LibtestTrial], places: &HashMap<String, Place>, s
             .get(t.name())
             .copied()
             .unwrap_or((usize::MAX, u64::MAX));
-        (place, waiting.contains(t.name()))
+        // Last of its phase (or of the trials in none), not merely last of its spread slot.
+        (place.0, waiting.contains(t.name()), place.1)
     };
     trials.sort_by(|a, b| place(a).cmp(&place(b)).then_with(|| a.name().cmp(b.name())));
 }
@@ -189,11 +190,8 @@ pub fn run_all(
     let waiting = waits_for_expired_token(suite);
     work.sort_by_cached_key(|(s, v)| {
         let name = s.trial_name(v);
-        (
-            places.get(&name).copied().unwrap_or((usize::MAX, u64::MAX)),
-            waiting.contains(&name),
-            name,
-        )
+        let (phase, spread) = places.get(&name).copied().unwrap_or((usize::MAX, u64::MAX));
+        (phase, waiting.contains(&name), spread, name)
     });
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
