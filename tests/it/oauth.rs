@@ -174,3 +174,25 @@ fn the_mock_issues_refreshes_expires_and_refuses_tokens() {
         mock.stop().await;
     });
 }
+
+/// The trial that waits for an expired token runs after every other trial of the default run
+/// (on one thread, libtest prints in run order), so its wait passes beside the others.
+#[test]
+fn the_expired_token_trial_runs_last() {
+    let reports = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(crate::common::process::BIN)
+        .args(["run", "--test-threads", "1", "--report-dir"])
+        .arg(reports.path())
+        .env_remove("SN_BASE_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let order: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+        .collect();
+    assert!(order.len() > 300, "{stdout}");
+    let last = order.last().unwrap();
+    assert!(last.contains("an expired bearer token"), "last ran: {last}");
+}
