@@ -159,3 +159,87 @@ fn a_run_stopped_by_a_wrong_option_or_an_unreachable_target_still_reports_why() 
     assert_eq!(code, Some(3), "{stderr}");
     assert_stopped_reports(reports.path(), "could not connect");
 }
+
+/// A proxy in front of a mock that passes the first `passed` requests and then drops every
+/// connection unanswered; returns its base URL and the request lines it saw.
+fn cut_after(passed: usize) -> (String, Arc<Mutex<Vec<String>>>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let defaults = sn_conform::mock::MockOptions::default();
+            let accounts = defaults
+                .accounts
+                .clone()
+                .into_iter()
+                .map(|mut a| {
+                    if a.user_name == "admin" {
+                        a.password = "pw-foreign-4417".into();
+                    }
+                    a
+                })
+                .collect();
+            let options = sn_conform::mock::MockOptions {
+                accounts,
+                ..defaults
+            };
+            let mock = sn_conform::mock::RunningMock::start(sn_conform::mock::Mock::new(options))
+                .await
+                .unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", listener.local_addr().unwrap()))
+                .unwrap();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let base = mock.base_url.clone();
+                let log = Arc::clone(&log);
+                tokio::spawn(async move {
+                    let Some((head, body)) = crate::misbehaving::read_request(&mut stream).await
+                    else {
+                        return;
+                    };
+                    let n = {
+                        let mut log = log.lock().unwrap();
+                        log.push(head.lines().next().unwrap_or("").to_string());
+                        log.len()
+                    };
+                    if n <= passed {
+                        let out = crate::misbehaving::forward(&base, &head, body).await;
+                        let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
+                    }
+                    // Past that, the connection closes without an answer.
+                });
+            }
+        });
+    });
+    (rx.recv().unwrap(), seen)
+}
+
+#[test]
+fn a_doctor_check_that_loses_the_connection_stops_the_run_before_any_write() {
+    // The pre-run check and the doctor's connection check pass; every check after fails on
+    // the connection.
+    let (url, seen) = cut_after(2);
+    let (code, stderr, reports) = run_against(&url, &[]);
+    assert_eq!(code, Some(3), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+    assert!(
+        lines[0].contains("a check's request failed on the connection"),
+        "{stderr}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|l| l.starts_with("GET ")),
+        "no write after the connection failed: {seen:?}"
+    );
+    assert_stopped_reports(reports.path(), "failed on the connection");
+}

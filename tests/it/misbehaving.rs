@@ -31,7 +31,7 @@ enum Mode {
 const PASSWORD: &str = "pw-misbehaving-5521";
 
 /// Reads one request: its head and its body (by content-length).
-async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     let mut data = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
@@ -63,7 +63,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     }
 }
 
-async fn forward(mock: &str, head: &str, body: Vec<u8>) -> Vec<u8> {
+pub(crate) async fn forward(mock: &str, head: &str, body: Vec<u8>) -> Vec<u8> {
     let mut lines = head.lines();
     let request_line = lines.next().unwrap_or_default();
     let mut parts = request_line.split(' ');
