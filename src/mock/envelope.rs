@@ -565,6 +565,9 @@ async fn in_envelope(
     if let Some(allow) = allow.and_then(|a| a.to_str().ok().map(str::to_string)) {
         error.headers.push((header::ALLOW, allow));
     }
+    if status == StatusCode::METHOD_NOT_ALLOWED && mock.has(Fault::MethodNotAllowedWithoutStatus) {
+        error.omit_status_field = true;
+    }
     if status == StatusCode::METHOD_NOT_ALLOWED && mock.has(Fault::MethodNotAllowedAs400) {
         error = ApiError::unknown_resource();
     }

@@ -58,6 +58,7 @@ faults! {
     MalformedJsonCrashes => "malformed-json-crashes": "a body that is not JSON answers 500 instead of 400",
     UnknownPathNotFound => "unknown-path-404": "a path that names no resource answers 404 instead of 400",
     MethodNotAllowedAs400 => "method-not-allowed-as-400": "a method a resource does not support answers 400 instead of 405",
+    MethodNotAllowedWithoutStatus => "method-not-allowed-without-status": "405 answers lack \"status\": \"failure\" in their error envelope",
     MethodNotAllowedWithoutAllow => "method-not-allowed-without-allow": "405 answers lack the Allow header (a should-level deviation: HTTP asks for the header, the platform's documents do not promise it)",
     AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406 (a should-level deviation)",
     ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415 (a should-level deviation)",
