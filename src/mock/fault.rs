@@ -59,6 +59,7 @@ faults! {
     UnknownPathNotFound => "unknown-path-404": "a path that names no resource answers 404 instead of 400",
     MethodNotAllowedAs400 => "method-not-allowed-as-400": "a method a resource does not support answers 400 instead of 405",
     MethodNotAllowedWithoutStatus => "method-not-allowed-without-status": "405 answers lack \"status\": \"failure\" in their error envelope",
+    JsonCharsetLatin1 => "json-charset-latin1": "JSON answers declare charset=ISO-8859-1 (a should-level deviation: JSON is UTF-8 by its RFC, no platform page names the parameter)",
     MethodNotAllowedWithoutAllow => "method-not-allowed-without-allow": "405 answers lack the Allow header (a should-level deviation: HTTP asks for the header, the platform's documents do not promise it)",
     AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406 (a should-level deviation)",
     ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415 (a should-level deviation)",
@@ -79,6 +80,7 @@ impl Fault {
                 | Fault::ContentTypeIgnored
                 | Fault::UnauthenticatedWithoutChallenge
                 | Fault::MethodNotAllowedWithoutAllow
+                | Fault::JsonCharsetLatin1
         )
     }
 

@@ -350,10 +350,23 @@ impl Mock {
 
     /// Renders a handler's reply; errors pass through the faults that change every envelope.
     pub fn respond(&self, reply: Reply) -> Response {
-        match reply {
+        let mut response = match reply {
             Ok(success) => success.into_response(),
             Err(error) => error.with_faults(self.faults()).into_response(),
+        };
+        if self.has(Fault::JsonCharsetLatin1) {
+            let headers = response.headers_mut();
+            let json = headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+            if json {
+                headers.insert(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json;charset=ISO-8859-1"),
+                );
+            }
         }
+        response
     }
 
     /// A request body as an object of fields, from JSON or (with an XML `Content-Type`) from

@@ -113,17 +113,20 @@ fn headers(
 }
 
 /// A body is read only in the format the request asked for (Accept), and the answer must say
-/// which it is.
-fn content_type(answer: &Answer, asked: Format) -> Option<Finding> {
+/// which it is: its media type, exactly (`application/jsonx` is not JSON). A charset other
+/// than UTF-8 is a `should`: JSON is UTF-8 by its RFC (8259, 8.1) and the platform answers
+/// `charset=UTF-8`, but no ServiceNow page promises the parameter.
+fn content_type(answer: &Answer, asked: Format) -> Vec<Finding> {
     let declared = answer.content_type().unwrap_or("");
-    if !declared
-        .to_ascii_lowercase()
-        .starts_with(asked.media_type())
-    {
-        return Some(Finding::new(
-            Checked::Header {
-                name: "content-type".into(),
-            },
+    let lower = declared.to_ascii_lowercase();
+    let mut parts = lower.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    let checked = || Checked::Header {
+        name: "content-type".into(),
+    };
+    if media != asked.media_type() {
+        return vec![Finding::new(
+            checked(),
             Level::Must,
             format!("{} (the format asked for in Accept)", asked.media_type()),
             if declared.is_empty() {
@@ -131,9 +134,21 @@ fn content_type(answer: &Answer, asked: Format) -> Option<Finding> {
             } else {
                 declared
             },
-        ));
+        )];
     }
-    None
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim() == "charset")
+        .map(|(_, v)| v.trim().trim_matches('"').to_string());
+    match charset {
+        Some(c) if c != "utf-8" && c != "utf8" => vec![Finding::new(
+            checked(),
+            Level::Should,
+            format!("{}, in UTF-8 (charset=UTF-8 or none)", asked.media_type()),
+            declared,
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Differences between the expected fields of record `table`/`sys_id` and the record read
