@@ -77,7 +77,10 @@ fn list_reject_reasons(mock: &Mock, channel_id: &str, headers: &HeaderMap) -> Re
             .matching(REJECT_REASON, &of_channel)
             .map(|r| (order_of(r), r))
             .collect();
-        if !mock.has(Fault::RejectReasonsUnsorted) {
+        if mock.has(Fault::RejectReasonsOrderedAsText) {
+            // The stored text compared as text: "10" before "9".
+            reasons.sort_by(|(_, a), (_, b)| field_str(a, "order").cmp(field_str(b, "order")));
+        } else if !mock.has(Fault::RejectReasonsUnsorted) {
             // A stable sort: reasons of the same order stay in creation order.
             reasons.sort_by_key(|(order, _)| *order);
         }

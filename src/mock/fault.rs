@@ -36,6 +36,7 @@ faults! {
     RejectKeepsAssignee => "reject-keeps-assignee": "reject does not empty assigned_to",
     RejectUnknownAgent400 => "reject-unknown-agent-400": "reject answers 400 instead of 404 for an unknown agent",
     RejectReasonsOrderAsString => "reject-reasons-order-as-string": "reject_reasons gives order as a string",
+    RejectReasonsOrderedAsText => "reject-reasons-ordered-as-text": "reject_reasons sorts by order as text (\"10\" before \"9\"), not as a number",
     RejectReasonsUnsorted => "reject-reasons-unsorted": "reject_reasons lists reasons in creation order, not by order",
     RoleNotEnforced => "role-not-enforced": "a caller without awa_integration_user is let through",
     AwaDisabledIgnored => "awa-disabled-ignored": "glide.awa.enabled=false does not block the AWA operations",
