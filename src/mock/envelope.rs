@@ -428,9 +428,14 @@ where
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
         return (parts.status, bytes).into_response();
     };
+    if mock.has(Fault::XmlErrorWithoutStatus) && parts.status.as_u16() >= 400 {
+        if let Some(map) = value.as_object_mut() {
+            map.remove("status");
+        }
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,

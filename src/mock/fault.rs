@@ -54,6 +54,7 @@ faults! {
     UpdateRepeatSucceeds => "update-repeat-succeeds": "update answers 200 for a member already public_fulfiller",
     PutNotRouted => "put-not-routed": "the Conversation Member operations answer only POST, not PUT",
     VersionedUrlMissing => "versioned-url-missing": "the /api/now/v1/ URLs are not served",
+    XmlErrorWithoutStatus => "xml-error-without-status": "XML error answers lack <status>failure</status>",
     XmlIgnored => "xml-ignored": "Accept: application/xml is answered in JSON",
     MessagesReworded => "messages-reworded": "error messages and details are worded differently from the documents (a should-level deviation)",
     MalformedJsonCrashes => "malformed-json-crashes": "a body that is not JSON answers 500 instead of 400",

@@ -53,8 +53,12 @@ pub fn response(
         Format::Json => Typing::Strict,
         Format::Xml => Typing::Text,
     };
-    // JSON Schemas describe typed JSON; an XML answer is checked through its expected body.
-    if let (Some(schema), Format::Json) = (&expect.schema, answer.format) {
+    // JSON Schemas describe typed JSON; an XML answer is checked through its expected body,
+    // except against the error envelope's schema, whose every value is text and so holds
+    // for the XML form too (`<response><error><message/><detail/></error>
+    // <status>failure</status></response>`).
+    let applies = |schema: &str| answer.format == Format::Json || schema == ERROR_SCHEMA;
+    if let Some(schema) = expect.schema.as_ref().filter(|s| applies(s)) {
         for (pointer, message) in schemas.violations(schema, body) {
             found.push(Finding::new(
                 Checked::Schema {
@@ -111,6 +115,9 @@ fn headers(
     }
     Ok(())
 }
+
+/// The schema of the platform's error envelope.
+const ERROR_SCHEMA: &str = "error.schema.json";
 
 /// A body is read only in the format the request asked for (Accept), and the answer must say
 /// which it is: its media type, exactly (`application/jsonx` is not JSON). A charset other
