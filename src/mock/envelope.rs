@@ -516,6 +516,13 @@ fn refusal(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !accepts_json_or_xml(accept) && !mock.has(Fault::AcceptIgnored) {
+        if mock.has(Fault::MediaErrorsAs500) {
+            return Some(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                message_for(StatusCode::INTERNAL_SERVER_ERROR),
+                "Unexpected Accept",
+            ));
+        }
         return Some(ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
             message_for(StatusCode::NOT_ACCEPTABLE),
@@ -532,6 +539,13 @@ fn refusal(
                 && !readable_content_type(ct, request.uri().path())
                 && !mock.has(Fault::ContentTypeIgnored) =>
         {
+            if mock.has(Fault::MediaErrorsAs500) {
+                return Some(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    message_for(StatusCode::INTERNAL_SERVER_ERROR),
+                    "Unexpected Content-Type",
+                ));
+            }
             Some(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 message_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),

@@ -63,23 +63,22 @@ faults! {
     MethodNotAllowedWithoutStatus => "method-not-allowed-without-status": "405 answers lack \"status\": \"failure\" in their error envelope",
     JsonCharsetLatin1 => "json-charset-latin1": "JSON answers declare charset=ISO-8859-1 (a should-level deviation: JSON is UTF-8 by its RFC, no platform page names the parameter)",
     MethodNotAllowedWithoutAllow => "method-not-allowed-without-allow": "405 answers lack the Allow header (a should-level deviation: HTTP asks for the header, the platform's documents do not promise it)",
-    AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406 (a should-level deviation)",
-    ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415 (a should-level deviation)",
+    AcceptIgnored => "accept-ignored": "an Accept the API cannot answer in is ignored instead of answered 406",
+    ContentTypeIgnored => "content-type-ignored": "a body's unreadable Content-Type is ignored instead of answered 415",
+    MediaErrorsAs500 => "media-errors-as-500": "an Accept or a Content-Type the API cannot use is answered 500 instead of 406 or 415",
     DictionaryMissingField => "dictionary-missing-field": "sys_dictionary lacks awa_work_item.rejected (the APIs still work; sn-conform doctor must name it)",
     InteractionDrifts => "interaction-drifts": "create and close give context as text, which the document's schema allows, and add a field the documents do not name (drift: every trial still passes; diff must report it)",
     FirstAcceptFails => "first-accept-fails": "the first accept request answers 503, every later one is served (flaky: a retry passes)",
 }
 
 impl Fault {
-    /// Whether the fault breaks only `should`-level behaviour (wording, 406 and 415, the
+    /// Whether the fault breaks only `should`-level behaviour (wording, the charset, the
     /// headers HTTP asks for that the platform's documents do not promise), so that only a
     /// `--strict` run fails on it.
     pub fn is_should_level(self) -> bool {
         matches!(
             self,
             Fault::MessagesReworded
-                | Fault::AcceptIgnored
-                | Fault::ContentTypeIgnored
                 | Fault::UnauthenticatedWithoutChallenge
                 | Fault::MethodNotAllowedWithoutAllow
                 | Fault::JsonCharsetLatin1
