@@ -111,6 +111,33 @@ pub struct SchemaError {
     pub message: String,
 }
 
+/// A validator per document, in their order. Compiling is most of a run's start: every
+/// other file is compiled on a second thread.
+fn compile_all(
+    documents: &[(&crate::source::assets::AssetFile, Value)],
+    registry: &Registry<'static>,
+) -> Vec<Result<Validator, jsonschema::ValidationError<'static>>> {
+    let compile = |(file, doc): &(&crate::source::assets::AssetFile, Value)| {
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .with_base_uri(format!("{BASE}{}", file.relative))
+            .with_registry(registry)
+            .build(doc)
+    };
+    let (even, odd): (Vec<_>, Vec<_>) = std::thread::scope(|scope| {
+        let odd = scope.spawn(|| documents.iter().skip(1).step_by(2).map(compile).collect());
+        let even = documents.iter().step_by(2).map(compile).collect::<Vec<_>>();
+        (
+            even,
+            odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let (mut even, mut odd) = (even.into_iter(), odd.into_iter());
+    (0..documents.len())
+        .map_while(|i| if i % 2 == 0 { even.next() } else { odd.next() })
+        .collect()
+}
+
 impl SchemaSet {
     /// Parses and compiles every file of `dir`; every broken file is reported.
     pub fn compile(dir: &AssetDir) -> Result<Self, Vec<SchemaError>> {
@@ -170,31 +197,12 @@ impl SchemaSet {
         let mut validators = BTreeMap::new();
         let mut properties = BTreeMap::new();
         let registry: Registry<'static> = registry;
-        let compile = |(file, doc): &(&crate::source::assets::AssetFile, Value)| {
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .with_base_uri(format!("{BASE}{}", file.relative))
-                .with_registry(&registry)
-                .build(doc)
-        };
-        // Compiling is most of a run's start: the files are compiled on two threads (every
-        // other file on the second), which the start of every run waits for.
-        let (even, odd): (Vec<_>, Vec<_>) = std::thread::scope(|scope| {
-            let odd = scope.spawn(|| documents.iter().skip(1).step_by(2).map(compile).collect());
-            let even = documents.iter().step_by(2).map(compile).collect::<Vec<_>>();
-            (
-                even,
-                odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            )
-        });
-        let mut even = even.into_iter();
-        let mut odd: std::vec::IntoIter<_> = odd.into_iter();
-        for (i, (file, doc)) in documents.iter().enumerate() {
+        let mut built = compile_all(&documents, &registry).into_iter();
+        for (file, doc) in &documents {
             let mut names = BTreeSet::new();
             property_names(doc, &mut names);
             properties.insert(file.relative.clone(), names);
-            let built = if i % 2 == 0 { even.next() } else { odd.next() };
-            let Some(built) = built else { continue };
+            let Some(built) = built.next() else { continue };
             match built {
                 Ok(v) => {
                     validators.insert(file.relative.clone(), v);

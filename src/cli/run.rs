@@ -61,15 +61,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(earlier) => earlier,
         Err(e) => return Err(started.stopped_by_error(&args, e)),
     };
-    let run = match Run::prepare(inputs, plan.with_retries(args.retries)) {
+    let run = match prepare(&args, &started, inputs, plan)? {
         Ok(run) => run,
-        // A stopped run's ledger lists what it left: that is put back first (exit 3).
-        Err(PrepareError::LeftBehind(left)) => {
-            eprintln!("{} {left}", "error:".red());
-            started.report_stop(&args, left.to_string());
-            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
-        }
-        Err(e) => return Err(started.stopped_by_error(&args, e.into())),
+        Err(code) => return Ok(code),
     };
     // With libtest's JSON event stream on stdout, the harness's own lines go to stderr.
     let out = Output {
@@ -117,24 +111,54 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => s.failed + s.error > 0,
     };
+    Ok(exit_status(&args, &written, failed, s.flaky, doctor_failed))
+}
+
+/// 1 when `--fail-on` judges the run failed (the change since the baseline, or without one
+/// the run itself) or the doctor failed a check; else 0.
+fn exit_status(
+    args: &RunArgs,
+    written: &Written,
+    failed: bool,
+    flaky: usize,
+    doctor_failed: usize,
+) -> ExitCode {
     if doctor_failed > 0 {
         eprintln!(
             "{} the doctor found {doctor_failed} failed check(s); the trials that depend on them were left out (see above, or run `sn-conform doctor`)",
             "error:".red()
         );
     }
-    // `--fail-on` judges the change since the baseline, or without one the run itself.
     let judged = match (&written.diff, args.judge.fail_on) {
         (Some(diff), fail_on) => diff.fails(fail_on),
         (None, FailOn::None) => false,
         (None, FailOn::Regression) => failed,
-        (None, FailOn::Flaky | FailOn::Any) => failed || s.flaky > 0,
+        (None, FailOn::Flaky | FailOn::Any) => failed || flaky > 0,
     };
-    Ok(if judged || doctor_failed > 0 {
+    if judged || doctor_failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// The prepared run; or the exit status when an earlier run's ledger lists what it left (that
+/// is put back first: exit 3); or the error that stopped it. Either way a stop leaves reports.
+fn prepare(
+    args: &RunArgs,
+    started: &Started,
+    inputs: crate::inputs::Inputs,
+    plan: Plan,
+) -> anyhow::Result<Result<Run, ExitCode>> {
+    match Run::prepare(inputs, plan.with_retries(args.retries)) {
+        Ok(run) => Ok(Ok(run)),
+        Err(PrepareError::LeftBehind(left)) => {
+            eprintln!("{} {left}", "error:".red());
+            started.report_stop(args, left.to_string());
+            Ok(Err(ExitCode::from(super::EXIT_UNUSABLE)))
+        }
+        Err(e) => Err(started.stopped_by_error(args, e.into())),
+    }
 }
 
 /// The specs and schemas, or every mistake in them printed and the reason the run stops.

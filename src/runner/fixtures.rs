@@ -391,30 +391,37 @@ impl Setup<'_> {
         }
         // What the instance made with it (an interaction's context and channel metadata) is
         // ledgered now and deleted with it.
+        for m in self.made_with(new, record, &body, state).await? {
+            let made = format!("{} made with {what}", m.table);
+            owe(state, &m.table, &m.sys_id, made);
+        }
+        Ok(record.clone())
+    }
+
+    /// The records the instance made with the fixture's record `new` just inserted with
+    /// `body`, already in the ledger (see [`super::instance_made`]).
+    async fn made_with(
+        &self,
+        new: &New<'_>,
+        record: &Map<String, Value>,
+        body: &Map<String, Value>,
+        state: &mut TrialState,
+    ) -> Result<Vec<super::instance_made::Made>, TrialError> {
         let origin = Origin::Fixture {
-            id: id.to_string(),
-            shared,
+            id: new.id.to_string(),
+            shared: new.shared,
             pinned: false,
         };
-        let made = super::instance_made::learn(
+        Ok(super::instance_made::learn(
             self.client(),
             &self.services.ledger,
             record,
-            &body,
+            body,
             &state.trial,
             &origin,
             &mut state.journal,
         )
-        .await?;
-        for m in made {
-            owe(
-                state,
-                &m.table,
-                &m.sys_id,
-                format!("{} made with {what}", m.table),
-            );
-        }
-        Ok(record.clone())
+        .await?)
     }
 
     /// Deletes every record the trial made: the records of one level at the same time, those

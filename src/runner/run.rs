@@ -292,17 +292,7 @@ impl Run {
                 cleanup: plan.ledger.as_deref().or(plan.earlier_ledger.as_deref()),
                 left: earlier.as_ref(),
             };
-            let mut diagnosis = runtime.block_on(doctor.diagnose(&inputs.suite));
-            let target = &client.target;
-            let skipped: std::collections::BTreeSet<String> = inputs
-                .suite
-                .scenarios
-                .iter()
-                .filter(|s| target.skip_reason(s).is_some())
-                .map(crate::spec::Scenario::key)
-                .collect();
-            diagnosis.excuse_skipped(|key| skipped.contains(key));
-            diagnosis
+            runtime.block_on(doctor.diagnose(&inputs.suite))
         });
         let services = Services::new(
             client,
