@@ -44,6 +44,7 @@ faults! {
     ErrorEnvelopeWithoutStatus => "error-envelope-without-status": "error bodies lack \"status\": \"failure\"",
     UnauthenticatedWithoutChallenge => "unauthenticated-without-challenge": "401 answers lack WWW-Authenticate (a should-level deviation: HTTP asks for the header, the platform's documents do not promise it)",
     InteractionIgnoresQueue => "interaction-ignores-queue": "create leaves state new although a queue was given",
+    ContextMapNotStored => "context-map-not-stored": "create makes the context record without the context map it was given",
     InteractionNumberMissing => "interaction-number-missing": "create's result lacks number",
     CloseWithoutClosedBy => "close-without-closed-by": "close leaves closed_by empty",
     DropKeepsActive => "drop-keeps-active": "drop leaves the member active",

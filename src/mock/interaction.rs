@@ -76,13 +76,18 @@ fn create_interaction(mock: &Mock, headers: &HeaderMap, body: &Bytes) -> Reply {
             "channel is required to create an interaction",
         )
     })?;
-    let context = document_pair(
+    let mut context = document_pair(
         &body,
         "context",
         "context_table",
         "context_id",
         CONTEXT_TABLE,
     )?;
+    if let (true, Document::New { content, .. }) =
+        (mock.has(Fault::ContextMapNotStored), &mut context)
+    {
+        *content = None;
+    }
     let metadata = document_pair(
         &body,
         "channel_metadata",

@@ -158,6 +158,37 @@ fn content_type(answer: &Answer, asked: Format) -> Vec<Finding> {
     }
 }
 
+/// Whether some field of `record` holds `map` as JSON text (every key of `map` with its
+/// value; more keys are allowed), whatever the field is called; a finding when none does.
+pub fn holds(
+    table: &str,
+    sys_id: &str,
+    map: &serde_json::Map<String, Value>,
+    record: &Value,
+) -> Option<Finding> {
+    let held = |text: &str| {
+        serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .is_some_and(|o| map.iter().all(|(k, v)| o.get(k) == Some(v)))
+    };
+    let any = record
+        .as_object()
+        .is_some_and(|fields| fields.values().filter_map(Value::as_str).any(held));
+    (!any).then(|| {
+        Finding::new(
+            Checked::Field {
+                table: table.to_string(),
+                sys_id: sys_id.to_string(),
+                field: "(any field)".into(),
+            },
+            Level::Must,
+            format!("a field holding {} as JSON", Value::Object(map.clone())),
+            "no field does",
+        )
+    })
+}
+
 /// Differences between the expected fields of record `table`/`sys_id` and the record read
 /// back.
 pub fn record(

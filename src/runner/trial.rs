@@ -464,7 +464,15 @@ impl<'a> Trial<'a> {
             .await?;
         Ok(match answer.result() {
             Some(record) if answer.status == 200 => {
-                checks::record(&check.table, &sys_id, &check.fields, record, &state.vars)?
+                let mut found =
+                    checks::record(&check.table, &sys_id, &check.fields, record, &state.vars)?;
+                found.extend(
+                    check
+                        .holds
+                        .as_ref()
+                        .and_then(|map| checks::holds(&check.table, &sys_id, map, record)),
+                );
+                found
             }
             _ => vec![Finding::new(
                 Checked::ReadBack {

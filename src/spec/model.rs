@@ -394,6 +394,9 @@ pub struct RecordCheck {
     pub sys_id: Template,
     /// The fields expected of the record: an object, compiled.
     pub fields: Expected,
+    /// A map some field of the record must hold as JSON text, whatever that field is called
+    /// (a document whose columns are not documented: an interaction's context record).
+    pub holds: Option<Map<String, Value>>,
 }
 
 impl RecordCheck {

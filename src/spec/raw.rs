@@ -218,4 +218,6 @@ pub struct RawRecordCheck {
     pub table: String,
     pub sys_id: String,
     pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub holds: Option<Map<String, Value>>,
 }

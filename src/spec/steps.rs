@@ -121,6 +121,7 @@ fn record_check(
         table: record.table.clone(),
         sys_id: Template::parse(&record.sys_id, &is_capture),
         fields: expected,
+        holds: record.holds.clone(),
     }))
 }
 
