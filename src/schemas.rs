@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
-use crate::source::assets::{location, AssetDir};
+use crate::source::assets::{location, AssetDir, AssetFile};
 use crate::source::json::{child_path, pointer_to_path};
 use crate::source::lines::LineIndex;
 use crate::source::yaml;
@@ -114,28 +114,17 @@ pub struct SchemaError {
 /// A validator per document, in their order. Compiling is most of a run's start: every
 /// other file is compiled on a second thread.
 fn compile_all(
-    documents: &[(&crate::source::assets::AssetFile, Value)],
+    documents: &[(&AssetFile, Value)],
     registry: &Registry<'static>,
 ) -> Vec<Result<Validator, jsonschema::ValidationError<'static>>> {
-    let compile = |(file, doc): &(&crate::source::assets::AssetFile, Value)| {
+    let compile = |(file, doc): &(&AssetFile, Value)| {
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_base_uri(format!("{BASE}{}", file.relative))
             .with_registry(registry)
             .build(doc)
     };
-    let (even, odd): (Vec<_>, Vec<_>) = std::thread::scope(|scope| {
-        let odd = scope.spawn(|| documents.iter().skip(1).step_by(2).map(compile).collect());
-        let even = documents.iter().step_by(2).map(compile).collect::<Vec<_>>();
-        (
-            even,
-            odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
-    });
-    let (mut even, mut odd) = (even.into_iter(), odd.into_iter());
-    (0..documents.len())
-        .map_while(|i| if i % 2 == 0 { even.next() } else { odd.next() })
-        .collect()
+    crate::source::split::map_on_two(documents, compile)
 }
 
 impl SchemaSet {

@@ -54,17 +54,9 @@ pub fn load_suite(
         .collect();
     // Each file is read on its own: every other file on a second thread, the results taken
     // in file order.
-    let load = |file: &&AssetFile| load_file(file, schemas, &split, catalogue);
-    let (even, odd): (Vec<_>, Vec<_>) = std::thread::scope(|scope| {
-        let odd = scope.spawn(|| files.iter().skip(1).step_by(2).map(load).collect());
-        let even = files.iter().step_by(2).map(load).collect::<Vec<_>>();
-        (
-            even,
-            odd.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
+    let loaded = crate::source::split::map_on_two(&files, |file| {
+        load_file(file, schemas, &split, catalogue)
     });
-    let (mut even, mut odd) = (even.into_iter(), odd.into_iter());
-    let loaded = (0..files.len()).map_while(|i| if i % 2 == 0 { even.next() } else { odd.next() });
     for (file, result) in files.iter().copied().zip(loaded) {
         match result {
             Ok((api, operation, mut found)) => {

@@ -173,22 +173,7 @@ fn cut_after(passed: usize) -> (String, Arc<Mutex<Vec<String>>>) {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let defaults = sn_conform::mock::MockOptions::default();
-            let accounts = defaults
-                .accounts
-                .clone()
-                .into_iter()
-                .map(|mut a| {
-                    if a.user_name == "admin" {
-                        a.password = "pw-foreign-4417".into();
-                    }
-                    a
-                })
-                .collect();
-            let options = sn_conform::mock::MockOptions {
-                accounts,
-                ..defaults
-            };
+            let options = crate::common::admin_password("pw-foreign-4417");
             let mock = sn_conform::mock::RunningMock::start(sn_conform::mock::Mock::new(options))
                 .await
                 .unwrap();

@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sn_conform::mock::{Mock, MockOptions, RunningMock};
+use sn_conform::mock::{Mock, RunningMock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -211,21 +211,9 @@ fn serve(mode: Mode) -> String {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let mock = RunningMock::start(Mock::new(MockOptions {
-                accounts: sn_conform::mock::MockOptions::default()
-                    .accounts
-                    .into_iter()
-                    .map(|mut a| {
-                        if a.user_name == "admin" {
-                            a.password = PASSWORD.into();
-                        }
-                        a
-                    })
-                    .collect(),
-                ..MockOptions::default()
-            }))
-            .await
-            .unwrap();
+            let mock = RunningMock::start(Mock::new(crate::common::admin_password(PASSWORD)))
+                .await
+                .unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(format!("http://{}", listener.local_addr().unwrap()))
                 .unwrap();

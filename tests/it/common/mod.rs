@@ -41,6 +41,25 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// The mock's default options, its admin account's password set to `password`.
+pub fn admin_password(password: &str) -> MockOptions {
+    let defaults = MockOptions::default();
+    MockOptions {
+        accounts: defaults
+            .accounts
+            .iter()
+            .cloned()
+            .map(|mut a| {
+                if a.user_name == "admin" {
+                    a.password = password.into();
+                }
+                a
+            })
+            .collect(),
+        ..defaults
+    }
+}
+
 /// Runs the whole suite against a fresh mock with `faults` switched on.
 pub fn run_against_mock(faults: &[Fault], with_norole: bool) -> Vec<TrialResult> {
     run_with(faults, |target| {
