@@ -43,7 +43,7 @@ pub(super) async fn learn(
     journal: &mut Journal,
 ) -> Result<Vec<Made>, LedgerError> {
     let mut own = Journal::new(Mode::PuttingBack);
-    let made = learn_with(client, ledger, record, body, trial, origin, &mut own).await;
+    let made = pointed_at(client, ledger, record, body, trial, origin, &mut own).await;
     journal.exchanges.append(&mut own.exchanges);
     made
 }
@@ -60,25 +60,25 @@ pub(super) async fn learn_listed(
     origin: &Origin,
     journal: &mut Journal,
 ) -> Result<Vec<Made>, LedgerError> {
-    let mut own = Journal::new(Mode::PuttingBack);
     let read = client
-        .table_request("GET", table, Some(sys_id), None, origin.clone(), &mut own)
+        .table_request("GET", table, Some(sys_id), None, origin.clone(), journal)
         .await;
-    let record = match &read {
-        Ok(answer) if answer.status == 200 => answer.result().and_then(Value::as_object),
-        _ => None,
-    };
-    let made = match record {
-        Some(record) => {
-            learn_with(client, ledger, record, &Map::new(), trial, origin, &mut own).await
+    match read
+        .as_ref()
+        .ok()
+        .filter(|a| a.status == 200)
+        .and_then(|a| a.result())
+    {
+        Some(Value::Object(record)) => {
+            learn(client, ledger, record, &Map::new(), trial, origin, journal).await
         }
-        None => Ok(Vec::new()),
-    };
-    journal.exchanges.append(&mut own.exchanges);
-    made
+        _ => Ok(Vec::new()),
+    }
 }
 
-async fn learn_with(
+/// The records `record` points at that the instance made with it, ledgered; reads go into
+/// `journal`.
+async fn pointed_at(
     client: &Client,
     ledger: &Ledger,
     record: &Map<String, Value>,
