@@ -463,6 +463,13 @@ fn refusal(
     request: &axum::extract::Request,
     rate: Option<&super::RateDecision>,
 ) -> Option<ApiError> {
+    if mock.fault_rate_limited() {
+        return Some(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            "over the rate limit (the fault rate-limit-without-retry-after: no Retry-After)",
+        ));
+    }
     if let Some(super::RateDecision::Refused {
         limit,
         retry_after,

@@ -69,6 +69,10 @@ faults! {
     MediaErrorsAs500 => "media-errors-as-500": "an Accept or a Content-Type the API cannot use is answered 500 instead of 406 or 415",
     DictionaryMissingField => "dictionary-missing-field": "sys_dictionary lacks awa_work_item.rejected (the APIs still work; sn-conform doctor must name it)",
     InteractionDrifts => "interaction-drifts": "create and close give context as text, which the document's schema allows, and add a field the documents do not name (drift: every trial still passes; diff must report it)",
+    TokenWithoutRefreshToken => "token-without-refresh-token": "token answers lack refresh_token",
+    TokenWithoutExpiresIn => "token-without-expires-in": "token answers lack expires_in",
+    RefreshGrantRefused => "refresh-grant-refused": "the refresh grant refuses (401) the refresh tokens the mock issued",
+    RateLimitWithoutRetryAfter => "rate-limit-without-retry-after": "every 250th request is refused 429 as over a rate limit, without Retry-After",
     FirstAcceptFails => "first-accept-fails": "the first accept request answers 503, every later one is served (flaky: a retry passes)",
 }
 

@@ -15,7 +15,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::envelope::bare_json;
-use super::Mock;
+use super::{Fault, Mock};
 
 /// The mock's OAuth client id (its default secret is the same word).
 pub const BUILT_IN_OAUTH_CLIENT: &str = "sn-conform";
@@ -46,7 +46,7 @@ pub async fn token(
         "password" if client_ok && mock.check_password(field("username"), field("password")) => {
             Some(field("username").to_string())
         }
-        "refresh_token" if client_ok => mock
+        "refresh_token" if client_ok && !mock.has(Fault::RefreshGrantRefused) => mock
             .store()
             .with(|t| t.refresh_user(field("refresh_token"))),
         _ => None,
@@ -72,16 +72,22 @@ pub async fn token(
         t.add_token(access.clone(), user.clone(), Instant::now() + lifetime);
         (access, refresh)
     });
-    bare_json(
-        StatusCode::OK,
-        &json!({
-            "access_token": access,
-            "refresh_token": refresh,
-            "scope": "useraccount",
-            "token_type": "Bearer",
-            "expires_in": expires_in(lifetime),
-        }),
-    )
+    let mut answer = json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "scope": "useraccount",
+        "token_type": "Bearer",
+        "expires_in": expires_in(lifetime),
+    });
+    if let Some(fields) = answer.as_object_mut() {
+        if mock.has(Fault::TokenWithoutRefreshToken) {
+            fields.remove("refresh_token");
+        }
+        if mock.has(Fault::TokenWithoutExpiresIn) {
+            fields.remove("expires_in");
+        }
+    }
+    bare_json(StatusCode::OK, &answer)
 }
 
 /// `expires_in` as the platform writes it, whole seconds; a lifetime under a whole number

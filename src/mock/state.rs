@@ -143,6 +143,8 @@ struct Instance {
     initial: super::store::Tables,
     /// Whether the fault `first-accept-fails` has answered its one failure.
     first_accept_failed: std::sync::atomic::AtomicBool,
+    /// Requests counted by the fault `rate-limit-without-retry-after`.
+    fault_counted: std::sync::atomic::AtomicU64,
     /// The turns of `--max-concurrent`.
     turns: Option<Arc<tokio::sync::Semaphore>>,
     /// `--rate-limit`'s window: when it started and how many requests it has taken.
@@ -153,6 +155,10 @@ struct Instance {
         std::sync::atomic::AtomicUsize,
     ),
 }
+
+/// One request in this many is refused with the fault `rate-limit-without-retry-after`: late
+/// enough that the doctor's checks have passed, often enough that a run meets it in its trials.
+pub const FAULT_RATE_LIMIT_EVERY: u64 = 250;
 
 /// What `--rate-limit` says of one request.
 pub enum RateDecision {
@@ -207,6 +213,7 @@ impl Mock {
                 user_ids,
                 initial,
                 first_accept_failed: std::sync::atomic::AtomicBool::default(),
+                fault_counted: std::sync::atomic::AtomicU64::default(),
                 turns,
                 window: std::sync::Mutex::new((std::time::Instant::now(), 0)),
                 in_flight: Default::default(),
@@ -294,6 +301,19 @@ impl Mock {
             .in_flight
             .1
             .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// With the fault `rate-limit-without-retry-after`, whether this request is the one in
+    /// [`FAULT_RATE_LIMIT_EVERY`] refused as over a rate limit.
+    pub fn fault_rate_limited(&self) -> bool {
+        self.has(super::Fault::RateLimitWithoutRetryAfter)
+            && (self
+                .inner
+                .fault_counted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1)
+                % FAULT_RATE_LIMIT_EVERY
+                == 0
     }
 
     /// `--rate-limit`'s verdict on one more request (a window of one second from its first).

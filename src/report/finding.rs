@@ -78,8 +78,33 @@ pub enum Checked {
     },
     /// A value a step captures from its answer for later steps.
     Capture { name: String, pointer: String },
+    /// A field of an OAuth token answer (or its status, `field: status`), at one step of a
+    /// token's life.
+    Token { step: TokenStep, field: String },
     /// A check recorded by an earlier release, whose reports kept only its message.
     Recorded { message: String },
+}
+
+/// A step of an OAuth token's life, as findings and the run's token notes name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStep {
+    /// `grant_type=password`: a token for the account's user and password.
+    PasswordGrant,
+    /// `grant_type=refresh_token`: a new token for the refresh token of an earlier one.
+    RefreshGrant,
+    /// A token living as long as its answer's `expires_in` said.
+    Expiry,
+}
+
+impl std::fmt::Display for TokenStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenStep::PasswordGrant => "password grant",
+            TokenStep::RefreshGrant => "refresh grant",
+            TokenStep::Expiry => "expiry",
+        })
+    }
 }
 
 /// One check that did not hold.
@@ -150,6 +175,7 @@ impl Finding {
                 field,
             } => format!("record {table}/{sys_id}: field {field}"),
             Checked::Capture { name, .. } => format!("capture {name}"),
+            Checked::Token { step, field } => format!("{step}: {field}"),
             Checked::Recorded { .. } => String::new(),
         }
     }
@@ -160,7 +186,11 @@ impl Finding {
     pub fn is_comparison(&self) -> bool {
         matches!(
             self.checked,
-            Checked::Status | Checked::Header { .. } | Checked::Body { .. } | Checked::Field { .. }
+            Checked::Status
+                | Checked::Header { .. }
+                | Checked::Body { .. }
+                | Checked::Field { .. }
+                | Checked::Token { .. }
         )
     }
 
@@ -181,7 +211,10 @@ impl Finding {
             Checked::Capture { pointer, .. } => {
                 format!("{subject}: the body has nothing at {pointer}")
             }
-            Checked::Header { .. } | Checked::Body { .. } | Checked::Field { .. } => {
+            Checked::Header { .. }
+            | Checked::Body { .. }
+            | Checked::Field { .. }
+            | Checked::Token { .. } => {
                 format!("{subject}: expected {}, got {}", self.expected, self.actual)
             }
         }

@@ -48,6 +48,17 @@ pub fn render(report: &RunReport) -> String {
         );
     }
     failures(report, &mut out);
+    if !report.tokens.is_empty() {
+        let _ = writeln!(out, "## OAuth tokens\n");
+        let _ = writeln!(
+            out,
+            "The run's own tokens did not live as documented; it kept going as said:\n"
+        );
+        for note in &report.tokens {
+            let _ = writeln!(out, "- {}", cell(&note.to_string()));
+        }
+        out.push('\n');
+    }
     about(report, &mut out);
     trials(report, &mut out);
     out

@@ -24,12 +24,12 @@ use std::path::{Path, PathBuf};
 pub use coverage::{CaseCoverage, CaseRun, Matrix, OperationCoverage, StatusCoverage};
 pub use exchange::{ExchangeRecord, Origin};
 pub use finding::{
-    Broken, Cause, Checked, CleanupProblem, Finding, Found, Item, Level, Place, PutBack,
+    Broken, Cause, Checked, CleanupProblem, Finding, Found, Item, Level, Place, PutBack, TokenStep,
 };
 pub use html::Extras;
 pub use model::{
     iso8601, Attempt, Concurrency, FailureGroup, Records, RunReport, Selection, Summary,
-    TargetKind, TrialResult, REPORT_FORMAT,
+    TargetKind, TokenNote, TrialResult, REPORT_FORMAT,
 };
 pub use verdict::{or_absent, Verdict};
 

@@ -505,6 +505,27 @@ pub struct RunReport {
     /// use); such a report holds no trials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// Where the run's own OAuth tokens did not live as documented, and what the run did
+    /// instead of stopping (a fallback is reported, never silent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<TokenNote>,
+}
+
+/// A step of the run's own token life that deviated from the documents, and what the run did
+/// instead to keep going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenNote {
+    pub step: super::finding::TokenStep,
+    /// What deviated (`expires_in: expected ..., got nothing`).
+    pub problem: String,
+    /// What the run did instead.
+    pub instead: String,
+}
+
+impl std::fmt::Display for TokenNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}; {}", self.step, self.problem, self.instead)
+    }
 }
 
 fn format_one() -> u32 {
@@ -546,6 +567,7 @@ impl RunReport {
             doctor: None,
             concurrency: None,
             stopped: None,
+            tokens: Vec::new(),
         }
     }
 

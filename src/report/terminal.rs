@@ -65,6 +65,9 @@ pub fn summary(report: &RunReport) -> String {
     for (reason, count) in report.left_out() {
         let _ = writeln!(out, "  left out: {count} trial(s): {reason}");
     }
+    for note in &report.tokens {
+        let _ = writeln!(out, "{} OAuth {note}", "warning:".yellow());
+    }
     if let Some(c) = &report.concurrency {
         let _ = writeln!(out, "{}", c.describe(s.total));
     }

@@ -13,6 +13,42 @@ use crate::spec::matcher::{short, Expected, Typing};
 use crate::spec::template::{TemplateError, Vars};
 use crate::spec::{Expectation, Format, Level};
 
+/// The first 429 among `exchanges` (a trial's, retries included) that did not say when to
+/// try again, and the step that sent it when a step did: the platform documents
+/// `Retry-After` on every request its rate limit refuses (ServiceNowDocs,
+/// `api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md`), so its absence is a
+/// `must` finding. The run still waits (a second) and tries again.
+pub fn rate_limit_answers(
+    exchanges: &[crate::report::ExchangeRecord],
+) -> Option<(Finding, Option<&str>)> {
+    let unsaid = exchanges.iter().find(|x| {
+        x.status == Some(429)
+            && !x
+                .response_headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && !v.trim().is_empty())
+    })?;
+    let step = match &unsaid.origin {
+        crate::report::Origin::Step { name } => Some(name.as_str()),
+        _ => None,
+    };
+    let finding = Finding::new(
+        Checked::Header {
+            name: "retry-after".into(),
+        },
+        Level::Must,
+        "the seconds to wait, on a 429 (documented)",
+        match step {
+            Some(_) => format!("nothing, on the 429 to {} {}", unsaid.method, unsaid.url),
+            None => format!(
+                "nothing, on the 429 to {} {} ({})",
+                unsaid.method, unsaid.url, unsaid.origin
+            ),
+        },
+    );
+    Some((finding, step))
+}
+
 /// Every difference between `expect` and `answer`. `Err` when the body is needed but is not
 /// JSON: the exchange is broken rather than wrong.
 pub fn response(

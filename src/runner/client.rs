@@ -161,13 +161,10 @@ impl Client {
         mut outgoing: Outgoing,
         log: &mut Vec<ExchangeRecord>,
     ) -> Result<Answer, RequestError> {
+        // A scenario's own token (expired, refreshed) is the step's to fetch and check: it
+        // comes here in `authorization` already.
         let oauth = match (&self.tokens, outgoing.auth) {
             (Some(tokens), Auth::Default) if self.target.main_uses_oauth() => Some(tokens),
-            (Some(tokens), Auth::ExpiredToken) => {
-                let token = tokens.expired(self.link(), log).await?;
-                outgoing.authorization = Some(format!("Bearer {token}"));
-                None
-            }
             _ => None,
         };
         let Some(tokens) = oauth else {
@@ -182,6 +179,22 @@ impl Client {
         let token = tokens.after_rejection(&token, self.link(), log).await?;
         outgoing.authorization = Some(format!("Bearer {token}"));
         http::send(self.link(), outgoing, log).await
+    }
+
+    /// The token of the run's own a step's `auth` asks for (expired, refreshed), with what
+    /// the token answers lacked; none for any other `auth`, or without OAuth client
+    /// credentials (such a scenario is left out before it runs).
+    pub(super) async fn own_token(
+        &self,
+        auth: Auth,
+        journal: &mut Journal,
+    ) -> Result<Option<super::oauth::Issued>, RequestError> {
+        match &self.tokens {
+            Some(tokens) if auth.is_own_token() => {
+                tokens.own(auth, self.link(), &mut journal.exchanges).await
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A request with the main account for the run's own purposes (not a step's): JSON, no

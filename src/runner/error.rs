@@ -62,34 +62,12 @@ pub enum ExchangeFailure {
 /// Why the run has no OAuth token to send.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
-    /// The token endpoint answered without a token.
-    #[error("{grant} request to {url} answered {status} without an access_token")]
-    NoAccessToken {
-        grant: Grant,
-        url: String,
-        status: u16,
-    },
+    /// The token endpoint gave no token: `problem` names the grant and what it answered.
+    #[error("{problem} (at {url})")]
+    NoAccessToken { url: String, problem: String },
     /// The instance's tokens live too long to wait for one to expire.
     #[error("needs an expired token: the instance's tokens live {lifetime_s} s, longer than the {limit_s} s the run waits")]
     LivesTooLong { lifetime_s: u64, limit_s: u64 },
-}
-
-/// Which OAuth grant a token request made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grant {
-    /// `grant_type=password`: the main account's user and password.
-    Password,
-    /// `grant_type=refresh_token`.
-    Refresh,
-}
-
-impl std::fmt::Display for Grant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Grant::Password => "OAuth token",
-            Grant::Refresh => "OAuth refresh",
-        })
-    }
 }
 
 impl RequestError {
@@ -147,11 +125,10 @@ impl RequestError {
                     other => other,
                 },
             },
-            RequestError::Token(TokenError::NoAccessToken { grant, url, status }) => {
+            RequestError::Token(TokenError::NoAccessToken { url, problem }) => {
                 RequestError::Token(TokenError::NoAccessToken {
-                    grant,
                     url: text(url),
-                    status,
+                    problem: text(problem),
                 })
             }
             other => other,

@@ -40,7 +40,7 @@ mod trials;
 pub use cancel::Cancel;
 pub use cleanup::{cleanup, ledger_base_url, CleanupError, Sweep};
 pub use client::ClientError;
-pub use error::{Broken, ExchangeFailure, Grant, Place, RequestError, TokenError, TrialError};
+pub use error::{Broken, ExchangeFailure, Place, RequestError, TokenError, TrialError};
 pub use foreign::{not_the_platform, Foreign};
 pub use ledger::{read as read_ledger, Entry, Ledger, LedgerError, Outstanding};
 pub use limiter::Limiter;

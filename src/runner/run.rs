@@ -602,6 +602,12 @@ impl Run {
             selection,
             doctor: services.diagnosis.clone(),
             concurrency: Some(concurrency),
+            tokens: services
+                .client
+                .tokens
+                .as_ref()
+                .map(super::oauth::TokenSource::notes)
+                .unwrap_or_default(),
             ..report
         };
         let runtime = self.runtime;

@@ -236,6 +236,19 @@ impl<'a> Trial<'a> {
                 .shared
                 .give_back(std::mem::take(&mut state.leases));
         }
+        // A rate limit met anywhere in the trial (its fixtures, steps, teardown) must have
+        // said when to try again.
+        if let Some((finding, step)) = checks::rate_limit_answers(&state.journal.exchanges) {
+            let place = step.and_then(|name| scenario.steps.iter().find(|s| s.name == name));
+            state.findings.push(match place {
+                Some(step) => finding.placed(&Place::Step {
+                    file: scenario.file.clone(),
+                    line: step.line,
+                    name: step.name.clone(),
+                }),
+                None => finding,
+            });
+        }
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let strict = self.client().target.strict;
         let warned = !state.findings.is_empty() || !state.cleanup.is_empty();
@@ -393,7 +406,21 @@ impl<'a> Trial<'a> {
             captures,
             cleanup,
         } = *ask;
-        let outgoing = self.render_request(request, &step.name, &state.vars, state.format)?;
+        let mut outgoing = self.render_request(request, &step.name, &state.vars, state.format)?;
+        // A token of the run's own (expired, refreshed) is part of the step: what its answers
+        // lacked is found here, and without a token there is nothing to send.
+        let mut found = Vec::new();
+        if let Some(issued) = self
+            .client()
+            .own_token(outgoing.auth, &mut state.journal)
+            .await?
+        {
+            found = issued.findings;
+            match issued.token {
+                Some(token) => outgoing.authorization = Some(format!("Bearer {token}")),
+                None => return Ok(found),
+            }
+        }
         let answer = self.client().send(outgoing, &mut state.journal).await?;
         // For drift between runs: which schema the answer was held to, and what in it that
         // schema does not name.
@@ -405,13 +432,14 @@ impl<'a> Trial<'a> {
             record.schema = Some(schema.clone());
             record.undocumented = self.services.schemas.undocumented(schema, body);
         }
-        let findings = checks::response(
+        found.extend(checks::response(
             expect,
             &answer,
             state.format,
             &state.vars,
             &self.services.schemas,
-        )?;
+        )?);
+        let findings = found;
         // Captures and cleanups run even after a failed check: an answer that deviates may
         // still have created records, and those must not be left behind.
         let must_failed = findings.iter().any(|f| f.level == Level::Must);

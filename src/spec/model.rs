@@ -62,6 +62,8 @@ pub enum Auth {
     WrongToken,
     /// An OAuth token of the run's own, issued by the instance and expired.
     ExpiredToken,
+    /// An OAuth token of the run's own, renewed with the refresh grant.
+    RefreshedToken,
 }
 
 impl Auth {
@@ -74,7 +76,14 @@ impl Auth {
             Auth::Norole => "norole",
             Auth::WrongToken => "wrong_token",
             Auth::ExpiredToken => "expired_token",
+            Auth::RefreshedToken => "refreshed_token",
         }
+    }
+
+    /// Whether it is a token the run gets for the request itself (the token answers are then
+    /// checked as part of the step).
+    pub fn is_own_token(self) -> bool {
+        matches!(self, Auth::ExpiredToken | Auth::RefreshedToken)
     }
 }
 

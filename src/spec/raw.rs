@@ -175,6 +175,7 @@ pub enum RawAuth {
     Norole,
     WrongToken,
     ExpiredToken,
+    RefreshedToken,
 }
 
 #[derive(Debug, Deserialize)]

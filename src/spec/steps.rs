@@ -222,6 +222,7 @@ fn auth(
         Some(RawAuth::Norole) => Auth::Norole,
         Some(RawAuth::WrongToken) => Auth::WrongToken,
         Some(RawAuth::ExpiredToken) => Auth::ExpiredToken,
+        Some(RawAuth::RefreshedToken) => Auth::RefreshedToken,
     };
     if auth == Auth::Norole && !requirements.contains(&Requirement::NoroleAccount) {
         c.error(
@@ -229,10 +230,13 @@ fn auth(
             "`auth: norole` needs `requires: [norole_account]` on the scenario",
         );
     }
-    if auth == Auth::ExpiredToken && !requirements.contains(&Requirement::OAuth) {
+    if auth.is_own_token() && !requirements.contains(&Requirement::OAuth) {
         c.error(
             &format!("{path}.auth"),
-            "`auth: expired_token` needs `requires: [oauth]` on the scenario",
+            format!(
+                "`auth: {}` needs `requires: [oauth]` on the scenario",
+                auth.name()
+            ),
         );
     }
     auth

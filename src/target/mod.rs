@@ -228,7 +228,7 @@ impl Target {
         };
         match auth {
             Auth::Default => header(&self.main),
-            Auth::None | Auth::ExpiredToken => None,
+            Auth::None | Auth::ExpiredToken | Auth::RefreshedToken => None,
             Auth::WrongPassword => Some(match &self.main {
                 Credentials::Basic { user, password }
                 | Credentials::OAuth { user, password, .. } => basic(user, &wrong(password)),

@@ -71,7 +71,7 @@ fn removing_a_scenario_makes_coverage_fail_and_name_the_case() {
         out.contains("unknown_channel") && out.contains("NOT COVERED"),
         "{out}"
     );
-    assert!(out.contains("69 of 70 documented cases covered"), "{out}");
+    assert!(out.contains("70 of 71 documented cases covered"), "{out}");
 
     let (code, out, _) = coverage(&specs, "markdown");
     assert_eq!(code, 1);

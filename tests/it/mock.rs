@@ -215,7 +215,9 @@ fn the_suite_runs_with_a_bearer_token() {
             r.failures()
         );
         let reason = r.reason.as_deref().unwrap();
-        if r.name.contains("an expired bearer token") {
+        if r.name.contains("an expired bearer token")
+            || r.name.contains("renewed with the refresh grant")
+        {
             assert!(reason.contains("--oauth-client-id"), "{reason}");
         } else {
             assert!(

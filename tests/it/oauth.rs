@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sn_conform::mock::{parse_latency, Mock, MockOptions, RunningMock};
-use sn_conform::report::Verdict;
+use sn_conform::mock::{parse_latency, Fault, Mock, MockOptions, RunningMock};
+use sn_conform::report::{TokenStep, Verdict};
 use sn_conform::target::Credentials;
 
 fn oauth_admin() -> Credentials {
@@ -96,6 +96,12 @@ fn a_401_to_a_revoked_token_gets_one_new_token_and_one_more_try() {
     assert!(renewals >= 1, "no token was renewed after the 401");
     // Renewed once per rejection, not in a loop.
     assert!(renewals <= 8, "{renewals} renewals for one revocation");
+    // A token refused before its stated expiry is the instance's doing: the report says so.
+    assert!(
+        report.tokens.iter().any(|n| n.step == TokenStep::Expiry),
+        "{:?}",
+        report.tokens
+    );
 }
 
 #[test]
@@ -195,4 +201,84 @@ fn the_expired_token_trial_runs_last() {
     assert!(order.len() > 300, "{stdout}");
     let last = order.last().unwrap();
     assert!(last.contains("an expired bearer token"), "last ran: {last}");
+}
+
+/// The main account's token life, when the instance deviates: the run keeps going the
+/// documented way round, says what it did in the report (and its summary), and the scenario
+/// that needs the step fails with the step's name.
+#[test]
+fn a_refused_refresh_grant_is_reported_as_a_fallback_and_fails_the_refreshed_token_trial() {
+    // Tokens live 1 s and every request takes 20 ms: the run renews the main account's
+    // token on the way, and the refresh grant is refused each time.
+    let mock = Mock::new(MockOptions {
+        faults: [Fault::RefreshGrantRefused].into_iter().collect(),
+        token_lifetime: Duration::from_secs(1),
+        latency: Some(parse_latency("20").unwrap()),
+        ..MockOptions::default()
+    });
+    let report = crate::common::run_report(mock, |target| target.main = oauth_admin());
+    let failed: Vec<_> = report
+        .trials
+        .iter()
+        .filter(|t| t.outcome.is_bad())
+        .map(|t| (t.scenario.clone(), t.failures()))
+        .collect();
+    assert!(!failed.is_empty(), "the refreshed-token trial must fail");
+    for (scenario, failures) in &failed {
+        assert_eq!(scenario, "a bearer token renewed with the refresh grant");
+        assert!(
+            failures[0].contains("refresh grant: status: expected 200 with a token, got 401"),
+            "{failures:?}"
+        );
+    }
+    let note = report
+        .tokens
+        .iter()
+        .find(|n| n.step == TokenStep::RefreshGrant)
+        .unwrap_or_else(|| panic!("no refresh-grant note in {:?}", report.tokens));
+    assert!(note.instead.contains("password grant"), "{note}");
+    let dir = tempfile::tempdir().unwrap();
+    sn_conform::report::write_all(&report, dir.path()).unwrap();
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.contains("## OAuth tokens"), "{summary}");
+    assert!(summary.contains("refresh grant: status"), "{summary}");
+    let terminal = sn_conform::report::terminal::summary(&report);
+    assert!(
+        terminal.contains("OAuth refresh grant: status"),
+        "{terminal}"
+    );
+}
+
+#[test]
+fn a_token_answer_without_expires_in_is_reported_and_fails_the_trials_that_need_it() {
+    let mock = Mock::new(MockOptions {
+        faults: [Fault::TokenWithoutExpiresIn].into_iter().collect(),
+        ..MockOptions::default()
+    });
+    let report = crate::common::run_report(mock, |target| target.main = oauth_admin());
+    // The main account's token is taken to live the platform's default, and the report says so.
+    assert!(
+        report
+            .tokens
+            .iter()
+            .any(|n| n.step == TokenStep::PasswordGrant
+                && n.problem.contains("expires_in")
+                && n.instead.contains("30 minutes")),
+        "{:?}",
+        report.tokens
+    );
+    // The expired-token trial is not left out as "lives too long": it fails by the step.
+    let expired = report
+        .trials
+        .iter()
+        .find(|t| t.scenario == "an expired bearer token")
+        .expect("the expired-token scenario ran");
+    assert_eq!(expired.outcome, Verdict::Failed, "{:?}", expired.reason);
+    assert!(
+        expired.failures()[0].contains("password grant: expires_in"),
+        "{:?}",
+        expired.failures()
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["tokens"][0]["step"], "password_grant");
 }

@@ -279,7 +279,7 @@ fn fixtures_and_created_records_are_deleted_whatever_happened() {
         });
         let before = crate::common::record_counts(&mock);
         let results = crate::common::run_on(mock.clone(), |_| {});
-        assert_eq!(results.len(), 315);
+        assert_eq!(results.len(), 316);
         assert_eq!(
             crate::common::record_counts(&mock),
             before,
