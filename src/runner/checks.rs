@@ -20,7 +20,7 @@ use crate::spec::{Expectation, Format, Level};
 /// `must` finding. The run still waits (a second) and tries again.
 pub fn rate_limit_answers(
     exchanges: &[crate::report::ExchangeRecord],
-) -> Option<(Finding, Option<&str>)> {
+) -> Option<(Finding, &crate::report::Origin)> {
     let unsaid = exchanges.iter().find(|x| {
         x.status == Some(429)
             && !x
@@ -28,25 +28,15 @@ pub fn rate_limit_answers(
                 .iter()
                 .any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && !v.trim().is_empty())
     })?;
-    let step = match &unsaid.origin {
-        crate::report::Origin::Step { name } => Some(name.as_str()),
-        _ => None,
-    };
     let finding = Finding::new(
         Checked::Header {
             name: "retry-after".into(),
         },
         Level::Must,
         "the seconds to wait, on a 429 (documented)",
-        match step {
-            Some(_) => format!("nothing, on the 429 to {} {}", unsaid.method, unsaid.url),
-            None => format!(
-                "nothing, on the 429 to {} {} ({})",
-                unsaid.method, unsaid.url, unsaid.origin
-            ),
-        },
+        format!("nothing, on the 429 to {} {}", unsaid.method, unsaid.url),
     );
-    Some((finding, step))
+    Some((finding, &unsaid.origin))
 }
 
 /// Every difference between `expect` and `answer`. `Err` when the body is needed but is not

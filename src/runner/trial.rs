@@ -238,16 +238,9 @@ impl<'a> Trial<'a> {
         }
         // A rate limit met anywhere in the trial (its fixtures, steps, teardown) must have
         // said when to try again.
-        if let Some((finding, step)) = checks::rate_limit_answers(&state.journal.exchanges) {
-            let place = step.and_then(|name| scenario.steps.iter().find(|s| s.name == name));
-            state.findings.push(match place {
-                Some(step) => finding.placed(&Place::Step {
-                    file: scenario.file.clone(),
-                    line: step.line,
-                    name: step.name.clone(),
-                }),
-                None => finding,
-            });
+        if let Some((finding, origin)) = checks::rate_limit_answers(&state.journal.exchanges) {
+            let place = place_of(scenario, origin);
+            state.findings.push(finding.placed(&place));
         }
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let strict = self.client().target.strict;
@@ -583,6 +576,48 @@ struct Ask<'a> {
     expect: &'a crate::spec::Expectation,
     captures: &'a [(String, String)],
     cleanup: &'a [(String, String)],
+}
+
+/// Where in `scenario` an exchange of `origin` was sent from: its step or its fixture; else
+/// (a teardown, a setting, a token) the scenario itself, at its first line.
+fn place_of(scenario: &Scenario, origin: &crate::report::Origin) -> Place {
+    use crate::report::Origin;
+    let file = scenario.file.clone();
+    match origin {
+        Origin::Step { name } => {
+            if let Some(step) = scenario.steps.iter().find(|s| &s.name == name) {
+                return Place::Step {
+                    file,
+                    line: step.line,
+                    name: name.clone(),
+                };
+            }
+        }
+        Origin::Fixture { id, .. } => {
+            let line = scenario.fixtures.iter().find_map(|f| match f {
+                crate::spec::Fixture::Create { id: i, line, .. }
+                | crate::spec::Fixture::Lookup { id: i, line, .. }
+                    if i == id =>
+                {
+                    Some(*line)
+                }
+                _ => None,
+            });
+            if let Some(line) = line {
+                return Place::Fixture {
+                    file,
+                    line,
+                    id: id.clone(),
+                };
+            }
+        }
+        _ => {}
+    }
+    Place::Step {
+        file,
+        line: scenario.line,
+        name: origin.to_string(),
+    }
 }
 
 fn broken(state: &mut TrialState, broken: Broken) -> Stop {
