@@ -272,6 +272,11 @@ pub struct MockArgs {
     /// (admin) puts the mock back to them.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// The tables to serve: a dictionary file (YAML, the form of
+    /// `dictionaries/built-in.yaml`: each table's parent, display column and columns with their
+    /// types, references, defaults and choices). Default: the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub dictionary: Option<PathBuf>,
     /// The largest request body accepted, in bytes; a larger one is answered 413 in the
     /// platform's envelope.
     #[arg(long, value_name = "BYTES", default_value_t = crate::mock::DEFAULT_MAX_BODY)]

@@ -97,8 +97,18 @@ fn options(args: &MockArgs) -> anyhow::Result<MockOptions> {
             account.password = password.clone();
         }
     }
+    let dictionary = match &args.dictionary {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the dictionary {}", path.display()))?;
+            std::sync::Arc::new(mock::Dictionary::parse(&text, &path.display().to_string())?)
+        }
+        None => mock::Dictionary::built_in(),
+    };
     let seed = match &args.seed {
-        Some(path) => mock::seed::load(path).map_err(|errors| super::all_errors(&errors))?,
+        Some(path) => {
+            mock::seed::load(path, &dictionary).map_err(|errors| super::all_errors(&errors))?
+        }
         None => Vec::new(),
     };
     let defaults = MockOptions::default();
@@ -119,6 +129,7 @@ fn options(args: &MockArgs) -> anyhow::Result<MockOptions> {
         max_records: args.max_records,
         max_concurrent: args.max_concurrent,
         rate_limit: args.rate_limit,
+        dictionary,
     })
 }
 

@@ -7,63 +7,77 @@ use serde_json::{json, Map, Value};
 
 use super::auth::{Account, ROLE_ADMIN, ROLE_AWA_INTEGRATION};
 use super::fault::{Fault, FaultSet};
-use super::schema::{reference_target, CHOICES, FAULT_MISSING_FIELD, PLUGINS, TABLE_FIELDS};
+use super::schema::FAULT_MISSING_FIELD;
 use super::store::Tables;
 
-/// Fills the metadata tables for `accounts`; `faults` may leave out a dictionary row.
+/// Fills the metadata tables from the tables' dictionary and `accounts`; `faults` may leave
+/// out a dictionary row.
 pub fn describe(tables: &mut Tables, accounts: &[Account], faults: &FaultSet) {
+    let dictionary = std::sync::Arc::clone(tables.dictionary());
+    let file = dictionary.file();
     let mut ids = std::collections::HashMap::new();
-    for (name, _, _) in TABLE_FIELDS {
-        let record = tables.insert("sys_db_object", &fields(&[("name", name), ("label", name)]));
+    for table in &file.tables {
+        let record = tables.insert(
+            "sys_db_object",
+            &fields(&[("name", &table.name), ("label", &table.label)]),
+        );
         ids.insert(
-            *name,
+            table.name.as_str(),
             record["sys_id"].as_str().unwrap_or_default().to_string(),
         );
     }
-    for (name, parent, own) in TABLE_FIELDS {
-        if let (Some(parent), Some(id)) = (parent, ids.get(name)) {
-            tables.set("sys_db_object", id, "super_class", &ids[parent]);
+    for table in &file.tables {
+        let name = table.name.as_str();
+        if let (Some(parent), Some(id)) = (&table.parent, ids.get(name)) {
+            tables.set("sys_db_object", id, "super_class", &ids[parent.as_str()]);
         }
-        for field in own.iter().chain(["sys_id"].iter()) {
-            let missing =
-                faults.has(Fault::DictionaryMissingField) && (*name, *field) == FAULT_MISSING_FIELD;
+        for column in &table.columns {
+            let missing = faults.has(Fault::DictionaryMissingField)
+                && (name, column.name.as_str()) == FAULT_MISSING_FIELD;
             if missing {
                 continue;
             }
-            let reference = reference_target(name, field).unwrap_or("");
-            let kind = if reference.is_empty() {
-                "string"
-            } else {
-                "reference"
-            };
             tables.insert(
                 "sys_dictionary",
                 &fields(&[
                     ("name", name),
-                    ("element", field),
-                    ("internal_type", kind),
-                    ("reference", reference),
+                    ("element", &column.name),
+                    ("internal_type", &column.kind),
+                    ("reference", column.reference.as_deref().unwrap_or("")),
                 ]),
             );
         }
-    }
-    for (table, field, values) in CHOICES {
-        for value in *values {
-            tables.insert(
-                "sys_choice",
-                &fields(&[
-                    ("name", table),
-                    ("element", field),
-                    ("value", value),
-                    ("label", value),
-                ]),
-            );
+        tables.insert(
+            "sys_dictionary",
+            &fields(&[
+                ("name", name),
+                ("element", "sys_id"),
+                ("internal_type", "GUID"),
+                ("reference", ""),
+            ]),
+        );
+        for column in &table.columns {
+            for choice in &column.choices {
+                tables.insert(
+                    "sys_choice",
+                    &fields(&[
+                        ("name", name),
+                        ("element", &column.name),
+                        ("value", &choice.value),
+                        ("label", &choice.label),
+                    ]),
+                );
+            }
         }
     }
-    for (id, name) in PLUGINS {
+    for plugin in &file.plugins {
         tables.insert(
             "v_plugin",
-            &fields(&[("id", id), ("name", name), ("active", "active")]),
+            &fields(&[
+                ("id", &plugin.id),
+                ("name", &plugin.name),
+                ("active", "active"),
+            ]),
         );
     }
     let mut roles = std::collections::HashMap::new();

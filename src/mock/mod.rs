@@ -8,6 +8,7 @@ mod auth;
 mod awa;
 mod batch;
 mod conversation_member;
+pub mod dictionary;
 mod envelope;
 mod fault;
 mod interaction;
@@ -25,12 +26,12 @@ mod table_api;
 pub mod tls;
 
 pub use auth::Account;
+pub use dictionary::{Dictionary, DictionaryError};
 pub use envelope::{ApiError, Reply, Success, SERVER};
 pub use fault::{Fault, FaultSet};
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;
-pub use schema::TABLE_NAMES;
-pub use schema::{display_field, fields_of, has_field, FAULT_MISSING_FIELD, SYSTEM_FIELDS};
+pub use schema::{FAULT_MISSING_FIELD, SYSTEM_FIELDS};
 pub use server::{serve, RunningMock};
 pub use state::{
     body_str, parse_latency, parse_rate, Latency, Mock, MockOptions, RateDecision,

@@ -15,7 +15,7 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::fields_of;
+use super::dictionary::Dictionary;
 use crate::source::lines::LineIndex;
 use crate::source::SourceError;
 
@@ -23,7 +23,7 @@ use crate::source::SourceError;
 pub type Seed = Vec<(String, Map<String, Value>)>;
 
 /// Reads and checks the seed file at `path`.
-pub fn load(path: &std::path::Path) -> Result<Seed, Vec<SourceError>> {
+pub fn load(path: &std::path::Path, dictionary: &Dictionary) -> Result<Seed, Vec<SourceError>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![SourceError {
@@ -32,11 +32,11 @@ pub fn load(path: &std::path::Path) -> Result<Seed, Vec<SourceError>> {
             message: format!("cannot read the seed file: {e}"),
         }]
     })?;
-    parse(&file, &text)
+    parse(&file, &text, dictionary)
 }
 
 /// [`load`] on text already read.
-pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SourceError>> {
+pub fn parse(file: &str, text: &str, dictionary: &Dictionary) -> Result<Seed, Vec<SourceError>> {
     let lines = LineIndex::new(text);
     let error = |path: &str, message: String| SourceError {
         file: file.to_string(),
@@ -63,7 +63,7 @@ pub fn parse(file: &str, text: &str) -> Result<Seed, Vec<SourceError>> {
     let mut errors = Vec::new();
     let mut seed = Vec::new();
     for (table, records) in tables {
-        let Some(fields) = fields_of(&table) else {
+        let Some(fields) = dictionary.fields_of(&table) else {
             errors.push(error(&table, format!("the mock has no table `{table}`")));
             continue;
         };
@@ -122,9 +122,11 @@ mod tests {
 
     #[test]
     fn records_are_read_and_mistakes_named_with_their_lines() {
+        let dictionary = Dictionary::built_in();
         let seed = parse(
             "seed.yaml",
             "awa_service_channel:\n  - {sys_id: 0123456789abcdef0123456789abcdef, name: Chat}\nawa_reject_reason:\n  - {reason: Busy, order: 1}\n",
+            &dictionary,
         )
         .unwrap();
         assert_eq!(seed.len(), 2);
@@ -133,6 +135,7 @@ mod tests {
         let errors = parse(
             "seed.yaml",
             "awa_service_channel:\n  - {name: Chat}\n  - {nmae: Email}\nno_table:\n  - {a: b}\n",
+            &dictionary,
         )
         .unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();

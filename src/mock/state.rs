@@ -45,6 +45,9 @@ pub struct MockOptions {
     pub max_concurrent: Option<usize>,
     /// Requests accepted per second; past it, 429 with `Retry-After` (`--rate-limit`).
     pub rate_limit: Option<u32>,
+    /// The tables, their columns and the plugins (`--dictionary FILE`; the built-in one by
+    /// default).
+    pub dictionary: std::sync::Arc<super::dictionary::Dictionary>,
 }
 
 /// The default of [`MockOptions::max_body`]: 2 MiB.
@@ -114,6 +117,7 @@ impl Default for MockOptions {
             max_records: DEFAULT_MAX_RECORDS,
             max_concurrent: None,
             rate_limit: None,
+            dictionary: super::dictionary::Dictionary::built_in(),
         }
     }
 }
@@ -179,7 +183,7 @@ pub enum RateDecision {
 impl Mock {
     /// A mock with its built-in accounts as `sys_user` records and `glide.awa.enabled=true`.
     pub fn new(options: MockOptions) -> Self {
-        let store = Store::default();
+        let store = Store::new(std::sync::Arc::clone(&options.dictionary));
         let mut user_ids = Vec::new();
         store.with(|tables| {
             for account in &options.accounts {

@@ -12,7 +12,8 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 
-use super::schema::{defaults, fields_of, reference_target, SYSTEM_FIELDS};
+use super::dictionary::Dictionary;
+use super::schema::SYSTEM_FIELDS;
 
 /// One record: field name to string value, `sys_id` included.
 pub type Record = Map<String, Value>;
@@ -27,8 +28,10 @@ pub struct Store {
     shared: Arc<RwLock<Tables>>,
 }
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Tables {
+    /// What each table holds: its fields, references and defaults.
+    dictionary: Arc<Dictionary>,
     // Ordered maps, not hash maps: a request looks tables up several times, and a few
     // comparisons of short names cost less than hashing the name each time.
     tables: BTreeMap<String, BTreeMap<String, Record>>,
@@ -41,7 +44,30 @@ pub struct Tables {
     refresh_tokens: HashMap<String, String>,
 }
 
+impl Default for Tables {
+    fn default() -> Self {
+        Self {
+            dictionary: Dictionary::built_in(),
+            tables: BTreeMap::new(),
+            order: BTreeMap::new(),
+            next_interaction: 0,
+            tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+        }
+    }
+}
+
 impl Store {
+    /// Empty tables shaped by `dictionary`.
+    pub fn new(dictionary: Arc<Dictionary>) -> Self {
+        Self {
+            shared: Arc::new(RwLock::new(Tables {
+                dictionary,
+                ..Tables::default()
+            })),
+        }
+    }
+
     /// Runs `f` with the tables locked for writing. Keep `f` short and free of `.await`.
     pub fn with<R>(&self, f: impl FnOnce(&mut Tables) -> R) -> R {
         // A panic in another handler cannot leave a table half-written (every write is a
@@ -58,6 +84,11 @@ impl Store {
 }
 
 impl Tables {
+    /// What the tables hold.
+    pub fn dictionary(&self) -> &Arc<Dictionary> {
+        &self.dictionary
+    }
+
     /// A fresh 32-character lowercase hex sys_id.
     pub fn new_sys_id(&mut self) -> String {
         crate::platform::sys_id::fresh()
@@ -74,7 +105,7 @@ impl Tables {
             if segments.peek().is_none() {
                 return value.to_string();
             }
-            let Some(target) = reference_target(&table, segment) else {
+            let Some(target) = self.dictionary.reference_target(&table, segment) else {
                 return String::new();
             };
             let Some(next) = self.get(target, value) else {
@@ -89,7 +120,8 @@ impl Tables {
     /// Like [`Tables::insert`], on behalf of `user` (kept in `sys_created_by`), keeping only
     /// the fields the table defines, as the platform's Table API does.
     pub fn insert_as(&mut self, table: &str, fields: &Map<String, Value>, user: &str) -> Record {
-        let known = fields_of(table);
+        let dictionary = Arc::clone(&self.dictionary);
+        let known = dictionary.fields_of(table);
         let kept: Map<String, Value> = fields
             .iter()
             .filter(|(name, _)| {
@@ -122,7 +154,8 @@ impl Tables {
         fields: &Map<String, Value>,
         user: &str,
     ) -> Option<Record> {
-        let known = fields_of(table);
+        let dictionary = Arc::clone(&self.dictionary);
+        let known = dictionary.fields_of(table);
         let kept: Map<String, Value> = fields
             .iter()
             .filter(|(name, _)| {
@@ -160,8 +193,8 @@ impl Tables {
         ] {
             record.insert(name.into(), Value::String(value.into()));
         }
-        for (name, value) in defaults(table) {
-            record.insert((*name).into(), Value::String((*value).into()));
+        for (name, value) in self.dictionary.defaults(table) {
+            record.insert(name.into(), Value::String(value.into()));
         }
         for (name, value) in fields {
             if name != "sys_id" {

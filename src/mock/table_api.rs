@@ -19,10 +19,9 @@ use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use super::dictionary::Dictionary;
 use super::envelope::{no_content, ApiError, Success};
 use super::query;
-use super::schema::{display_field, has_field};
-use super::schema::{is_known_table, reference_target};
 use super::store::{field_str, Record, Tables};
 use super::Mock;
 
@@ -41,13 +40,13 @@ pub async fn list(
     let headers = request.headers();
     let reply = (|| {
         mock.authenticate(headers)?;
-        known(&table)?;
+        known(&mock, &table)?;
         let text = params.get("sysparm_query").map_or("", String::as_str);
         let parsed = query::parse(text).map_err(|e| {
             ApiError::bad_request("Invalid query", format!("sysparm_query term {e}"))
         })?;
         for field in parsed.fields() {
-            if !has_field(&table, field) {
+            if !mock.options().dictionary.has_field(&table, field) {
                 return Err(ApiError::bad_request(
                     "Invalid query",
                     format!("sysparm_query names `{field}`, which is not a field of {table}"),
@@ -113,7 +112,7 @@ pub async fn create(
 ) -> Response {
     let reply = (|| {
         let caller = mock.authenticate(&headers)?;
-        known(&table)?;
+        known(&mock, &table)?;
         require_body(&body, "insert")?;
         mock.has_room(&table, 1)?;
         let fields = mock.body_fields(&headers, &body)?;
@@ -146,7 +145,7 @@ pub async fn read(
     let headers = request.headers();
     let reply = (|| {
         mock.authenticate(headers)?;
-        known(&table)?;
+        known(&mock, &table)?;
         let view = View::new(&params, headers, mock.options().https)?;
         let rendered = mock
             .store()
@@ -166,7 +165,7 @@ pub async fn update(
 ) -> Response {
     let reply = (|| {
         let caller = mock.authenticate(&headers)?;
-        known(&table)?;
+        known(&mock, &table)?;
         require_body(&body, "update")?;
         let fields = mock.body_fields(&headers, &body)?;
         let view = View::new(&params, &headers, mock.options().https)?;
@@ -190,7 +189,7 @@ pub async fn delete(
     let headers = request.headers();
     let reply = (|| {
         mock.authenticate(headers)?;
-        known(&table)?;
+        known(&mock, &table)?;
         // The built-in accounts' users stay: their credentials are fixed for the mock's life.
         if table == "sys_user" {
             let name = mock.store().with(|t| {
@@ -217,8 +216,8 @@ pub async fn delete(
     }
 }
 
-fn known(table: &str) -> Result<(), ApiError> {
-    if is_known_table(table) {
+fn known(mock: &super::Mock, table: &str) -> Result<(), ApiError> {
+    if mock.options().dictionary.is_known_table(table) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!("Invalid table {table}"), ""))
@@ -346,6 +345,7 @@ impl View {
     }
 
     fn render(&self, table: &str, record: &Record, tables: &Tables) -> Value {
+        let dictionary = tables.dictionary();
         let mut out = Map::new();
         let names: Vec<String> = match &self.fields {
             Some(fields) => fields.clone(),
@@ -354,21 +354,23 @@ impl View {
         for name in names {
             // The platform leaves out a requested name the table does not have (a wrong name
             // gives `{}`, not an empty value): NOTES 56.
-            if self.fields.is_some() && !has_field(table, &name) {
+            if self.fields.is_some() && !dictionary.has_field(table, &name) {
                 continue;
             }
             // A dot-walked name reads through the references to the field at its end.
             let (owner, field) = match name.rsplit_once('.') {
-                Some((path, last)) => (walk_table(table, path), last.to_string()),
+                Some((path, last)) => (walk_table(dictionary, table, path), last.to_string()),
                 None => (Some(table.to_string()), name.clone()),
             };
             let value = tables.walk(table, record, &name);
-            let target = owner.as_deref().and_then(|t| reference_target(t, &field));
+            let target = owner
+                .as_deref()
+                .and_then(|t| dictionary.reference_target(t, &field));
             let rendered = match target {
                 Some(target) if !value.is_empty() => {
                     let shown = tables
                         .get(target, &value)
-                        .map(|r| field_str(r, display_field(target)).to_string())
+                        .map(|r| field_str(r, dictionary.display_field(target)).to_string())
                         .unwrap_or_default();
                     let link = format!("{}/api/now/table/{target}/{value}", self.base);
                     match self.display {
@@ -395,10 +397,10 @@ impl View {
 }
 
 /// The table a dot-walked path (`assigned_to.department`) leads to from `table`.
-fn walk_table(table: &str, path: &str) -> Option<String> {
+fn walk_table(dictionary: &Dictionary, table: &str, path: &str) -> Option<String> {
     let mut current = table.to_string();
     for segment in path.split('.') {
-        current = reference_target(&current, segment)?.to_string();
+        current = dictionary.reference_target(&current, segment)?.to_string();
     }
     Some(current)
 }

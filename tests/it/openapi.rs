@@ -89,7 +89,8 @@ fn the_table_parameter_lists_exactly_the_tables_the_mock_serves() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let mut served = sn_conform::mock::TABLE_NAMES.to_vec();
+    let dictionary = sn_conform::mock::Dictionary::built_in();
+    let mut served = dictionary.table_names();
     let mut sorted = listed.clone();
     served.sort_unstable();
     sorted.sort_unstable();

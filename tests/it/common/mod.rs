@@ -113,10 +113,12 @@ pub fn run_report_with_retries(mock: Mock, retries: usize) -> RunReport {
 }
 
 /// How many records each table of the mock holds, to see that a run left nothing behind.
-pub fn record_counts(mock: &Mock) -> Vec<(&'static str, usize)> {
-    sn_conform::mock::TABLE_NAMES
-        .iter()
-        .map(|t| (*t, mock.store().with(|s| s.find(t, &[]).len())))
+pub fn record_counts(mock: &Mock) -> Vec<(String, usize)> {
+    mock.options()
+        .dictionary
+        .table_names()
+        .into_iter()
+        .map(|t| (t.to_string(), mock.store().with(|s| s.find(t, &[]).len())))
         .collect()
 }
 
@@ -135,7 +137,7 @@ pub fn dump(
         let client = reqwest::Client::new();
         let mut tables = std::collections::BTreeMap::new();
         let mut awa = String::new();
-        for table in sn_conform::mock::TABLE_NAMES {
+        for table in sn_conform::mock::Dictionary::built_in().table_names() {
             let body: serde_json::Value = client
                 .get(format!("{base}/api/now/table/{table}"))
                 .basic_auth("admin", Some("admin"))
