@@ -57,6 +57,10 @@ pub enum Command {
     /// and roles, plugins, tables, fields, choice values, glide.awa.enabled, permission to
     /// create and delete. Exits 0 when no check fails, 1 otherwise.
     Doctor(DoctorArgs),
+    /// Read an instance's own dictionary (tables, columns, references, choices, numbering,
+    /// with GET requests only) and write it as a file `sn-conform mock --dictionary FILE`
+    /// serves: a mock shaped like that instance. Without a target it reads the built-in mock.
+    Snapshot(SnapshotArgs),
     /// Delete what a killed run left behind, from its ledger (reports/ledger.jsonl), and
     /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
     /// put back.
@@ -145,6 +149,21 @@ pub struct DoctorArgs {
         default_value = "reports"
     )]
     pub report_dir: PathBuf,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where the dictionary file is written (YAML).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// A table to read (repeatable); the tables it extends come with it. Default: every table
+    /// of the built-in dictionary (the suite's, and those common clients touch).
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
     #[command(flatten)]
     pub inputs: InputArgs,
 }

@@ -17,6 +17,7 @@ mod lint;
 mod mock;
 mod progress;
 mod run;
+mod snapshot;
 
 use std::process::ExitCode;
 
@@ -26,7 +27,7 @@ pub use crate::report::Format;
 pub use crate::target::resolve::TargetArgs;
 pub use args::{
     CleanupArgs, Cli, Command, CompareArgs, CoverageArgs, DiffArgs, DoctorArgs, DoctorFormat,
-    HistoryArgs, InputArgs, JudgeArgs, LintArgs, MockArgs, RunArgs,
+    HistoryArgs, InputArgs, JudgeArgs, LintArgs, MockArgs, RunArgs, SnapshotArgs,
 };
 
 /// Exit status for invalid input: specs, schemas or options.
@@ -54,6 +55,7 @@ pub fn main() -> ExitCode {
         Some(Command::Coverage(args)) => coverage::coverage(args),
         Some(Command::Cleanup(args)) => cleanup::cleanup(args),
         Some(Command::Doctor(args)) => doctor::doctor(args),
+        Some(Command::Snapshot(args)) => snapshot::snapshot(args),
     };
     match outcome {
         Ok(code) => code,

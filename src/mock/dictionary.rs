@@ -42,7 +42,21 @@ pub struct TableDef {
     pub source: String,
     /// The column whose value stands for a record (its display value).
     pub display: String,
+    /// How new records are numbered (`INC0010001`), when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<NumberDef>,
     pub columns: Vec<ColumnDef>,
+}
+
+/// A table's numbering, as the platform's `sys_number` holds it: the prefix, the digits after
+/// it, and the number the count starts after (`start: 10000` makes the first `0010001`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberDef {
+    pub prefix: String,
+    pub digits: usize,
+    #[serde(default)]
+    pub start: u64,
 }
 
 /// One column of a table.
@@ -263,6 +277,11 @@ impl Dictionary {
     /// The table `field` of `table` refers to, if it is a reference.
     pub fn reference_target(&self, table: &str, field: &str) -> Option<&str> {
         self.column(table, field)?.reference.as_deref()
+    }
+
+    /// How new records of `table` itself are numbered, if they are.
+    pub fn number(&self, table: &str) -> Option<&NumberDef> {
+        self.table(table)?.number.as_ref()
     }
 
     /// The values a new record of `table` starts with when the caller leaves them out.

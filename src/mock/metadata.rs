@@ -1,6 +1,6 @@
-//! The metadata tables of the mock, filled at start from [`super::schema`] and the accounts:
-//! `sys_db_object`, `sys_dictionary`, `sys_choice`, `v_plugin`, `sys_user_role` and
-//! `sys_user_has_role`, so that `sn-conform doctor` reads the mock exactly as it reads an
+//! The metadata tables of the mock, filled at start from its dictionary and the accounts:
+//! `sys_db_object`, `sys_dictionary`, `sys_choice`, `sys_number`, `v_plugin`, `sys_user_role`
+//! and `sys_user_has_role`, so that `sn-conform doctor` reads the mock exactly as it reads an
 //! instance.
 
 use serde_json::{json, Map, Value};
@@ -37,6 +37,11 @@ pub fn describe(tables: &mut Tables, accounts: &[Account], faults: &FaultSet) {
             if missing {
                 continue;
             }
+            let display = if column.name == table.display {
+                "true"
+            } else {
+                "false"
+            };
             tables.insert(
                 "sys_dictionary",
                 &fields(&[
@@ -44,6 +49,8 @@ pub fn describe(tables: &mut Tables, accounts: &[Account], faults: &FaultSet) {
                     ("element", &column.name),
                     ("internal_type", &column.kind),
                     ("reference", column.reference.as_deref().unwrap_or("")),
+                    ("display", display),
+                    ("default_value", column.default.as_deref().unwrap_or("")),
                 ]),
             );
         }
@@ -54,8 +61,28 @@ pub fn describe(tables: &mut Tables, accounts: &[Account], faults: &FaultSet) {
                 ("element", "sys_id"),
                 ("internal_type", "GUID"),
                 ("reference", ""),
+                (
+                    "display",
+                    if table.display == "sys_id" {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                ),
+                ("default_value", ""),
             ]),
         );
+        if let (Some(number), true) = (&table.number, dictionary.is_known_table("sys_number")) {
+            tables.insert(
+                "sys_number",
+                &fields(&[
+                    ("category", name),
+                    ("prefix", &number.prefix),
+                    ("maximum_digits", &number.digits.to_string()),
+                    ("number", &number.start.to_string()),
+                ]),
+            );
+        }
         for column in &table.columns {
             for choice in &column.choices {
                 tables.insert(

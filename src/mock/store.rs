@@ -37,7 +37,8 @@ pub struct Tables {
     tables: BTreeMap<String, BTreeMap<String, Record>>,
     /// Insertion order per table, so lists come back in creation order as on the platform.
     order: BTreeMap<String, Vec<String>>,
-    next_interaction: u64,
+    /// The last number given per numbered table (see [`Dictionary::number`]).
+    numbers: BTreeMap<String, u64>,
     /// Access token to (user name, expiry).
     tokens: HashMap<String, (String, std::time::Instant)>,
     /// Refresh token to user name.
@@ -50,7 +51,7 @@ impl Default for Tables {
             dictionary: Dictionary::built_in(),
             tables: BTreeMap::new(),
             order: BTreeMap::new(),
-            next_interaction: 0,
+            numbers: BTreeMap::new(),
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
         }
@@ -201,10 +202,11 @@ impl Tables {
                 record.insert(name.clone(), Value::String(as_field_string(value)));
             }
         }
-        // The platform numbers every interaction, whoever inserts it.
-        if table == "interaction" && field_str(&record, "number").is_empty() {
-            let number = self.next_interaction_number();
-            record.insert("number".into(), Value::String(number));
+        // The platform numbers the records of a numbered table, whoever inserts them.
+        if field_str(&record, "number").is_empty() {
+            if let Some(number) = self.next_number(table) {
+                record.insert("number".into(), Value::String(number));
+            }
         }
         self.tables
             .entry(table.to_string())
@@ -295,10 +297,19 @@ impl Tables {
             })
     }
 
-    /// The next interaction number, `IMS` and seven digits.
-    pub fn next_interaction_number(&mut self) -> String {
-        self.next_interaction += 1;
-        format!("IMS{:07}", self.next_interaction)
+    /// The next number of `table` (its prefix and digits, `INC0010001`), when the dictionary
+    /// numbers it.
+    pub fn next_number(&mut self, table: &str) -> Option<String> {
+        let dictionary = Arc::clone(&self.dictionary);
+        let def = dictionary.number(table)?;
+        let last = self.numbers.entry(table.to_string()).or_insert(def.start);
+        *last += 1;
+        Some(format!(
+            "{}{:0width$}",
+            def.prefix,
+            last,
+            width = def.digits
+        ))
     }
 
     pub fn add_token(&mut self, token: String, user_name: String, expires: std::time::Instant) {
@@ -320,7 +331,7 @@ impl Tables {
     pub fn reset_to(&mut self, initial: &Tables) {
         self.tables = initial.tables.clone();
         self.order = initial.order.clone();
-        self.next_interaction = initial.next_interaction;
+        self.numbers = initial.numbers.clone();
     }
 
     /// How many records all tables hold.

@@ -545,6 +545,28 @@ impl Run {
 
     /// Stops the embedded mock and turns the collected results into the one result model,
     /// with the coverage matrix of the run.
+    /// The target's own dictionary for `tables` (and the tables they extend), read with GET
+    /// requests through the run's client: the file `sn-conform mock --dictionary` serves.
+    /// `plugins` are the plugins whose state it records.
+    pub fn snapshot(
+        &self,
+        tables: &[String],
+        plugins: &[crate::mock::dictionary::PluginDef],
+    ) -> Result<super::Snapshot, super::SnapshotError> {
+        let target = &self.services.client.target;
+        let source = format!(
+            "snapshot of {} on {}",
+            target.base_url,
+            crate::report::iso8601(self.started_at)
+        );
+        self.runtime.block_on(super::snapshot::read(
+            &self.services.client,
+            tables,
+            plugins,
+            &source,
+        ))
+    }
+
     pub fn finish(mut self) -> RunReport {
         // The records the trials shared go first, dependents before what they refer to.
         let services = Arc::clone(&self.services);

@@ -9,6 +9,7 @@ mod compare;
 mod compat;
 mod concurrency;
 mod coverage;
+mod dictionary;
 mod diff;
 mod doctor;
 mod envelope;
