@@ -227,6 +227,14 @@ impl Dictionary {
         out
     }
 
+    /// Whether `table` extends `ancestor` (directly or through other tables).
+    pub fn extends(&self, table: &str, ancestor: &str) -> bool {
+        self.lineage(table)
+            .iter()
+            .skip(1)
+            .any(|t| t.name == ancestor)
+    }
+
     /// The column `field` of `table` or of a table it extends.
     pub fn column(&self, table: &str, field: &str) -> Option<&ColumnDef> {
         self.lineage(table)
@@ -243,7 +251,12 @@ impl Dictionary {
         }
         let mut out: Vec<&str> = SYSTEM_FIELDS.to_vec();
         for t in lineage {
-            out.extend(t.columns.iter().map(|c| c.name.as_str()));
+            for c in &t.columns {
+                // A child may list a parent's column again, with choices of its own.
+                if !out.contains(&c.name.as_str()) {
+                    out.push(c.name.as_str());
+                }
+            }
         }
         Some(out)
     }

@@ -208,6 +208,7 @@ impl Tables {
                 record.insert("number".into(), Value::String(number));
             }
         }
+        self.complete(table, &mut record);
         self.tables
             .entry(table.to_string())
             .or_default()
@@ -219,8 +220,63 @@ impl Tables {
         record
     }
 
+    /// What the platform fills in itself: every column of the table (`""` when empty, as an
+    /// instance answers every column), the record's class on a table that has one, and a
+    /// user's name from its first and last names when none is given.
+    fn complete(&self, table: &str, record: &mut Record) {
+        if let Some(columns) = self.dictionary.fields_of(table) {
+            for column in columns {
+                record
+                    .entry(column.to_string())
+                    .or_insert_with(|| Value::String(String::new()));
+            }
+        }
+        if field_str(record, "sys_class_name").is_empty() && record.contains_key("sys_class_name") {
+            record.insert("sys_class_name".into(), Value::String(table.to_string()));
+        }
+        if table == "sys_user" {
+            let name = format!(
+                "{} {}",
+                field_str(record, "first_name"),
+                field_str(record, "last_name")
+            );
+            if field_str(record, "name").is_empty() && !name.trim().is_empty() {
+                record.insert("name".into(), Value::String(name.trim().to_string()));
+            }
+        }
+    }
+
+    /// `table` and every table that extends it, nearest first: where a record of `table`
+    /// may be held (an incident is a task too).
+    fn family(&self, table: &str) -> Vec<String> {
+        let mut out = vec![table.to_string()];
+        for other in self.dictionary.table_names() {
+            if other != table && self.dictionary.extends(other, table) {
+                out.push(other.to_string());
+            }
+        }
+        out
+    }
+
+    /// The table that holds record `sys_id` of `table` (itself, or one extending it).
+    fn holder(&self, table: &str, sys_id: &str) -> Option<String> {
+        if self
+            .tables
+            .get(table)
+            .is_some_and(|t| t.contains_key(sys_id))
+        {
+            return Some(table.to_string());
+        }
+        self.family(table).into_iter().find(|t| {
+            self.tables
+                .get(t)
+                .is_some_and(|rows| rows.contains_key(sys_id))
+        })
+    }
+
     pub fn get(&self, table: &str, sys_id: &str) -> Option<&Record> {
-        self.tables.get(table).and_then(|t| t.get(sys_id))
+        let holder = self.holder(table, sys_id)?;
+        self.tables.get(&holder).and_then(|t| t.get(sys_id))
     }
 
     /// Sets fields of an existing record; `None` when there is no such record.
@@ -230,23 +286,40 @@ impl Tables {
         sys_id: &str,
         fields: &Map<String, Value>,
     ) -> Option<Record> {
-        let record = self.tables.get_mut(table)?.get_mut(sys_id)?;
+        let holder = self.holder(table, sys_id)?;
+        let renamed = table == "sys_user"
+            && !fields.contains_key("name")
+            && (fields.contains_key("first_name") || fields.contains_key("last_name"));
+        let record = self.tables.get_mut(&holder)?.get_mut(sys_id)?;
+        if renamed {
+            record.insert("name".into(), Value::String(String::new()));
+        }
         for (name, value) in fields {
             if name != "sys_id" {
                 record.insert(name.clone(), Value::String(as_field_string(value)));
             }
         }
         touch(record);
-        Some(record.clone())
+        let mut record = record.clone();
+        self.complete(&holder, &mut record);
+        self.tables
+            .get_mut(&holder)?
+            .insert(sys_id.to_string(), record.clone());
+        Some(record)
     }
 
     pub fn set(&mut self, table: &str, sys_id: &str, field: &str, value: &str) -> Option<()> {
-        let record = self.tables.get_mut(table)?.get_mut(sys_id)?;
+        let holder = self.holder(table, sys_id)?;
+        let record = self.tables.get_mut(&holder)?.get_mut(sys_id)?;
         record.insert(field.into(), Value::String(value.into()));
         Some(())
     }
 
     pub fn delete(&mut self, table: &str, sys_id: &str) -> bool {
+        let Some(table) = self.holder(table, sys_id) else {
+            return false;
+        };
+        let table = table.as_str();
         let removed = self
             .tables
             .get_mut(table)
@@ -260,21 +333,28 @@ impl Tables {
         removed
     }
 
-    /// Records of `table` in creation order whose fields equal every `(field, value)` pair.
+    /// Records of `table` (and of the tables extending it, after its own) in creation order
+    /// whose fields equal every `(field, value)` pair.
     pub fn find(&self, table: &str, conditions: &[(String, String)]) -> Vec<Record> {
-        let (Some(rows), Some(order)) = (self.tables.get(table), self.order.get(table)) else {
-            return Vec::new();
-        };
-        order
-            .iter()
-            .filter_map(|id| rows.get(id))
-            .filter(|record| {
-                conditions
+        let mut out = Vec::new();
+        for member in self.family(table) {
+            let (Some(rows), Some(order)) = (self.tables.get(&member), self.order.get(&member))
+            else {
+                continue;
+            };
+            out.extend(
+                order
                     .iter()
-                    .all(|(field, value)| field_str(record, field) == value)
-            })
-            .cloned()
-            .collect()
+                    .filter_map(|id| rows.get(id))
+                    .filter(|record| {
+                        conditions
+                            .iter()
+                            .all(|(field, value)| field_str(record, field) == value)
+                    })
+                    .cloned(),
+            );
+        }
+        out
     }
 
     /// Like [`Tables::find`], the records borrowed rather than copied: for the paths every

@@ -56,11 +56,13 @@ pub async fn list(
         let offset = number_param(&params, "sysparm_offset")?.unwrap_or(0);
         let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
         let view = View::new(&params, headers, mock.options().https)?;
+        let pairs = name_value_pairs(&mock, &table, &params);
         let (total, page) = mock.store().with(|t| {
             let mut records: Vec<Record> = t
                 .find(&table, &[])
                 .into_iter()
                 .filter(|r| parsed.matches(&|f: &str| t.walk(&table, r, f)))
+                .filter(|r| pairs.iter().all(|(f, v)| pair_matches(t, &table, r, f, v)))
                 .collect();
             // A stable sort, so that equal keys keep the creation order.
             records.sort_by(|a, b| {
@@ -87,8 +89,23 @@ pub async fn list(
                 .collect();
             (records.len(), page)
         });
-        let mut success = Success::ok(Value::Array(page))
-            .header(HeaderName::from_static("x-total-count"), total.to_string());
+        // Version 1 of the endpoint answers a query that matches nothing with 404; version 2
+        // (and the unversioned URL, the latest) with 200 and [] (the Table API page, api_version).
+        if total == 0 && request.uri().path().starts_with("/api/now/v1/") {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "No Record found",
+                "Records matching query not found. Check query parameter or offset parameter",
+            ));
+        }
+        let mut success = Success::ok(Value::Array(page));
+        // sysparm_no_count=true: no count is made, so none is said.
+        let no_count = params
+            .get("sysparm_no_count")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !no_count {
+            success = success.header(HeaderName::from_static("x-total-count"), total.to_string());
+        }
         let suppressed = params
             .get("sysparm_suppress_pagination_header")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -214,6 +231,60 @@ pub async fn delete(
         Ok(()) => no_content(),
         Err(e) => mock.respond(Err(e)),
     }
+}
+
+/// The name-value pairs of a list request (`?active=true&user_name=admin`): every parameter
+/// that is not a `sysparm_` one and names a field of the table. The Table API page calls them
+/// mutually exclusive with `sysparm_query`, so with a query they are not applied; a name the
+/// table lacks is ignored, as an unknown field in a query is.
+fn name_value_pairs(
+    mock: &super::Mock,
+    table: &str,
+    params: &std::collections::HashMap<String, String>,
+) -> Vec<(String, String)> {
+    if params.get("sysparm_query").is_some_and(|q| !q.is_empty()) {
+        return Vec::new();
+    }
+    let dictionary = &mock.options().dictionary;
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(name, _)| !name.starts_with("sysparm_") && dictionary.has_field(table, name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// Whether `record`'s `field` holds `value`, its stored value or (the page's `&state=closed`)
+/// its display value: a choice's label, a referenced record's display field.
+fn pair_matches(t: &Tables, table: &str, record: &Record, field: &str, value: &str) -> bool {
+    let stored = t.walk(table, record, field);
+    if stored == value {
+        return true;
+    }
+    let dictionary = t.dictionary();
+    let (owner, last) = match field.rsplit_once('.') {
+        Some((path, last)) => (walk_table(dictionary, table, path), last),
+        None => (Some(table.to_string()), field),
+    };
+    let Some(owner) = owner else {
+        return false;
+    };
+    if let Some(column) = dictionary.column(&owner, last) {
+        if column
+            .choices
+            .iter()
+            .any(|c| c.value == stored && c.label.eq_ignore_ascii_case(value))
+        {
+            return true;
+        }
+        if let Some(target) = column.reference.as_deref() {
+            return t
+                .get(target, &stored)
+                .is_some_and(|r| field_str(r, dictionary.display_field(target)) == value);
+        }
+    }
+    false
 }
 
 fn known(mock: &super::Mock, table: &str) -> Result<(), ApiError> {
@@ -347,9 +418,16 @@ impl View {
     fn render(&self, table: &str, record: &Record, tables: &Tables) -> Value {
         let dictionary = tables.dictionary();
         let mut out = Map::new();
-        let names: Vec<String> = match &self.fields {
-            Some(fields) => fields.clone(),
-            None => record.keys().cloned().collect(),
+        // Every column of the table asked for (a child's record read through its parent shows
+        // the parent's columns, as on the platform), or the fields asked for.
+        let names: Vec<String> = match (&self.fields, dictionary.fields_of(table)) {
+            (Some(fields), _) => fields.clone(),
+            (None, Some(columns)) => columns
+                .into_iter()
+                .filter(|c| record.contains_key(*c))
+                .map(str::to_string)
+                .collect(),
+            (None, None) => record.keys().cloned().collect(),
         };
         for name in names {
             // The platform leaves out a requested name the table does not have (a wrong name
@@ -378,6 +456,11 @@ impl View {
                             json!({"link": link, "value": value})
                         }
                         Display::Value => json!(value),
+                        // The label, and the link unless links are excluded (the platform's
+                        // shape under sysparm_display_value=true).
+                        Display::Shown if self.reference_links => {
+                            json!({"display_value": shown, "link": link})
+                        }
                         Display::Shown => json!(shown),
                         Display::Both if self.reference_links => {
                             json!({"display_value": shown, "link": link, "value": value})
@@ -385,10 +468,19 @@ impl View {
                         Display::Both => json!({"display_value": shown, "value": value}),
                     }
                 }
-                _ => match self.display {
-                    Display::Both => json!({"display_value": value, "value": value}),
-                    _ => json!(value),
-                },
+                _ => {
+                    // A choice shows its label (`1` shows as `New`).
+                    let shown = owner
+                        .as_deref()
+                        .and_then(|t| dictionary.column(t, &field))
+                        .and_then(|c| c.choices.iter().find(|ch| ch.value == value))
+                        .map_or_else(|| value.clone(), |ch| ch.label.clone());
+                    match self.display {
+                        Display::Both => json!({"display_value": shown, "value": value}),
+                        Display::Shown => json!(shown),
+                        Display::Value => json!(value),
+                    }
+                }
             };
             out.insert(name, rendered);
         }

@@ -203,6 +203,7 @@ pub(super) async fn read(
         defs.push(def);
     }
     resolve_displays(&mut defs);
+    add_choice_overrides(&mut defs, &choices);
     let file = DictionaryFile {
         format: DICTIONARY_FORMAT,
         tables: defs,
@@ -295,6 +296,60 @@ fn column(
                 label: text(c, "label").to_string(),
             })
             .collect(),
+    }
+}
+
+/// A child table's own choices for a column it inherits (incident's `state` offers New,
+/// In Progress, ... where task's offers Open, ...): on an instance they are `sys_choice` rows
+/// of the child with no `sys_dictionary` row of its own, so the column is listed again on the
+/// child with those choices.
+fn add_choice_overrides(defs: &mut [TableDef], choices: &[Map<String, Value>]) {
+    let by_name: BTreeMap<String, TableDef> =
+        defs.iter().map(|d| (d.name.clone(), d.clone())).collect();
+    for def in defs.iter_mut() {
+        let elements: BTreeSet<&str> = choices
+            .iter()
+            .filter(|c| text(c, "name") == def.name && text(c, "inactive") != "true")
+            .map(|c| text(c, "element"))
+            .collect();
+        for element in elements {
+            if def.columns.iter().any(|c| c.name == element) {
+                continue;
+            }
+            // The nearest ancestor's column, with the child's choices.
+            let mut parent = def.parent.clone();
+            let mut inherited = None;
+            while let Some(name) = parent {
+                let Some(ancestor) = by_name.get(&name) else {
+                    break;
+                };
+                if let Some(c) = ancestor.columns.iter().find(|c| c.name == element) {
+                    inherited = Some(c.clone());
+                    break;
+                }
+                parent = ancestor.parent.clone();
+            }
+            let Some(mut column) = inherited else {
+                continue;
+            };
+            let mut own: Vec<&Map<String, Value>> = choices
+                .iter()
+                .filter(|c| {
+                    text(c, "name") == def.name
+                        && text(c, "element") == element
+                        && text(c, "inactive") != "true"
+                })
+                .collect();
+            own.sort_by_key(|c| text(c, "sequence").parse::<i64>().unwrap_or(i64::MAX));
+            column.choices = own
+                .into_iter()
+                .map(|c| ChoiceDef {
+                    value: text(c, "value").to_string(),
+                    label: text(c, "label").to_string(),
+                })
+                .collect();
+            def.columns.push(column);
+        }
     }
 }
 

@@ -194,7 +194,8 @@ fn references_display_values_dot_walks_and_pages() {
         );
         let (_, headers, _) = api.call(Method::GET, "/api/now/table/awa_work_item?sysparm_limit=2&sysparm_suppress_pagination_header=true", None).await;
         assert!(headers.get("link").is_none());
-        // Display values: the referenced record's display field; `all` gives both.
+        // Display values: the referenced record's display field (a user's name); `all` gives
+        // both.
         let (_, _, shown) = api
             .call(
                 Method::GET,
@@ -202,7 +203,10 @@ fn references_display_values_dot_walks_and_pages() {
                 None,
             )
             .await;
-        assert_eq!(shown["result"][0]["assigned_to"], "admin");
+        assert_eq!(
+            shown["result"][0]["assigned_to"]["display_value"],
+            "System Administrator"
+        );
         assert_eq!(shown["result"][0]["state"], "queued");
         let (_, _, both) = api
             .call(
@@ -212,7 +216,7 @@ fn references_display_values_dot_walks_and_pages() {
             )
             .await;
         let assigned = &both["result"][0]["assigned_to"];
-        assert_eq!(assigned["display_value"], "admin");
+        assert_eq!(assigned["display_value"], "System Administrator");
         assert_eq!(assigned["value"], admin_id.as_str());
         assert!(assigned["link"].is_string());
         assert_eq!(
@@ -382,5 +386,196 @@ fn the_batch_api_runs_each_request_against_the_mock_as_the_caller() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 401);
+    });
+}
+
+/// What follows from the dictionary (issue 22): every column in every answer, numbering, a
+/// user's name as its display value, choice labels, references inherited from the parent
+/// table, and child tables visible in their parent.
+#[test]
+fn records_follow_the_dictionary() {
+    with_api(|api| async move {
+        let (status, _, caller) = api
+            .call(
+                Method::POST,
+                "/api/now/table/sys_user",
+                Some(
+                    json!({"user_name": "abel.tuter", "first_name": "Abel", "last_name": "Tuter"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "{caller}");
+        let caller_id = caller["result"]["sys_id"].as_str().unwrap().to_string();
+        assert_eq!(caller["result"]["name"], "Abel Tuter");
+        assert_eq!(
+            caller["result"]["email"], "",
+            "an empty column is there, empty"
+        );
+
+        let (status, _, created) = api
+            .call(
+                Method::POST,
+                "/api/now/table/incident",
+                Some(json!({"short_description": "mail is down", "caller_id": caller_id})),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let incident = &created["result"];
+        let number = incident["number"].as_str().unwrap();
+        assert!(number.starts_with("INC001000"), "{number}");
+        assert_eq!(incident["state"], "1", "its default");
+        assert_eq!(incident["description"], "", "an inherited column, empty");
+        assert_eq!(incident["sys_class_name"], "incident");
+        assert_eq!(
+            incident["caller_id"]["link"].as_str().unwrap(),
+            format!("{}/api/now/table/sys_user/{caller_id}", api.base)
+        );
+        let id = incident["sys_id"].as_str().unwrap().to_string();
+
+        let (_, _, shown) = api
+            .call(
+                Method::GET,
+                &format!("/api/now/table/incident/{id}?sysparm_display_value=true&sysparm_fields=state,impact,caller_id,caller_id.name"),
+                None,
+            )
+            .await;
+        assert_eq!(shown["result"]["state"], "New", "{shown}");
+        assert_eq!(shown["result"]["impact"], "3 - Low");
+        assert_eq!(shown["result"]["caller_id"]["display_value"], "Abel Tuter");
+        assert_eq!(shown["result"]["caller_id.name"], "Abel Tuter");
+
+        // An incident is a task: read, listed and deleted through task.
+        let (status, _, as_task) = api
+            .call(Method::GET, &format!("/api/now/table/task/{id}"), None)
+            .await;
+        assert_eq!(status, 200, "{as_task}");
+        assert_eq!(as_task["result"]["number"], number);
+        assert!(
+            as_task["result"].get("caller_id").is_none(),
+            "read through task, an incident shows task's columns: {as_task}"
+        );
+        let (_, _, listed) = api
+            .call(
+                Method::GET,
+                &format!("/api/now/table/task?sysparm_query=number={number}"),
+                None,
+            )
+            .await;
+        assert_eq!(listed["result"].as_array().unwrap().len(), 1, "{listed}");
+        let (status, _, _) = api
+            .call(Method::DELETE, &format!("/api/now/table/task/{id}"), None)
+            .await;
+        assert_eq!(status, 204);
+        let (status, _, _) = api
+            .call(Method::GET, &format!("/api/now/table/incident/{id}"), None)
+            .await;
+        assert_eq!(status, 404);
+    });
+}
+
+/// The Table API page's list parameters: name-value pairs filter (by value, or by a choice's
+/// label and a reference's display value), version 1 answers 404 where version 2 answers [],
+/// and sysparm_no_count leaves the count out.
+#[test]
+fn name_value_pairs_versions_and_the_count() {
+    with_api(|api| async move {
+        let (_, _, admin) = api
+            .call(Method::GET, "/api/now/table/sys_user?user_name=admin", None)
+            .await;
+        let found = admin["result"].as_array().unwrap();
+        assert_eq!(found.len(), 1, "one user is admin: {admin}");
+        assert_eq!(found[0]["user_name"], "admin");
+        let (_, _, none) = api
+            .call(
+                Method::GET,
+                "/api/now/table/sys_user?user_name=nobody",
+                None,
+            )
+            .await;
+        assert_eq!(none["result"], json!([]));
+        // A name the table lacks is ignored; with sysparm_query the pairs are not applied.
+        let (_, _, all) = api
+            .call(Method::GET, "/api/now/table/sys_user?colour=red", None)
+            .await;
+        assert!(all["result"].as_array().unwrap().len() > 1, "{all}");
+        let (_, _, by_query) = api
+            .call(
+                Method::GET,
+                "/api/now/table/sys_user?sysparm_query=user_name%3Dadmin&user_name=nobody",
+                None,
+            )
+            .await;
+        assert_eq!(by_query["result"].as_array().unwrap().len(), 1);
+        // A choice by its label, a reference by its display value.
+        let (_, _, created) = api
+            .call(
+                Method::POST,
+                "/api/now/table/incident",
+                Some(json!({"short_description": "pairs", "state": "2"})),
+            )
+            .await;
+        let admin_id = found[0]["sys_id"].as_str().unwrap();
+        let id = created["result"]["sys_id"].as_str().unwrap();
+        let (status, _, _) = api
+            .call(
+                Method::PATCH,
+                &format!("/api/now/table/incident/{id}"),
+                Some(json!({"assigned_to": admin_id})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        for query in [
+            "state=In%20Progress",
+            "state=2",
+            "assigned_to=System%20Administrator",
+            "assigned_to.user_name=admin",
+        ] {
+            let (_, _, listed) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/now/table/incident?short_description=pairs&{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                listed["result"].as_array().unwrap().len(),
+                1,
+                "{query}: {listed}"
+            );
+        }
+        // Version 1: 404 for no match; version 2 and the unversioned URL: 200 and [].
+        let (status, _, body) = api
+            .call(
+                Method::GET,
+                "/api/now/v1/table/sys_user?user_name=nobody",
+                None,
+            )
+            .await;
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(body["status"], "failure");
+        for prefix in ["/api/now/v2/table", "/api/now/table"] {
+            let (status, _, body) = api
+                .call(
+                    Method::GET,
+                    &format!("{prefix}/sys_user?user_name=nobody"),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (status, body["result"].clone()),
+                (200, json!([])),
+                "{prefix}"
+            );
+        }
+        let (_, counted, _) = api.call(Method::GET, "/api/now/table/sys_user", None).await;
+        assert!(counted.contains_key("x-total-count"));
+        let (_, uncounted, _) = api
+            .call(
+                Method::GET,
+                "/api/now/table/sys_user?sysparm_no_count=true",
+                None,
+            )
+            .await;
+        assert!(!uncounted.contains_key("x-total-count"));
     });
 }
