@@ -222,19 +222,27 @@ fn respond_bytes(status: StatusCode, body: Vec<u8>, headers: &[(HeaderName, Stri
 pub type Reply = Result<Success, ApiError>;
 
 /// The `X-RateLimit-*` headers the platform's rate limit rules add to an answer.
-fn rate_headers(limit: u32, remaining: u32, reset: u64) -> Vec<(HeaderName, String)> {
+/// The sys_id the mock's one rate limit rule answers in `X-RateLimit-Rule`, as an instance
+/// names the `sys_rate_limit_rules` record it enforces.
+pub const RATE_LIMIT_RULE: &str = "5f2c4e1ad7a1311045b0e2b9bc6103a1";
+
+/// The headers "Inbound REST API rate limiting" (ServiceNowDocs,
+/// `api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md`) lists on every answer
+/// a rule applies to: the limit, the reset time and the rule. No `X-RateLimit-Remaining`: the
+/// page does not list it.
+fn rate_headers(limit: u32, reset: u64) -> Vec<(HeaderName, String)> {
     vec![
         (
             HeaderName::from_static("x-ratelimit-limit"),
             limit.to_string(),
         ),
         (
-            HeaderName::from_static("x-ratelimit-remaining"),
-            remaining.to_string(),
-        ),
-        (
             HeaderName::from_static("x-ratelimit-reset"),
             reset.to_string(),
+        ),
+        (
+            HeaderName::from_static("x-ratelimit-rule"),
+            RATE_LIMIT_RULE.to_string(),
         ),
     ]
 }
@@ -408,13 +416,8 @@ where
     response
         .headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(SERVER));
-    if let Some(super::RateDecision::Allowed {
-        limit,
-        remaining,
-        reset,
-    }) = rate
-    {
-        for (name, value) in rate_headers(limit, remaining, reset) {
+    if let Some(super::RateDecision::Allowed { limit, reset, .. }) = rate {
+        for (name, value) in rate_headers(limit, reset) {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().insert(name, value);
             }
@@ -466,7 +469,7 @@ fn refusal(
     if mock.fault_rate_limited() {
         return Some(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
+            "Rate limit exceeded",
             "over the rate limit (the fault rate-limit-without-retry-after: no Retry-After)",
         ));
     }
@@ -476,12 +479,13 @@ fn refusal(
         reset,
     }) = rate
     {
+        // The page's body; its rules count per hour, the mock's (a test aid) per second.
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too Many Requests",
-            format!("more than {limit} requests in a second (the mock's --rate-limit)"),
+            "Rate limit exceeded",
+            format!("Rate limit of {limit} requests per second for Table API exceeded"),
         );
-        error.headers.extend(rate_headers(*limit, 0, *reset));
+        error.headers.extend(rate_headers(*limit, *reset));
         error
             .headers
             .push((header::RETRY_AFTER, retry_after.to_string()));

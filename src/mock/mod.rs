@@ -27,7 +27,7 @@ pub mod tls;
 
 pub use auth::Account;
 pub use dictionary::{Dictionary, DictionaryError};
-pub use envelope::{ApiError, Reply, Success, SERVER};
+pub use envelope::{ApiError, Reply, Success, RATE_LIMIT_RULE, SERVER};
 pub use fault::{Fault, FaultSet};
 pub use oauth::BUILT_IN_OAUTH_CLIENT;
 pub use router::app;

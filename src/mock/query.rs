@@ -208,13 +208,15 @@ impl Op {
         let lower = |s: &str| s.to_lowercase();
         match self {
             Op::Eq(v) => actual == v,
-            Op::Ne(v) => actual != v,
+            // An empty field is not "not v": the platform leaves it out of `!=` and `NOT IN`
+            // (KB0715430).
+            Op::Ne(v) => !actual.is_empty() && actual != v,
             Op::Lt(v) => compare(actual, v) == Ordering::Less,
             Op::Le(v) => compare(actual, v) != Ordering::Greater,
             Op::Gt(v) => compare(actual, v) == Ordering::Greater,
             Op::Ge(v) => compare(actual, v) != Ordering::Less,
             Op::In(vs) => vs.iter().any(|v| v == actual),
-            Op::NotIn(vs) => vs.iter().all(|v| v != actual),
+            Op::NotIn(vs) => !actual.is_empty() && vs.iter().all(|v| v != actual),
             Op::StartsWith(v) => lower(actual).starts_with(&lower(v)),
             Op::EndsWith(v) => lower(actual).ends_with(&lower(v)),
             Op::Like(v) => lower(actual).contains(&lower(v)),
@@ -237,6 +239,27 @@ impl Query {
                     .iter()
                     .all(|term| term.iter().any(|c| c.op.accepts(&value(&c.field))))
             })
+    }
+
+    /// The query without the conditions and orderings whose field `known` refuses: the
+    /// platform drops the invalid part of a query and answers by the rest (ServiceNowDocs,
+    /// GlideRecord API: "the invalid part of the query condition is dropped"). A term whose
+    /// every alternative is dropped goes with them. Returns whether anything was dropped.
+    pub fn drop_unknown(&mut self, known: &dyn Fn(&str) -> bool) -> bool {
+        let mut dropped = false;
+        for group in &mut self.groups {
+            for term in group.iter_mut() {
+                let before = term.len();
+                term.retain(|c| known(&c.field));
+                dropped |= term.len() != before;
+            }
+            group.retain(|term| !term.is_empty());
+        }
+        // A group left with no term matches every record: nothing valid was left to filter by.
+        let before = self.order.len();
+        self.order.retain(|(f, _)| known(f));
+        dropped |= self.order.len() != before;
+        dropped
     }
 
     /// Every field the query names (conditions and order).
@@ -280,6 +303,24 @@ mod tests {
         assert!(!matches("state=new", R));
         assert!(matches("state!=new", R));
         assert!(!matches("state!=queued", R));
+        // An empty field is not "not anything" (KB0715430).
+        assert!(!matches("empty!=x", R));
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped_and_the_rest_decides() {
+        let mut q = parse("state=queued^nosuch=1^ORstate=x^ORDERBYnosuch").unwrap();
+        assert!(q.drop_unknown(&|f| f != "nosuch"));
+        assert!(q.order.is_empty());
+        assert_eq!(q.groups[0].len(), 2);
+        let mut all_unknown = parse("nosuch=1").unwrap();
+        assert!(all_unknown.drop_unknown(&|f| f != "nosuch"));
+        assert!(
+            all_unknown.matches(&|_| String::new()),
+            "nothing valid left: every record"
+        );
+        let mut known = parse("state=queued").unwrap();
+        assert!(!known.drop_unknown(&|_| true));
     }
 
     #[test]
@@ -299,6 +340,7 @@ mod tests {
         assert!(!matches("stateINnew,closed", R));
         assert!(matches("stateNOT INnew,closed", R));
         assert!(!matches("stateNOT INqueued", R));
+        assert!(!matches("emptyNOT INa,b", R));
     }
 
     #[test]

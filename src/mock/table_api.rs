@@ -42,17 +42,14 @@ pub async fn list(
         mock.authenticate(headers)?;
         known(&mock, &table)?;
         let text = params.get("sysparm_query").map_or("", String::as_str);
-        let parsed = query::parse(text).map_err(|e| {
+        let mut parsed = query::parse(text).map_err(|e| {
             ApiError::bad_request("Invalid query", format!("sysparm_query term {e}"))
         })?;
-        for field in parsed.fields() {
-            if !mock.options().dictionary.has_field(&table, field) {
-                return Err(ApiError::bad_request(
-                    "Invalid query",
-                    format!("sysparm_query names `{field}`, which is not a field of {table}"),
-                ));
-            }
-        }
+        // A term naming a field the table lacks is dropped and the rest decides, as on the
+        // platform; with glide.invalid_query.returns_no_rows=true such a query finds nothing.
+        let dictionary = std::sync::Arc::clone(&mock.options().dictionary);
+        let invalid = parsed.drop_unknown(&|field| dictionary.has_field(&table, field));
+        let no_rows = invalid && property_is_true(&mock, INVALID_QUERY_RETURNS_NO_ROWS);
         let offset = number_param(&params, "sysparm_offset")?.unwrap_or(0);
         let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
         let view = View::new(&params, headers, mock.options().https)?;
@@ -63,6 +60,7 @@ pub async fn list(
                 .into_iter()
                 .filter(|r| parsed.matches(&|f: &str| t.walk(&table, r, f)))
                 .filter(|r| pairs.iter().all(|(f, v)| pair_matches(t, &table, r, f, v)))
+                .filter(|_| !no_rows)
                 .collect();
             // A stable sort, so that equal keys keep the creation order.
             records.sort_by(|a, b| {
@@ -231,6 +229,18 @@ pub async fn delete(
         Ok(()) => no_content(),
         Err(e) => mock.respond(Err(e)),
     }
+}
+
+/// The property that makes a query with an invalid part find nothing instead of dropping the
+/// part (ServiceNowDocs, GlideRecord API).
+const INVALID_QUERY_RETURNS_NO_ROWS: &str = "glide.invalid_query.returns_no_rows";
+
+/// Whether the `sys_properties` record `name` holds `true`.
+fn property_is_true(mock: &super::Mock, name: &str) -> bool {
+    mock.store().read(|t| {
+        t.matching("sys_properties", &[("name", name)])
+            .any(|r| field_str(r, "value").eq_ignore_ascii_case("true"))
+    })
 }
 
 /// The name-value pairs of a list request (`?active=true&user_name=admin`): every parameter

@@ -271,10 +271,20 @@ fn max_concurrent_makes_requests_wait_their_turn_and_rate_limit_answers_429() {
             .parse()
             .unwrap();
         assert!((1..=1).contains(&retry));
-        assert_eq!(refused.headers()["x-ratelimit-remaining"], "0");
+        // The documented headers and body (inbound-REST-API-rate-limiting.md).
+        assert!(refused.headers().get("x-ratelimit-remaining").is_none());
         assert!(refused.headers().contains_key("x-ratelimit-reset"));
+        assert_eq!(
+            refused.headers()["x-ratelimit-rule"],
+            sn_conform::mock::RATE_LIMIT_RULE
+        );
         let body: serde_json::Value = refused.json().await.unwrap();
         assert_eq!(body["status"], "failure");
+        assert_eq!(body["error"]["message"], "Rate limit exceeded");
+        assert_eq!(
+            body["error"]["detail"],
+            "Rate limit of 5 requests per second for Table API exceeded"
+        );
         assert!(sn_conform::mock::parse_rate("0").is_err());
         assert!(sn_conform::mock::parse_rate("fast").is_err());
         mock.stop().await;

@@ -102,7 +102,21 @@ fn queries_in_the_encoded_query_language() {
                 .await;
             assert_eq!(status, 201);
         }
-        assert_eq!(api.names("active!=true").await, ["beta", "delta"]);
+        // An empty field is not "not true" (KB0715430): delta's empty active is left out.
+        assert_eq!(api.names("active!=true").await, ["beta"]);
+        // A term naming a field the table lacks is dropped, and the rest decides; with
+        // glide.invalid_query.returns_no_rows=true the query finds nothing.
+        assert_eq!(api.names("name=gamma^colour=red").await, ["gamma"]);
+        let (status, _, _) = api
+            .call(
+                Method::POST,
+                "/api/now/table/sys_properties",
+                Some(json!({"name": "glide.invalid_query.returns_no_rows", "value": "true"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        assert!(api.names("name=gamma^colour=red").await.is_empty());
+        assert_eq!(api.names("name=gamma").await, ["gamma"]);
         assert_eq!(api.names("name=alpha^ORname=beta").await, ["alpha", "beta"]);
         assert_eq!(api.names("active=true^name!=alpha").await, ["gamma"]);
         assert_eq!(api.names("name=beta^NQname=delta").await, ["beta", "delta"]);
@@ -122,8 +136,9 @@ fn queries_in_the_encoded_query_language() {
         // pysnc appends ORDERBYsys_id to every query; creation order is the default.
         assert_eq!(api.names("active=true^ORDERBYsys_id").await.len(), 2);
         assert_eq!(api.names("").await, ["alpha", "beta", "gamma", "delta"]);
-        // What the parser does not know is a 400 that names the term, never an empty list.
-        for bad in ["nameMATCHESx", "nmae=alpha", "^ORname=x"] {
+        // What the parser does not know (an operator, a dangling ^OR) is a 400 that names the
+        // term, never an empty list.
+        for bad in ["nameMATCHESx", "^ORname=x"] {
             let (status, _, body) = api.list(&format!("sysparm_query={}", urlencode(bad))).await;
             assert_eq!(status, 400, "{bad}: {body}");
             assert_eq!(body["status"], "failure");
