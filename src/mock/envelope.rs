@@ -82,6 +82,8 @@ pub struct ApiError {
     pub headers: Vec<(HeaderName, String)>,
     /// Set by the broken-envelope fault: drop `"status": "failure"`.
     pub omit_status_field: bool,
+    /// The platform answers some errors with `"detail": null` (an unknown table), not `""`.
+    pub null_detail: bool,
 }
 
 impl ApiError {
@@ -92,7 +94,14 @@ impl ApiError {
             detail: detail.into(),
             headers: Vec::new(),
             omit_status_field: false,
+            null_detail: false,
         }
+    }
+
+    /// The error with `"detail": null`, as the platform answers it for an unknown table.
+    pub fn with_null_detail(mut self) -> Self {
+        self.null_detail = true;
+        self
     }
 
     pub fn bad_request(message: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -175,8 +184,13 @@ impl IntoResponse for Success {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let detail = if self.null_detail {
+            Value::Null
+        } else {
+            Value::String(self.detail)
+        };
         let mut body = json!({
-            "error": { "message": self.message, "detail": self.detail },
+            "error": { "message": self.message, "detail": detail },
             "status": "failure",
         });
         if self.omit_status_field {

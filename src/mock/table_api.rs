@@ -301,7 +301,8 @@ fn known(mock: &super::Mock, table: &str) -> Result<(), ApiError> {
     if mock.options().dictionary.is_known_table(table) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("Invalid table {table}"), ""))
+        // `detail: null`, as an instance answers and clients quote it.
+        Err(ApiError::bad_request(format!("Invalid table {table}"), "").with_null_detail())
     }
 }
 

@@ -582,6 +582,13 @@ fn name_value_pairs_versions_and_the_count() {
                 "{prefix}"
             );
         }
+        // An unknown table: 400, the detail null as an instance answers it.
+        let (status, _, body) = api
+            .call(Method::GET, "/api/now/table/u_no_such_table", None)
+            .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["message"], "Invalid table u_no_such_table");
+        assert!(body["error"]["detail"].is_null(), "{body}");
         let (_, counted, _) = api.call(Method::GET, "/api/now/table/sys_user", None).await;
         assert!(counted.contains_key("x-total-count"));
         let (_, uncounted, _) = api
