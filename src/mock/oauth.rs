@@ -20,6 +20,9 @@ use super::{Fault, Mock};
 /// The mock's OAuth client id (its default secret is the same word).
 pub const BUILT_IN_OAUTH_CLIENT: &str = "sn-conform";
 
+/// The account a client credentials token acts as (the OAuth client's Application User).
+pub const CLIENT_APPLICATION_USER: &str = "admin";
+
 pub async fn token(
     State(mock): State<Mock>,
     headers: axum::http::HeaderMap,
@@ -49,8 +52,12 @@ pub async fn token(
         "refresh_token" if client_ok && !mock.has(Fault::RefreshGrantRefused) => mock
             .store()
             .with(|t| t.refresh_user(field("refresh_token"))),
+        // The token stands for the client application, acting as its OAuth Application User
+        // (ServiceNowDocs, client-credential-grant.md); the mock's client acts as `admin`.
+        "client_credentials" if client_ok => Some(CLIENT_APPLICATION_USER.to_string()),
         _ => None,
     };
+    let client_credentials = field("grant_type") == "client_credentials";
     let Some(user) = user else {
         return bare_json(
             StatusCode::UNAUTHORIZED,
@@ -63,6 +70,7 @@ pub async fn token(
         let access = format!("{}{}", t.new_sys_id(), t.new_sys_id());
         let refresh = match kept_refresh {
             Some(r) => r.to_string(),
+            None if client_credentials => String::new(),
             None => {
                 let r = format!("{}{}", t.new_sys_id(), t.new_sys_id());
                 t.add_refresh(r.clone(), user.clone());
@@ -80,7 +88,9 @@ pub async fn token(
         "expires_in": expires_in(lifetime),
     });
     if let Some(fields) = answer.as_object_mut() {
-        if mock.has(Fault::TokenWithoutRefreshToken) {
+        // No refresh token for the client credentials grant (RFC 6749, 4.4.3): the client
+        // asks again with its own credentials.
+        if mock.has(Fault::TokenWithoutRefreshToken) || client_credentials {
             fields.remove("refresh_token");
         }
         if mock.has(Fault::TokenWithoutExpiresIn) {

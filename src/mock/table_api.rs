@@ -130,7 +130,7 @@ pub async fn create(
         known(&mock, &table)?;
         require_body(&body, "insert")?;
         mock.has_room(&table, 1)?;
-        let fields = mock.body_fields(&headers, &body)?;
+        let fields = table_fields(&mock, &headers, &body)?;
         let view = View::new(&params, &headers, mock.options().https)?;
         let (record, rendered) = mock.store().with(|t| {
             let record = t.insert_as(&table, &fields, &caller.user_name);
@@ -182,7 +182,7 @@ pub async fn update(
         let caller = mock.authenticate(&headers)?;
         known(&mock, &table)?;
         require_body(&body, "update")?;
-        let fields = mock.body_fields(&headers, &body)?;
+        let fields = table_fields(&mock, &headers, &body)?;
         let view = View::new(&params, &headers, mock.options().https)?;
         let rendered = mock
             .store()
@@ -229,6 +229,23 @@ pub async fn delete(
         Ok(()) => no_content(),
         Err(e) => mock.respond(Err(e)),
     }
+}
+
+/// A Table API body's fields. A JSON array inserts (or updates with) its first record, as the
+/// platform does (KB0534905; the Table API page: one record per request); anything else is
+/// read as every API's body is.
+fn table_fields(
+    mock: &super::Mock,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    if let Ok(Value::Array(records)) = serde_json::from_slice::<Value>(body) {
+        return match records.into_iter().next() {
+            Some(Value::Object(first)) => Ok(first),
+            _ => Err(ApiError::malformed_body()),
+        };
+    }
+    mock.body_fields(headers, body)
 }
 
 /// The property that makes a query with an invalid part find nothing instead of dropping the

@@ -167,9 +167,20 @@ fn the_mock_issues_refreshes_expires_and_refuses_tokens() {
         let renewed = body["access_token"].as_str().unwrap().to_string();
         assert_ne!(renewed, access);
         assert_eq!(get(renewed).await, 200);
+        // The client credentials grant: a token for the client's application user, no
+        // refresh token (RFC 6749, 4.4.3).
+        let (status, body) = grant(format!("grant_type=client_credentials&{base}")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("refresh_token").is_none(), "{body}");
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(
+            get(body["access_token"].as_str().unwrap().to_string()).await,
+            200
+        );
         // A wrong client secret, a wrong password and an unknown refresh token are refused.
         for form in [
             "grant_type=password&client_id=sn-conform&client_secret=nope&username=admin&password=admin".to_string(),
+            "grant_type=client_credentials&client_id=sn-conform&client_secret=nope".to_string(),
             format!("grant_type=password&{base}&username=admin&password=wrong"),
             format!("grant_type=refresh_token&{base}&refresh_token=0123"),
         ] {

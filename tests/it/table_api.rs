@@ -582,6 +582,24 @@ fn name_value_pairs_versions_and_the_count() {
                 "{prefix}"
             );
         }
+        // A JSON array inserts its first record only (KB0534905).
+        let (status, _, first) = api
+            .call(
+                Method::POST,
+                "/api/now/table/awa_queue",
+                Some(json!([{"name": "array first"}, {"name": "array second"}])),
+            )
+            .await;
+        assert_eq!(status, 201, "{first}");
+        assert_eq!(first["result"]["name"], "array first");
+        let (_, _, second) = api
+            .call(
+                Method::GET,
+                "/api/now/table/awa_queue?name=array%20second",
+                None,
+            )
+            .await;
+        assert_eq!(second["result"], json!([]));
         // An unknown table: 400, the detail null as an instance answers it.
         let (status, _, body) = api
             .call(Method::GET, "/api/now/table/u_no_such_table", None)
