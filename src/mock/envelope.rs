@@ -510,7 +510,12 @@ fn refusal(
         .path_and_query()
         .map_or(0, |p| p.as_str().len())
         + request.uri().authority().map_or(0, |a| a.as_str().len());
-    if uri_bytes > mock.options().max_uri_bytes {
+    // A Batch API item is limited by the batch's own item size instead (super::batch).
+    let batch_item = request
+        .extensions()
+        .get::<super::batch::BatchItem>()
+        .is_some();
+    if uri_bytes > mock.options().max_uri_bytes && !batch_item {
         return Some(ApiError::new(
             StatusCode::URI_TOO_LONG,
             "Request URI too long",

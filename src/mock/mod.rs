@@ -18,6 +18,7 @@ mod oauth;
 pub mod query;
 mod router;
 mod schema;
+mod script;
 pub mod seed;
 mod server;
 mod state;

@@ -3,8 +3,10 @@
 //!
 //! `^` joins conditions (and), `^OR` joins a condition to the one before it (or), `^NQ` starts
 //! a new query whose matches are added (or of the whole groups). Operators: `=`, `!=`, `<`,
-//! `<=`, `>`, `>=`, `IN`, `NOT IN`, `STARTSWITH`, `ENDSWITH`, `LIKE`, `NOT LIKE`, `ISEMPTY`,
-//! `ISNOTEMPTY`, `BETWEEN` (`a@b`); `ORDERBY<field>` and `ORDERBYDESC<field>` order the result;
+//! `<=`, `>`, `>=`, `IN`, `NOT IN`, `STARTSWITH`, `ENDSWITH` (`%`), `LIKE` (`*`), `NOT LIKE`
+//! (`!*`), `ISEMPTY` (`EMPTY`, `EMPTYSTRING`), `ISNOTEMPTY` (`NOTEMPTY`), `ANYTHING`, `SAMEAS`,
+//! `NSAMEAS`, `BETWEEN` (`a@b`); the date, dynamic and related-list operators and the text
+//! query are refused by name; `ORDERBY<field>` and `ORDERBYDESC<field>` order the result;
 //! `EQ` (which the platform's own list views append) means nothing. A field may be dot-walked
 //! through references: `assigned_to.user_name=admin`.
 //!
@@ -42,6 +44,12 @@ pub enum Op {
     IsEmpty,
     IsNotEmpty,
     Between(String, String),
+    /// `ANYTHING`: every value, the empty one included.
+    Anything,
+    /// `SAMEAS<field>`: the same value as another field of the record.
+    SameAs(String),
+    /// `NSAMEAS<field>`: a value different from another field's.
+    NotSameAs(String),
 }
 
 /// `field` (possibly dot-walked) and what it must satisfy.
@@ -69,22 +77,54 @@ pub struct QueryError {
 }
 
 /// Operators, longest first so that `<=` is not read as `<`, nor `NOT IN` as something else.
+/// The short forms `*` (contains), `!*` (does not contain) and `%` (ends with), `EMPTY` and
+/// `NOTEMPTY`, `ANYTHING`, `EMPTYSTRING`, `SAMEAS` and `NSAMEAS` are the platform's too
+/// (ServiceNowDocs, `platform-user-interface/r_OpAvailableFiltersQueries.md`).
 const OPERATORS: &[&str] = &[
+    "EMPTYSTRING",
     "ISNOTEMPTY",
     "STARTSWITH",
     "NOT LIKE",
+    "NOTEMPTY",
+    "ANYTHING",
     "ENDSWITH",
     "ISEMPTY",
     "BETWEEN",
+    "NSAMEAS",
     "NOT IN",
+    "SAMEAS",
+    "EMPTY",
     "LIKE",
     "IN",
+    "!*",
     "!=",
     "<=",
     ">=",
     "=",
     "<",
     ">",
+    "*",
+    "%",
+];
+
+/// Operators the platform documents that the mock does not serve: refused by name, never
+/// read as something else (a date filter, a dynamic filter, a related-list query).
+const UNSERVED: &[&str] = &[
+    "IN_HIERARCHY",
+    "RELATIVE",
+    "DYNAMIC",
+    "DATEPART",
+    "MORETHAN",
+    "LESSTHAN",
+    "GT_FIELD",
+    "LT_FIELD",
+    "GT_OR_EQUALS_FIELD",
+    "LT_OR_EQUALS_FIELD",
+    "VALCHANGES",
+    "CHANGESFROM",
+    "CHANGESTO",
+    "NOTON",
+    "ON",
 ];
 
 /// Parses an encoded query; the empty query matches every record.
@@ -95,6 +135,18 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
         for token in group_text.split('^') {
             if token.is_empty() || token == "EQ" {
                 continue;
+            }
+            for (prefix, what) in [
+                ("123TEXTQUERY321", "the text query (123TEXTQUERY321)"),
+                ("IR_AND_OR_QUERY", "the text query (IR_AND_OR_QUERY)"),
+                ("RLQUERY", "a related-list query (RLQUERY)"),
+            ] {
+                if token.starts_with(prefix) || token.starts_with(&format!("OR{prefix}")) {
+                    return Err(QueryError {
+                        term: token.into(),
+                        reason: format!("{what} is documented, but the mock does not serve it"),
+                    });
+                }
             }
             if let Some(field) = token.strip_prefix("ORDERBYDESC") {
                 query.order.push((field_name(token, field)?, true));
@@ -155,9 +207,14 @@ fn condition(term: &str, text: &str) -> Result<Condition, QueryError> {
     if !is_field(field) {
         return Err(error("expected a field name first"));
     }
+    if let Some(unserved) = UNSERVED.iter().find(|op| rest.starts_with(**op)) {
+        return Err(error(&format!(
+            "the operator {unserved} is documented, but the mock does not serve it"
+        )));
+    }
     let Some(operator) = OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
         return Err(error(
-            "unknown operator (known: =, !=, <, <=, >, >=, IN, NOT IN, STARTSWITH, ENDSWITH, LIKE, NOT LIKE, ISEMPTY, ISNOTEMPTY, BETWEEN)",
+            "unknown operator (known: =, !=, <, <=, >, >=, IN, NOT IN, STARTSWITH, ENDSWITH, %, LIKE, *, NOT LIKE, !*, ISEMPTY, EMPTY, ISNOTEMPTY, NOTEMPTY, EMPTYSTRING, ANYTHING, BETWEEN, SAMEAS, NSAMEAS)",
         ));
     };
     let value = rest[operator.len()..].to_string();
@@ -172,14 +229,23 @@ fn condition(term: &str, text: &str) -> Result<Condition, QueryError> {
         "IN" => Op::In(list(&value)),
         "NOT IN" => Op::NotIn(list(&value)),
         "STARTSWITH" => Op::StartsWith(value),
-        "ENDSWITH" => Op::EndsWith(value),
-        "LIKE" => Op::Like(value),
-        "NOT LIKE" => Op::NotLike(value),
-        "ISEMPTY" | "ISNOTEMPTY" if !value.is_empty() => {
+        "ENDSWITH" | "%" => Op::EndsWith(value),
+        "LIKE" | "*" => Op::Like(value),
+        "NOT LIKE" | "!*" => Op::NotLike(value),
+        "ISEMPTY" | "ISNOTEMPTY" | "EMPTY" | "NOTEMPTY" | "ANYTHING" | "EMPTYSTRING"
+            if !value.is_empty() =>
+        {
             return Err(error("takes no value"));
         }
-        "ISEMPTY" => Op::IsEmpty,
-        "ISNOTEMPTY" => Op::IsNotEmpty,
+        // The mock keeps no null apart from the empty string: both read as empty.
+        "ISEMPTY" | "EMPTY" | "EMPTYSTRING" => Op::IsEmpty,
+        "ISNOTEMPTY" | "NOTEMPTY" => Op::IsNotEmpty,
+        "ANYTHING" => Op::Anything,
+        "SAMEAS" | "NSAMEAS" if !is_field(&value) => {
+            return Err(error("SAMEAS and NSAMEAS take the name of another field"));
+        }
+        "SAMEAS" => Op::SameAs(value),
+        "NSAMEAS" => Op::NotSameAs(value),
         "BETWEEN" => match value.split_once('@') {
             Some((low, high)) => Op::Between(low.to_string(), high.to_string()),
             None => return Err(error("BETWEEN takes two values joined by @ (low@high)")),
@@ -226,6 +292,20 @@ impl Op {
             Op::Between(low, high) => {
                 compare(actual, low) != Ordering::Less && compare(actual, high) != Ordering::Greater
             }
+            Op::Anything => true,
+            // Compared with the other field in `Query::matches`, which reads it.
+            Op::SameAs(_) | Op::NotSameAs(_) => false,
+        }
+    }
+}
+
+impl Condition {
+    /// Whether the record whose fields `value` reads satisfies this condition.
+    fn holds(&self, value: &dyn Fn(&str) -> String) -> bool {
+        match &self.op {
+            Op::SameAs(other) => value(&self.field) == value(other),
+            Op::NotSameAs(other) => value(&self.field) != value(other),
+            op => op.accepts(&value(&self.field)),
         }
     }
 }
@@ -234,11 +314,10 @@ impl Query {
     /// Whether the record whose (dot-walked) fields `value` reads matches.
     pub fn matches(&self, value: &dyn Fn(&str) -> String) -> bool {
         self.groups.is_empty()
-            || self.groups.iter().any(|group| {
-                group
-                    .iter()
-                    .all(|term| term.iter().any(|c| c.op.accepts(&value(&c.field))))
-            })
+            || self
+                .groups
+                .iter()
+                .any(|group| group.iter().all(|term| term.iter().any(|c| c.holds(value))))
     }
 
     /// The query without the conditions and orderings whose field `known` refuses: the
@@ -250,7 +329,10 @@ impl Query {
         for group in &mut self.groups {
             for term in group.iter_mut() {
                 let before = term.len();
-                term.retain(|c| known(&c.field));
+                term.retain(|c| match &c.op {
+                    Op::SameAs(other) | Op::NotSameAs(other) => known(&c.field) && known(other),
+                    _ => known(&c.field),
+                });
                 dropped |= term.len() != before;
             }
             group.retain(|term| !term.is_empty());
@@ -268,8 +350,53 @@ impl Query {
             .iter()
             .flatten()
             .flatten()
-            .map(|c| c.field.as_str())
+            .flat_map(|c| {
+                let other = match &c.op {
+                    Op::SameAs(o) | Op::NotSameAs(o) => Some(o.as_str()),
+                    _ => None,
+                };
+                std::iter::once(c.field.as_str()).chain(other)
+            })
             .chain(self.order.iter().map(|(f, _)| f.as_str()))
+    }
+
+    /// Every value of the query through `f` (a `javascript:` value turned into what it
+    /// stands for); the first error stops it.
+    pub fn map_values(
+        &mut self,
+        f: &dyn Fn(&str) -> Result<Option<String>, QueryError>,
+    ) -> Result<(), QueryError> {
+        let apply = |v: &mut String| -> Result<(), QueryError> {
+            if let Some(new) = f(v)? {
+                *v = new;
+            }
+            Ok(())
+        };
+        for condition in self.groups.iter_mut().flatten().flatten() {
+            match &mut condition.op {
+                Op::Eq(v)
+                | Op::Ne(v)
+                | Op::Lt(v)
+                | Op::Le(v)
+                | Op::Gt(v)
+                | Op::Ge(v)
+                | Op::StartsWith(v)
+                | Op::EndsWith(v)
+                | Op::Like(v)
+                | Op::NotLike(v) => apply(v)?,
+                Op::In(vs) | Op::NotIn(vs) => {
+                    for v in vs {
+                        apply(v)?;
+                    }
+                }
+                Op::Between(a, b) => {
+                    apply(a)?;
+                    apply(b)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 
@@ -305,6 +432,35 @@ mod tests {
         assert!(!matches("state!=queued", R));
         // An empty field is not "not anything" (KB0715430).
         assert!(!matches("empty!=x", R));
+    }
+
+    #[test]
+    fn the_platforms_short_forms_and_field_comparisons() {
+        assert!(matches("name*HAT", R)); // contains
+        assert!(!matches("name!*hat", R)); // does not contain
+        assert!(matches("stateANYTHING", R) && matches("emptyANYTHING", R));
+        assert!(matches("emptyEMPTYSTRING", R) && matches("emptyEMPTY", R));
+        assert!(matches("stateNOTEMPTY", R));
+        assert!(matches("stateSAMEASstate", R));
+        assert!(matches("stateNSAMEASname", R));
+        assert!(!matches("stateSAMEASname", R));
+        for (query, named) in [
+            (
+                "sys_created_onONToday@javascript:gs.beginningOfToday()",
+                "ON",
+            ),
+            ("callerDYNAMIC90d1921e5f510100a9ad2572f2b477fe", "DYNAMIC"),
+            ("sys_created_onRELATIVEGT@hour@ago@3", "RELATIVE"),
+            ("123TEXTQUERY321=email", "text query"),
+            ("RLQUERYtask.parent,>=1^ENDRLQUERY", "related-list"),
+        ] {
+            let e = parse(query).unwrap_err().to_string();
+            assert!(
+                e.contains(named) && e.contains("does not serve"),
+                "{query}: {e}"
+            );
+        }
+        assert!(parse("stateSAMEAS").is_err());
     }
 
     #[test]

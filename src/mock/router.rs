@@ -80,9 +80,14 @@ fn routes(mock: Mock) -> Router {
             .route(&format!("{prefix}/{{table}}/{{sys_id}}"), record.clone());
     }
 
+    // A batch carries items of up to 5 MB each (the Batch API page): its own body may be
+    // larger than a single request's, within a bound of its own.
+    let batched = post(batch).layer(axum::extract::DefaultBodyLimit::max(
+        batch::MAX_BATCH_BYTES.max(mock.options().max_body),
+    ));
     router
-        .route("/api/now/v1/batch", post(batch))
-        .route("/api/now/batch", post(batch))
+        .route("/api/now/v1/batch", batched.clone())
+        .route("/api/now/batch", batched)
         .route("/oauth_token.do", post(oauth::token))
         .route("/sn-conform/reset", post(reset))
         .fallback(unknown_resource)

@@ -39,12 +39,18 @@ pub async fn list(
 ) -> Response {
     let headers = request.headers();
     let reply = (|| {
-        mock.authenticate(headers)?;
+        let caller = mock.authenticate(headers)?;
         known(&mock, &table)?;
         let text = params.get("sysparm_query").map_or("", String::as_str);
-        let mut parsed = query::parse(text).map_err(|e| {
+        let invalid_query = |e: query::QueryError| {
             ApiError::bad_request("Invalid query", format!("sysparm_query term {e}"))
-        })?;
+        };
+        let mut parsed = query::parse(text).map_err(invalid_query)?;
+        // `javascript:` values stand for the caller or a date, evaluated once for the query.
+        let context = super::script::ScriptContext::now(caller.sys_id, caller.user_name);
+        parsed
+            .map_values(&|value| super::script::evaluate(value, &context))
+            .map_err(invalid_query)?;
         // A term naming a field the table lacks is dropped and the rest decides, as on the
         // platform; with glide.invalid_query.returns_no_rows=true such a query finds nothing.
         let dictionary = std::sync::Arc::clone(&mock.options().dictionary);

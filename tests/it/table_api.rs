@@ -391,7 +391,38 @@ fn the_batch_api_runs_each_request_against_the_mock_as_the_caller() {
         );
         assert_eq!(by_id("list")["headers"], json!([]));
         assert_eq!(by_id("missing")["status_code"], 404);
-        assert_eq!(body["unserviced_requests"], json!(["broken", "elsewhere"]));
+        // A request that cannot be made is answered 400 naming why; unserviced_requests is
+        // for what a limit left (the Batch API page).
+        for (id, why) in [("broken", "method"), ("elsewhere", "url")] {
+            assert_eq!(by_id(id)["status_code"], 400, "{body}");
+            let detail = decode(by_id(id))["error"]["detail"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(detail.contains(why), "{id}: {detail}");
+        }
+        assert_eq!(body["unserviced_requests"], json!([]));
+        // A long query (pysnc sends them through the Batch API) is served: an item is held to
+        // 5 MB, not to a single request's URI limit; an item over 5 MB ends the batch there.
+        let long = format!(
+            "/api/now/table/awa_queue?sysparm_fields=name&sysparm_query=name%3DBatched%5Ename!%3D{}",
+            "x".repeat(20_000)
+        );
+        let big = "A".repeat(7 * 1024 * 1024);
+        let batch = json!({"batch_request_id": "8", "rest_requests": [
+            {"id": "long", "method": "GET", "url": long, "headers": []},
+            {"id": "big", "method": "POST", "url": "/api/now/table/awa_queue", "headers": [], "body": big},
+            {"id": "after", "method": "GET", "url": "/api/now/table/awa_queue", "headers": []}
+        ]});
+        let (status, _, body) = api
+            .call(Method::POST, "/api/now/v1/batch", Some(batch))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let served = body["serviced_requests"].as_array().unwrap();
+        assert_eq!(served.len(), 1, "{body}");
+        assert_eq!(served[0]["id"], "long");
+        assert_eq!(served[0]["status_code"], 200);
+        assert_eq!(body["unserviced_requests"], json!(["big", "after"]));
         // Without credentials, the batch itself is refused.
         let response = api
             .client
@@ -600,6 +631,40 @@ fn name_value_pairs_versions_and_the_count() {
             )
             .await;
         assert_eq!(second["result"], json!([]));
+        // javascript: values the platform's clients send: the caller, today.
+        for query in [
+            "assigned_to=javascript:gs.getUserID()",
+            "sys_created_on>=javascript:gs.beginningOfToday()^short_description=pairs",
+            "sys_created_onBETWEENjavascript:gs.daysAgoStart(1)@javascript:gs.endOfToday()^short_description=pairs",
+        ] {
+            let (status, _, listed) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/now/table/incident?sysparm_query={}", urlencode(query)),
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200, "{query}: {listed}");
+            assert_eq!(listed["result"].as_array().unwrap().len(), 1, "{query}: {listed}");
+        }
+        let (status, _, refused) = api
+            .call(
+                Method::GET,
+                &format!(
+                    "/api/now/table/incident?sysparm_query={}",
+                    urlencode("opened_at>javascript:gs.beginningOfLast15Minutes()")
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 400);
+        assert!(
+            refused["error"]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("gs.beginningOfLast15Minutes()"),
+            "{refused}"
+        );
         // An unknown table: 400, the detail null as an instance answers it.
         let (status, _, body) = api
             .call(Method::GET, "/api/now/table/u_no_such_table", None)
