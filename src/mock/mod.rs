@@ -4,6 +4,7 @@
 //! [`app`] builds the router over a [`Mock`] handle; [`serve`] runs it on a listener until the
 //! shutdown future completes, so tests bind `127.0.0.1:0` and stop it cleanly.
 
+mod attachment;
 mod auth;
 mod awa;
 mod batch;

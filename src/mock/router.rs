@@ -9,7 +9,7 @@ use axum::Router;
 use super::envelope::{self, ApiError};
 use super::fault::Fault;
 use super::state::Mock;
-use super::{awa, batch, conversation_member, interaction, oauth, table_api};
+use super::{attachment, awa, batch, conversation_member, interaction, oauth, table_api};
 
 /// The whole mock instance as one service: the envelope middleware (`envelope::Envelope`)
 /// and the body limit around the router, once, rather than around each of its routes
@@ -85,6 +85,20 @@ fn routes(mock: Mock) -> Router {
     let batched = post(batch).layer(axum::extract::DefaultBodyLimit::max(
         batch::MAX_BATCH_BYTES.max(mock.options().max_body),
     ));
+    for prefix in ["/api/now/attachment", "/api/now/v1/attachment"] {
+        router = router
+            .route(prefix, get(attachment::list))
+            .route(
+                &format!("{prefix}/{{sys_id}}"),
+                get(attachment::read).delete(attachment::delete),
+            )
+            .route(
+                &format!("{prefix}/{{sys_id}}/file"),
+                get(attachment::unserved),
+            )
+            .route(&format!("{prefix}/file"), post(attachment::unserved))
+            .route(&format!("{prefix}/upload"), post(attachment::unserved));
+    }
     router
         .route("/api/now/v1/batch", batched.clone())
         .route("/api/now/batch", batched)

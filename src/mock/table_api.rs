@@ -518,6 +518,19 @@ impl View {
             };
             out.insert(name, rendered);
         }
+        // An attachment's metadata links to its file (the Attachment API page).
+        if table == super::attachment::TABLE
+            && self
+                .fields
+                .as_ref()
+                .is_none_or(|f| f.iter().any(|n| n == "download_link"))
+        {
+            let id = field_str(record, "sys_id");
+            out.insert(
+                "download_link".into(),
+                json!(format!("{}/api/now/attachment/{id}/file", self.base)),
+            );
+        }
         Value::Object(out)
     }
 }

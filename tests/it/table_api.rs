@@ -684,3 +684,69 @@ fn name_value_pairs_versions_and_the_count() {
         assert!(!uncounted.contains_key("x-total-count"));
     });
 }
+
+/// The Attachment API's reads over the metadata the mock stores: the list by name-value pairs
+/// (as ansible's servicenow.itsm reads an incident's attachments), one record with its
+/// download link, delete; the file and the uploads refused in the envelope.
+#[test]
+fn attachment_metadata_is_listed_read_and_deleted() {
+    with_api(|api| async move {
+        let (status, _, made) = api
+            .call(
+                Method::POST,
+                "/api/now/table/sys_attachment",
+                Some(json!({"table_name": "incident", "table_sys_id": "0123456789abcdef0123456789abcdef",
+                            "file_name": "screenshot.png", "content_type": "image/png", "size_bytes": "36597"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{made}");
+        let id = made["result"]["sys_id"].as_str().unwrap().to_string();
+        let (status, _, listed) = api
+            .call(
+                Method::GET,
+                "/api/now/attachment?table_name=incident&table_sys_id=0123456789abcdef0123456789abcdef",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{listed}");
+        let list = listed["result"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{listed}");
+        assert_eq!(list[0]["file_name"], "screenshot.png");
+        assert_eq!(
+            list[0]["download_link"],
+            format!("{}/api/now/attachment/{id}/file", api.base)
+        );
+        let (_, _, none) = api
+            .call(Method::GET, "/api/now/attachment?table_name=incident&table_sys_id=ffffffffffffffffffffffffffffffff", None)
+            .await;
+        assert_eq!(none["result"], json!([]));
+        let (status, _, one) = api
+            .call(Method::GET, &format!("/api/now/v1/attachment/{id}"), None)
+            .await;
+        assert_eq!(
+            (status, one["result"]["size_bytes"].clone()),
+            (200, json!("36597"))
+        );
+        let (status, _, file) = api
+            .call(Method::GET, &format!("/api/now/attachment/{id}/file"), None)
+            .await;
+        assert_eq!(status, 501, "{file}");
+        assert_eq!(file["status"], "failure");
+        let (status, _, _) = api
+            .call(
+                Method::POST,
+                "/api/now/attachment/file?table_name=incident",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 501);
+        let (status, _, _) = api
+            .call(Method::DELETE, &format!("/api/now/attachment/{id}"), None)
+            .await;
+        assert_eq!(status, 204);
+        let (status, _, _) = api
+            .call(Method::GET, &format!("/api/now/attachment/{id}"), None)
+            .await;
+        assert_eq!(status, 404);
+    });
+}
