@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The mock as the platform's own Python clients see it: starts `sn-conform mock --tls` on a
-# free loopback port and runs test_clients.py (pysnc, pysnow, requests) against it.
+# free loopback port and runs test_clients.py (pysnc, pysnow, requests) and test_aiosnow.py
+# (the asyncio client aiosnow) against it.
 # Needs python3 (3.9+) and PyPI; creates its own virtual environment. Bounded in time.
 #
 #   bash scripts/clients/run.sh [path/to/sn-conform]
@@ -25,5 +26,11 @@ start_mock "$bin" "$work/mock.log" "$work/ca.pem" -- \
 echo "clients against $url"
 # requests lets REQUESTS_CA_BUNDLE override a session's `verify`: it is the one setting every
 # client honours, so it names the mock's CA.
+status=0
 SN_MOCK_URL="$url" SN_MOCK_TOKEN_LIFETIME="$lifetime" REQUESTS_CA_BUNDLE="$work/ca.pem" \
-  timeout 300 "$venv/bin/python" "$here/test_clients.py"
+  timeout 300 "$venv/bin/python" "$here/test_clients.py" || status=1
+# aiohttp trusts what Python's default context trusts: SSL_CERT_FILE names the mock's CA.
+echo "aiosnow against $url"
+SN_MOCK_URL="$url" SSL_CERT_FILE="$work/ca.pem" \
+  timeout 300 "$venv/bin/python" "$here/test_aiosnow.py" || status=1
+exit "$status"
