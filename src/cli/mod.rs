@@ -81,9 +81,10 @@ no.role, each with its user name as password; OAuth client sn-conform, secret sn
 /// The command with the help layout restored on the top level and on `run`, and libtest's
 /// arguments described for this tool.
 pub fn command() -> clap::Command {
-    let version = env!("CARGO_PKG_VERSION");
+    let version = crate::VERSION;
     tame_libtest(
         Cli::command()
+            .version(version)
             .help_template(HELP_TEMPLATE)
             .after_help(AFTER_HELP)
             .disable_version_flag(false),

@@ -552,7 +552,7 @@ impl RunReport {
         };
         Self {
             format: REPORT_FORMAT,
-            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            tool: format!("sn-conform {}", crate::VERSION),
             base_url,
             target_kind,
             started_at,

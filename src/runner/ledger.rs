@@ -172,7 +172,7 @@ impl Ledger {
         ledger.append(Entry::Run {
             base_url: base_url.to_string(),
             run_id: run_id.to_string(),
-            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            tool: format!("sn-conform {}", crate::VERSION),
             at: now(),
             built_in_mock,
         })?;
@@ -212,7 +212,7 @@ impl Ledger {
         let _ = ledger.append(Entry::Run {
             base_url: base_url.to_string(),
             run_id: run_id.to_string(),
-            tool: format!("sn-conform {}", env!("CARGO_PKG_VERSION")),
+            tool: format!("sn-conform {}", crate::VERSION),
             at: now(),
             built_in_mock: false,
         });

@@ -726,3 +726,45 @@ fn a_profile_names_the_target_its_variables_and_skips_and_options_override_it() 
     assert_eq!(skipped, updates + config, "{skipped} {updates} {config}");
     assert_eq!(json["summary"]["failed"], 0);
 }
+
+/// `--version` names the commit and date the binary was built from (issue 23), and the
+/// reports record the same.
+#[test]
+fn the_version_names_the_commit_and_the_reports_record_it() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sn-conform"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let line = line.trim();
+    let version = line.strip_prefix("sn-conform ").expect(line);
+    assert_eq!(version, sn_conform::VERSION);
+    assert!(version.starts_with(env!("CARGO_PKG_VERSION")), "{version}");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    // Built from this checkout: its HEAD, and that commit's date.
+    if let (Some(commit), Some(date)) = (
+        git(&["rev-parse", "--short=7", "HEAD"]),
+        git(&["log", "-1", "--format=%cd", "--date=short"]),
+    ) {
+        assert_eq!(
+            version,
+            format!("{} ({commit} {date})", env!("CARGO_PKG_VERSION"))
+        );
+    }
+    let report = sn_conform::report::RunReport::new(
+        "http://127.0.0.1:1".into(),
+        sn_conform::report::TargetKind::EmbeddedMock,
+        0,
+        0.0,
+        false,
+        Vec::new(),
+    );
+    assert_eq!(report.tool, format!("sn-conform {version}"));
+}
