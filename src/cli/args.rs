@@ -61,6 +61,11 @@ pub enum Command {
     /// with GET requests only) and write it as a file `sn-conform mock --dictionary FILE`
     /// serves: a mock shaped like that instance. Without a target it reads the built-in mock.
     Snapshot(SnapshotArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish): for
+    /// example `sn-conform completions bash > /etc/bash_completion.d/sn-conform`.
+    Completions(CompletionsArgs),
+    /// Write the man pages (sn-conform.1, and sn-conform-SUBCOMMAND.1 for each subcommand).
+    Man(ManArgs),
     /// Delete what a killed run left behind, from its ledger (reports/ledger.jsonl), and
     /// restore the settings it changed. Safe to repeat. Exits 1 when something could not be
     /// put back.
@@ -151,6 +156,20 @@ pub struct DoctorArgs {
     pub report_dir: PathBuf,
     #[command(flatten)]
     pub inputs: InputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// The directory the pages are written to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -11,6 +11,7 @@ mod cleanup;
 mod compare;
 mod coverage;
 mod diff;
+mod docs;
 mod doctor;
 mod history;
 mod lint;
@@ -26,8 +27,9 @@ use clap::{CommandFactory, FromArgMatches};
 pub use crate::report::Format;
 pub use crate::target::resolve::TargetArgs;
 pub use args::{
-    CleanupArgs, Cli, Command, CompareArgs, CoverageArgs, DiffArgs, DoctorArgs, DoctorFormat,
-    HistoryArgs, InputArgs, JudgeArgs, LintArgs, MockArgs, RunArgs, SnapshotArgs,
+    CleanupArgs, Cli, Command, CompareArgs, CompletionsArgs, CoverageArgs, DiffArgs, DoctorArgs,
+    DoctorFormat, HistoryArgs, InputArgs, JudgeArgs, LintArgs, ManArgs, MockArgs, RunArgs,
+    SnapshotArgs,
 };
 
 /// Exit status for invalid input: specs, schemas or options.
@@ -56,6 +58,8 @@ pub fn main() -> ExitCode {
         Some(Command::Cleanup(args)) => cleanup::cleanup(args),
         Some(Command::Doctor(args)) => doctor::doctor(args),
         Some(Command::Snapshot(args)) => snapshot::snapshot(args),
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
     };
     match outcome {
         Ok(code) => code,

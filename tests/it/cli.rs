@@ -768,3 +768,55 @@ fn the_version_names_the_commit_and_the_reports_record_it() {
     );
     assert_eq!(report.tool, format!("sn-conform {version}"));
 }
+
+/// Completions for each shell name every subcommand; the man page of `run` names every option
+/// of `run` (issue 23). Both are generated from the definition `--help` prints.
+#[test]
+fn completions_and_man_pages_cover_every_subcommand_and_option() {
+    let bin = env!("CARGO_BIN_EXE_sn-conform");
+    let command = sn_conform::cli::command();
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert!(subcommands.len() >= 12, "{subcommands:?}");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = std::process::Command::new(bin)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for name in &subcommands {
+            assert!(script.contains(name.as_str()), "{shell}: no `{name}`");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.path().join("sn-conform-run.1"))
+        .unwrap()
+        .replace("\\-", "-");
+    let run = command.find_subcommand("run").expect("a run subcommand");
+    let longs: Vec<&str> = run
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .filter_map(|a| a.get_long())
+        .collect();
+    assert!(longs.len() > 20, "{longs:?}");
+    for long in longs {
+        assert!(
+            page.contains(&format!("--{long}")),
+            "the run page lacks --{long}"
+        );
+    }
+    assert!(dir.path().join("sn-conform.1").exists());
+}
