@@ -39,6 +39,14 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(super::EXIT_UNUSABLE));
         }
+        // No answer at all (refused, timed out, a certificate not trusted): one line, exit 3.
+        Err(SnapshotError::Request(e)) => {
+            eprintln!(
+                "error: {base_url} could not be read: {}; nothing was written",
+                e.cause()
+            );
+            return Ok(ExitCode::from(super::EXIT_UNUSABLE));
+        }
         Err(e) => return Err(e.into()),
     };
     let body = serde_yaml::to_string(&snapshot.file).context("cannot write the dictionary")?;

@@ -144,3 +144,34 @@ fn the_mock_serves_the_tables_of_its_dictionary_and_refuses_a_wrong_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_snapshot_of_a_target_that_does_not_answer_stops_with_exit_3_and_writes_nothing() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twin.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_sn-conform"))
+        .args([
+            "snapshot",
+            "--user",
+            "someone",
+            "--password",
+            "not-printed",
+            "--base-url",
+        ])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not be read"), "{stderr}");
+    assert!(!stderr.contains("not-printed"), "{stderr}");
+    assert!(!file.exists());
+}
