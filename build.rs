@@ -1,5 +1,5 @@
 //! The commit and date the binary is built from, for `--version` and `report.json`'s `tool`
-//! (`0.1.0 (abc1234 2026-12-10)`), when it is built from a git checkout; nothing otherwise (a
+//! (`0.2.0 (abc1234 2026-12-10)`), when it is built from a git checkout; nothing otherwise (a
 //! packaged source has no history). Only git's HEAD and the ref it names are watched: the specs
 //! and schemas compiled into the binary are embedded by `src/main.rs` with `include_dir!`,
 //! whose `include_bytes!` lets rustc track each file, so a spec edit rebuilds main.rs alone.

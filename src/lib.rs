@@ -33,7 +33,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 /// This release's version and, when built from a git checkout, the commit and its date:
-/// `0.1.0 (abc1234 2026-12-10)` (see `build.rs`).
+/// `0.2.0 (abc1234 2026-12-10)` (see `build.rs`).
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SN_CONFORM_BUILT_FROM"));
 
 pub mod cli;
