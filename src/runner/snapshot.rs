@@ -271,16 +271,6 @@ fn column(
                 Some(d.to_string())
             }
         });
-    let mut own: Vec<&Map<String, Value>> = choices
-        .iter()
-        .filter(|c| {
-            text(c, "name") == table
-                && text(c, "element") == element
-                && text(c, "inactive") != "true"
-        })
-        .collect();
-    // By sequence where the instance gives one, else in the order it answered.
-    own.sort_by_key(|c| text(c, "sequence").parse::<i64>().unwrap_or(i64::MAX));
     ColumnDef {
         name: element.to_string(),
         kind: Some(text(row, "internal_type"))
@@ -289,14 +279,28 @@ fn column(
             .to_string(),
         reference,
         default,
-        choices: own
-            .into_iter()
-            .map(|c| ChoiceDef {
-                value: text(c, "value").to_string(),
-                label: text(c, "label").to_string(),
-            })
-            .collect(),
+        choices: choices_of(choices, table, element),
     }
+}
+
+/// The active `sys_choice` rows of `table`'s `element`, by sequence where the instance gives
+/// one, else in the order it answered.
+fn choices_of(choices: &[Map<String, Value>], table: &str, element: &str) -> Vec<ChoiceDef> {
+    let mut own: Vec<&Map<String, Value>> = choices
+        .iter()
+        .filter(|c| {
+            text(c, "name") == table
+                && text(c, "element") == element
+                && text(c, "inactive") != "true"
+        })
+        .collect();
+    own.sort_by_key(|c| text(c, "sequence").parse::<i64>().unwrap_or(i64::MAX));
+    own.into_iter()
+        .map(|c| ChoiceDef {
+            value: text(c, "value").to_string(),
+            label: text(c, "label").to_string(),
+        })
+        .collect()
 }
 
 /// A child table's own choices for a column it inherits (incident's `state` offers New,
@@ -332,22 +336,7 @@ fn add_choice_overrides(defs: &mut [TableDef], choices: &[Map<String, Value>]) {
             let Some(mut column) = inherited else {
                 continue;
             };
-            let mut own: Vec<&Map<String, Value>> = choices
-                .iter()
-                .filter(|c| {
-                    text(c, "name") == def.name
-                        && text(c, "element") == element
-                        && text(c, "inactive") != "true"
-                })
-                .collect();
-            own.sort_by_key(|c| text(c, "sequence").parse::<i64>().unwrap_or(i64::MAX));
-            column.choices = own
-                .into_iter()
-                .map(|c| ChoiceDef {
-                    value: text(c, "value").to_string(),
-                    label: text(c, "label").to_string(),
-                })
-                .collect();
+            column.choices = choices_of(choices, &def.name, element);
             def.columns.push(column);
         }
     }
@@ -458,5 +447,72 @@ impl Reader<'_> {
                 return Ok(Some(rows));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_childs_own_choices_for_an_inherited_column_become_a_column_of_its_own() {
+        let column = |name: &str| ColumnDef {
+            name: name.into(),
+            kind: "integer".into(),
+            reference: None,
+            default: Some("1".into()),
+            choices: vec![ChoiceDef {
+                value: "1".into(),
+                label: "Open".into(),
+            }],
+        };
+        let table = |name: &str, parent: Option<&str>, columns: Vec<ColumnDef>| TableDef {
+            name: name.into(),
+            label: name.into(),
+            parent: parent.map(str::to_string),
+            source: String::new(),
+            display: "sys_id".into(),
+            number: None,
+            columns,
+        };
+        let mut defs = vec![
+            table("task", None, vec![column("state")]),
+            table("incident", Some("task"), Vec::new()),
+        ];
+        let choices = vec![
+            row(
+                json!({"name": "incident", "element": "state", "value": "1", "label": "New", "sequence": "2"}),
+            ),
+            row(
+                json!({"name": "incident", "element": "state", "value": "2", "label": "In Progress", "sequence": "1"}),
+            ),
+            row(
+                json!({"name": "incident", "element": "state", "value": "9", "label": "Gone", "inactive": "true"}),
+            ),
+            row(json!({"name": "incident", "element": "nothing", "value": "x", "label": "X"})),
+        ];
+        add_choice_overrides(&mut defs, &choices);
+        let incident = &defs[1];
+        assert_eq!(incident.columns.len(), 1, "only a column the parent has");
+        let state = &incident.columns[0];
+        assert_eq!(
+            (state.kind.as_str(), state.default.as_deref()),
+            ("integer", Some("1"))
+        );
+        let labels: Vec<&str> = state.choices.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["In Progress", "New"],
+            "by sequence, the inactive one left out"
+        );
+        assert_eq!(
+            defs[0].columns[0].choices[0].label, "Open",
+            "the parent keeps its own"
+        );
     }
 }
