@@ -111,6 +111,9 @@ pub enum DictionaryError {
 pub struct Dictionary {
     file: DictionaryFile,
     index: HashMap<String, usize>,
+    /// Each table and the tables extending it, itself first: worked out once, since the
+    /// store asks it on every record it reads.
+    families: HashMap<String, Vec<String>>,
 }
 
 impl Dictionary {
@@ -160,7 +163,11 @@ impl Dictionary {
                 return Err(wrong(format!("table `{}` is listed twice", table.name)));
             }
         }
-        let dictionary = Self { file, index };
+        let mut dictionary = Self {
+            file,
+            index,
+            families: HashMap::new(),
+        };
         for table in &dictionary.file.tables {
             if let Some(parent) = &table.parent {
                 if !dictionary.index.contains_key(parent) {
@@ -191,7 +198,33 @@ impl Dictionary {
                 )));
             }
         }
+        dictionary.families = dictionary
+            .file
+            .tables
+            .iter()
+            .map(|t| {
+                let mut family = vec![t.name.clone()];
+                family.extend(
+                    dictionary
+                        .file
+                        .tables
+                        .iter()
+                        .filter(|o| o.name != t.name && dictionary.extends(&o.name, &t.name))
+                        .map(|o| o.name.clone()),
+                );
+                (t.name.clone(), family)
+            })
+            .collect();
         Ok(dictionary)
+    }
+
+    /// `table` and every table that extends it, itself first (an incident is a task too);
+    /// just `table` for one the dictionary does not list.
+    pub fn family<'a>(&'a self, table: &'a str) -> Vec<&'a str> {
+        match self.families.get(table) {
+            Some(family) => family.iter().map(String::as_str).collect(),
+            None => vec![table],
+        }
     }
 
     /// The file it was read from.
@@ -343,6 +376,9 @@ mod tests {
         assert_eq!(d.display_field("awa_reject_reason"), "reason");
         assert!(d.defaults("awa_work_item").contains(&("state", "queued")));
         assert!(d.fields_of("no_such_table").is_none());
+        assert_eq!(d.family("task"), ["task", "incident"]);
+        assert_eq!(d.family("incident"), ["incident"]);
+        assert_eq!(d.family("no_such_table"), ["no_such_table"]);
     }
 
     #[test]

@@ -246,32 +246,17 @@ impl Tables {
         }
     }
 
-    /// `table` and every table that extends it, nearest first: where a record of `table`
-    /// may be held (an incident is a task too).
-    fn family(&self, table: &str) -> Vec<String> {
-        let mut out = vec![table.to_string()];
-        for other in self.dictionary.table_names() {
-            if other != table && self.dictionary.extends(other, table) {
-                out.push(other.to_string());
-            }
-        }
-        out
-    }
-
     /// The table that holds record `sys_id` of `table` (itself, or one extending it).
     fn holder(&self, table: &str, sys_id: &str) -> Option<String> {
-        if self
-            .tables
-            .get(table)
-            .is_some_and(|t| t.contains_key(sys_id))
-        {
-            return Some(table.to_string());
-        }
-        self.family(table).into_iter().find(|t| {
-            self.tables
-                .get(t)
-                .is_some_and(|rows| rows.contains_key(sys_id))
-        })
+        self.dictionary
+            .family(table)
+            .into_iter()
+            .find(|t| {
+                self.tables
+                    .get(*t)
+                    .is_some_and(|rows| rows.contains_key(sys_id))
+            })
+            .map(str::to_string)
     }
 
     pub fn get(&self, table: &str, sys_id: &str) -> Option<&Record> {
@@ -337,8 +322,8 @@ impl Tables {
     /// whose fields equal every `(field, value)` pair.
     pub fn find(&self, table: &str, conditions: &[(String, String)]) -> Vec<Record> {
         let mut out = Vec::new();
-        for member in self.family(table) {
-            let (Some(rows), Some(order)) = (self.tables.get(&member), self.order.get(&member))
+        for member in self.dictionary.family(table) {
+            let (Some(rows), Some(order)) = (self.tables.get(member), self.order.get(member))
             else {
                 continue;
             };
