@@ -29,6 +29,8 @@ where
 /// [`stop`]: RunningMock::stop
 pub struct RunningMock {
     pub base_url: String,
+    /// The mock served, for serving it again on another listener (a trial thread's own).
+    pub mock: Mock,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -39,11 +41,12 @@ impl RunningMock {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, mock, async {
+        let task = tokio::spawn(serve(listener, mock.clone(), async {
             let _ = stopped.await;
         }));
         Ok(Self {
             base_url: format!("http://{address}"),
+            mock,
             stop: Some(stop),
             task: Some(task),
         })

@@ -229,6 +229,12 @@ impl Mock {
         &self.inner.store
     }
 
+    /// Ends an access token's life now: the next request that carries it is refused as one
+    /// with an expired token would be.
+    pub fn expire_token(&self, token: &str) {
+        self.inner.store.with(|t| t.expire_token(token));
+    }
+
     /// Puts the tables back as they were at start; answers how many records they hold.
     pub fn reset(&self) -> usize {
         self.inner.store.with(|t| {

@@ -384,6 +384,13 @@ impl Tables {
         self.tokens.insert(token, (user_name, expires));
     }
 
+    /// Ends an access token's life now (as if its lifetime had passed).
+    pub fn expire_token(&mut self, token: &str) {
+        if let Some((_, until)) = self.tokens.get_mut(token) {
+            *until = std::time::Instant::now();
+        }
+    }
+
     /// The user an access token was issued to, while it has not expired.
     pub fn token_user(&self, token: &str) -> Option<String> {
         self.tokens

@@ -70,6 +70,8 @@ pub struct TokenSource {
     refreshed: OnceCell<Result<Issued, RequestError>>,
     /// What the main account's token life did not do as documented, and what the run did.
     notes: std::sync::Mutex<Vec<TokenNote>>,
+    /// The mock whose tables mark the expired-token scenario's token expired at once.
+    expire_in: Option<crate::mock::Mock>,
 }
 
 impl TokenSource {
@@ -81,7 +83,14 @@ impl TokenSource {
             expired: OnceCell::new(),
             refreshed: OnceCell::new(),
             notes: std::sync::Mutex::default(),
+            expire_in: None,
         }
+    }
+
+    /// Has `mock`, the built-in mock the run serves in-process, expire the expired-token
+    /// scenario's token in its tables instead of the run waiting its lifetime out.
+    pub fn expire_in(&mut self, mock: crate::mock::Mock) {
+        self.expire_in = Some(mock);
     }
 
     /// Every deviation of the main account's token life so far, once each.
@@ -216,17 +225,23 @@ impl TokenSource {
                 let Some(tokens) = answered.tokens.filter(|t| t.lifetime_stated) else {
                     return Ok(issued);
                 };
-                if tokens.lifetime > EXPIRY_WAIT_LIMIT {
-                    return Err(TokenError::LivesTooLong {
-                        lifetime_s: tokens.lifetime.as_secs(),
-                        limit_s: EXPIRY_WAIT_LIMIT.as_secs(),
+                if let Some(mock) = &self.expire_in {
+                    // The mock's own tables end the token's life, whatever it was stated.
+                    mock.expire_token(&tokens.access);
+                } else {
+                    if tokens.lifetime > EXPIRY_WAIT_LIMIT {
+                        return Err(TokenError::LivesTooLong {
+                            lifetime_s: tokens.lifetime.as_secs(),
+                            limit_s: EXPIRY_WAIT_LIMIT.as_secs(),
+                        }
+                        .into());
                     }
-                    .into());
+                    // The instance counted from before the answer left it, so a little past
+                    // the stated expiry is past it there too (half a short lifetime past it).
+                    let after =
+                        tokens.expires_at + Duration::from_millis(250).min(tokens.lifetime / 2);
+                    tokio::time::sleep_until(after.into()).await;
                 }
-                // The instance counted from before the answer left it, so a little past the
-                // stated expiry is past it there too (half a short lifetime past it).
-                let after = tokens.expires_at + Duration::from_millis(250).min(tokens.lifetime / 2);
-                tokio::time::sleep_until(after.into()).await;
                 issued.token = Some(tokens.access);
                 Ok(issued)
             })

@@ -36,9 +36,9 @@ use crate::target::Target;
 /// The longest the preflight request waits.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Token lifetime of the built-in mock a run starts: short, so that the expired-token
-/// scenario waits little (the default run's whole process then takes well under half a
-/// second) and the run's own tokens are refreshed on the way.
+/// Token lifetime of the built-in mock a run starts: short, so that the run's own tokens are
+/// refreshed on the way. (The expired-token scenario does not wait it out: the mock marks
+/// that token expired at once, see [`Plan::expire_in_tables`].)
 pub const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_millis(60);
 
 /// Token lifetime of a built-in mock slowed to stand in for a remote instance: its requests
@@ -112,6 +112,11 @@ pub struct Plan {
     /// Runs a failed or broken trial again, with fresh fixtures, up to this many times; one
     /// that then passes is `flaky`.
     pub retries: usize,
+    /// With `embedded`: the expired-token scenario's token is marked expired in the mock's
+    /// tables the moment it is issued, instead of the run waiting its lifetime out (the
+    /// built-in mock a run starts on its own; a mock standing in for a remote instance, or
+    /// one a test made, keeps the real wait).
+    pub expire_in_tables: bool,
 }
 
 impl Plan {
@@ -124,6 +129,7 @@ impl Plan {
             earlier_ledger: None,
             doctor: false,
             retries: 0,
+            expire_in_tables: false,
         }
     }
 
@@ -156,7 +162,11 @@ impl Plan {
     /// choose between the two.
     pub fn resolved(resolved: Resolved, mock: BuiltInMock) -> Result<Self, PlanError> {
         if resolved.embedded {
-            Ok(Self::embedded(resolved.target, mock.mock()))
+            let expire_in_tables = !mock.is_remote();
+            Ok(Self {
+                expire_in_tables,
+                ..Self::embedded(resolved.target, mock.mock())
+            })
         } else if mock.is_plain() {
             Ok(Self::instance(resolved.target))
         } else {
@@ -174,6 +184,7 @@ impl Plan {
             earlier_ledger: None,
             doctor: false,
             retries: 0,
+            expire_in_tables: false,
         }
     }
 }
@@ -280,7 +291,14 @@ impl Run {
             }
             None => Ledger::in_memory(&target.base_url, &run_id),
         };
-        let client = Client::new(target, runtime.handle().clone(), &run_id)?;
+        let mut client = Client::new(target, runtime.handle().clone(), &run_id)?;
+        // Each trial thread serves the built-in mock itself (see `trial_loop`).
+        client.local_mock = embedded.as_ref().map(|m| m.mock.clone());
+        if let (Some(tokens), Some(mock)) = (&mut client.tokens, &client.local_mock) {
+            if plan.expire_in_tables {
+                tokens.expire_in(mock.clone());
+            }
+        }
         // An answer that is not the platform's stops the run here: the doctor would only
         // examine whatever stands in front of the instance.
         let diagnosis = (plan.doctor && foreign.is_none()).then(|| {

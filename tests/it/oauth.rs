@@ -293,3 +293,38 @@ fn a_token_answer_without_expires_in_is_reported_and_fails_the_trials_that_need_
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["tokens"][0]["step"], "password_grant");
 }
+
+/// The built-in mock a run starts ends the expired-token scenario's token in its own tables
+/// instead of the run waiting the lifetime out. With tokens that live half an hour, longer
+/// than any run waits, the scenario passes only when the mock does so.
+#[test]
+fn the_built_in_mock_ends_the_expired_tokens_life_in_its_tables() {
+    for expire_in_tables in [true, false] {
+        let mock = Mock::new(MockOptions {
+            token_lifetime: Duration::from_secs(1800),
+            ..MockOptions::default()
+        });
+        let inputs =
+            sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+        let target = crate::common::mock_target("http://127.0.0.1:0", true);
+        let plan = sn_conform::runner::Plan {
+            expire_in_tables,
+            ..sn_conform::runner::Plan::embedded(target, mock)
+        };
+        let run = sn_conform::runner::Run::prepare(inputs, plan).unwrap();
+        run.run_quietly(4);
+        let report = run.finish();
+        let expired = report
+            .trials
+            .iter()
+            .find(|t| t.name.contains("an expired bearer token"))
+            .expect("the expired-token scenario ran");
+        if expire_in_tables {
+            assert_eq!(expired.outcome, Verdict::Passed, "{:?}", expired.failures());
+        } else {
+            assert_ne!(expired.outcome, Verdict::Passed);
+            let said = format!("{:?} {:?}", expired.reason, expired.failures());
+            assert!(said.contains("tokens live 1800 s"), "{said}");
+        }
+    }
+}
