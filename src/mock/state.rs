@@ -355,7 +355,7 @@ impl Mock {
 
     /// Refuses an insert into `table` once it holds `--max-records` records.
     pub fn has_room(&self, table: &str, adding: usize) -> Result<(), ApiError> {
-        let held = self.inner.store.with(|t| t.count(table));
+        let held = self.inner.store.read(|t| t.count(table));
         if held + adding > self.inner.options.max_records {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,

@@ -60,7 +60,7 @@ pub async fn list(
         let limit = number_param(&params, "sysparm_limit")?.unwrap_or(DEFAULT_LIMIT);
         let view = View::new(&params, headers, mock.options().https)?;
         let pairs = name_value_pairs(&mock, &table, &params);
-        let (total, page) = mock.store().with(|t| {
+        let (total, page) = mock.store().read(|t| {
             let mut records: Vec<Record> = t
                 .find(&table, &[])
                 .into_iter()
@@ -213,7 +213,7 @@ pub async fn delete(
         known(&mock, &table)?;
         // The built-in accounts' users stay: their credentials are fixed for the mock's life.
         if table == "sys_user" {
-            let name = mock.store().with(|t| {
+            let name = mock.store().read(|t| {
                 t.get(&table, &id)
                     .map(|r| field_str(r, "user_name").to_string())
             });
