@@ -6,7 +6,9 @@
 //! Each secret is kept in the forms it can take in text: as is, JSON-escaped, URL-encoded
 //! and XML-escaped; a Basic credential also as its base64 form.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::redact::REDACTED;
 use crate::target::{Credentials, Target};
@@ -19,7 +21,17 @@ pub const MIN_SECRET_LEN: usize = 4;
 /// The secrets of one run; new ones (tokens) are added as they arrive.
 #[derive(Debug, Default)]
 pub struct Secrets {
-    forms: RwLock<Vec<String>>,
+    forms: RwLock<Forms>,
+}
+
+/// The forms, and their matcher under the same lock, so that a redaction that begins after a
+/// form was added always looks for it.
+#[derive(Debug, Default)]
+struct Forms {
+    list: Vec<String>,
+    /// Every form at once, made on the first redaction after a form was added: a run's
+    /// reports and exchanges are searched once each, not once per form.
+    matcher: Option<Arc<AhoCorasick>>,
 }
 
 impl Secrets {
@@ -80,12 +92,12 @@ impl Secrets {
             .replace('>', "&gt;");
         let mut forms = self.forms.write().unwrap_or_else(|p| p.into_inner());
         for form in [secret.to_string(), json, url, xml] {
-            if form.len() >= MIN_SECRET_LEN && !forms.contains(&form) {
-                forms.push(form);
+            if form.len() >= MIN_SECRET_LEN && !forms.list.contains(&form) {
+                forms.list.push(form);
+                // Made again, with the new form, on the next redaction.
+                forms.matcher = None;
             }
         }
-        // Longest first, so that a secret containing another is replaced whole.
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
     /// Adds a user's password and the Basic credential built from both. A password identical
@@ -104,9 +116,16 @@ impl Secrets {
 
     /// `text` with every known secret replaced by `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
+        if let Some(matcher) = self.matcher() {
+            return matcher.replace_all(text, &vec![REDACTED; matcher.patterns_len()]);
+        }
+        // No forms; or (never seen) too many for one matcher: then one form at a time, the
+        // longest first so that a secret containing another is replaced whole.
         let forms = self.forms.read().unwrap_or_else(|p| p.into_inner());
+        let mut longest_first: Vec<&String> = forms.list.iter().collect();
+        longest_first.sort_by_key(|f| std::cmp::Reverse(f.len()));
         let mut out = text.to_string();
-        for form in forms.iter() {
+        for form in longest_first {
             if out.contains(form.as_str()) {
                 out = out.replace(form.as_str(), REDACTED);
             }
@@ -114,11 +133,29 @@ impl Secrets {
         out
     }
 
+    /// The matcher of every form, made again when a form was added since the last one.
+    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
+        if let Some(made) = &self.forms.read().unwrap_or_else(|p| p.into_inner()).matcher {
+            return Some(Arc::clone(made));
+        }
+        let mut forms = self.forms.write().unwrap_or_else(|p| p.into_inner());
+        if forms.matcher.is_none() && !forms.list.is_empty() {
+            // Leftmost-longest: where a secret contains another, the whole of it is replaced.
+            forms.matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(forms.list.iter())
+                .ok()
+                .map(Arc::new);
+        }
+        forms.matcher.clone()
+    }
+
     /// Whether any secret is known (nothing to do otherwise).
     pub fn is_empty(&self) -> bool {
         self.forms
             .read()
             .unwrap_or_else(|p| p.into_inner())
+            .list
             .is_empty()
     }
 }
@@ -144,5 +181,22 @@ mod tests {
         assert!(!out.contains("w<rd") && !out.contains("w&lt;rd") && !out.contains("w%3Crd"));
         assert!(!out.contains("c3Zj"), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 5, "{out}");
+    }
+
+    #[test]
+    fn a_secret_added_after_a_redaction_is_redacted_by_the_next_and_a_longer_one_whole() {
+        let secrets = Secrets::default();
+        assert_eq!(secrets.redact("token abcd1234"), "token abcd1234");
+        secrets.add("abcd1234");
+        assert_eq!(
+            secrets.redact("token abcd1234"),
+            format!("token {REDACTED}")
+        );
+        // A token that arrives during the run, containing the first secret.
+        secrets.add("abcd1234-and-more");
+        assert_eq!(
+            secrets.redact("x abcd1234-and-more y abcd1234"),
+            format!("x {REDACTED} y {REDACTED}")
+        );
     }
 }
