@@ -29,7 +29,8 @@ where
 /// [`stop`]: RunningMock::stop
 pub struct RunningMock {
     pub base_url: String,
-    /// The mock served, for serving it again on another listener (a trial thread's own).
+    /// The mock served: the run reaches into its tables to end the expired-token scenario's
+    /// token (see `Plan::expire_in_tables`).
     pub mock: Mock,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,

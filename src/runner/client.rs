@@ -73,8 +73,6 @@ pub(super) struct Client {
     pub(super) cancel: Arc<Cancel>,
     /// The run this client serves: a trial thread's loop is made once per run.
     run_id: String,
-    /// The built-in mock the run started, which each trial thread serves itself.
-    pub(super) local_mock: Option<crate::mock::Mock>,
 }
 
 impl Client {
@@ -99,14 +97,13 @@ impl Client {
             cancel: Arc::new(Cancel::default()),
             run_id: run_id.to_string(),
             target,
-            local_mock: None,
         })
     }
 
     /// Gives this thread a loop and client of its own for the run (see
     /// [`super::trial_loop`]), the first time a trial of the run runs on it.
     pub(super) fn enter_trial_thread(&self) {
-        super::trial_loop::ensure(&self.run_id, &self.target, self.local_mock.as_ref());
+        super::trial_loop::ensure(&self.run_id, &self.target);
     }
 
     /// Runs `future` to completion on this thread: on its own loop when it is a trial

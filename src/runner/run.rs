@@ -292,11 +292,9 @@ impl Run {
             None => Ledger::in_memory(&target.base_url, &run_id),
         };
         let mut client = Client::new(target, runtime.handle().clone(), &run_id)?;
-        // Each trial thread serves the built-in mock itself (see `trial_loop`).
-        client.local_mock = embedded.as_ref().map(|m| m.mock.clone());
-        if let (Some(tokens), Some(mock)) = (&mut client.tokens, &client.local_mock) {
+        if let (Some(tokens), Some(running)) = (&mut client.tokens, &embedded) {
             if plan.expire_in_tables {
-                tokens.expire_in(mock.clone());
+                tokens.expire_in(running.mock.clone());
             }
         }
         // An answer that is not the platform's stops the run here: the doctor would only

@@ -7,15 +7,6 @@
 //! its connections itself: the request and its connection run on one thread, and the shared
 //! runtime is left to the run's own work (the embedded mock, Ctrl-C, the final clean-up).
 //!
-//! Against the built-in mock a run starts, the answer was still made on another thread (the
-//! shared runtime's worker serving the mock), two more hand-offs per request, each a wake-up
-//! of a sleeping thread on another core: at one trial thread they were about half of a
-//! trial's time. So each trial thread also serves that mock (the same instance: its tables,
-//! tokens and counters are shared) on a loopback listener of its own, driven by its own
-//! loop, and its client reaches it as an HTTP proxy: the request still crosses a real TCP
-//! connection as HTTP/1.1, in the absolute form a proxy receives, which the mock routes by
-//! its path as it routes any other.
-//!
 //! The loop's client is used only inside its `block_on` ([`client`]): a connection the client
 //! opened is driven only by that loop, so any other request (the clean-up at the end of a run,
 //! on the main thread) goes through the run's client.
@@ -52,11 +43,9 @@ thread_local! {
 
 /// Makes sure this thread has a loop for run `run_id` (a client for `target`), made the first
 /// time one of the run's trials runs on it and kept until the thread ends or a trial of
-/// another run replaces it. With `local_mock` (the built-in mock the run serves), the loop
-/// serves it too and its client goes there. When the runtime, the listener or the client
-/// cannot be made, the thread has none, and its trials go through the run's runtime and
-/// client.
-pub(super) fn ensure(run_id: &str, target: &Target, local_mock: Option<&crate::mock::Mock>) {
+/// another run replaces it. When the runtime or the client cannot be built, the thread has
+/// none, and its trials go through the run's runtime and client.
+pub(super) fn ensure(run_id: &str, target: &Target) {
     let current = INSTALLED.with(|cell| {
         cell.borrow()
             .as_ref()
@@ -65,7 +54,12 @@ pub(super) fn ensure(run_id: &str, target: &Target, local_mock: Option<&crate::m
     if current {
         return;
     }
-    let installed = build(target, local_mock).map(|(runtime, client)| {
+    let built = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
+        .zip(target.client_builder().build().ok());
+    let installed = built.map(|(runtime, client)| {
         let made = TrialLoop {
             runtime: Some(runtime),
             client,
@@ -73,34 +67,6 @@ pub(super) fn ensure(run_id: &str, target: &Target, local_mock: Option<&crate::m
         (run_id.to_string(), Rc::new(made))
     });
     INSTALLED.with(|cell| *cell.borrow_mut() = installed);
-}
-
-/// A current-thread runtime and a client for `target`; with `local_mock`, the mock served on
-/// a loopback port by that runtime (until it is dropped) and the client sent there.
-fn build(
-    target: &Target,
-    local_mock: Option<&crate::mock::Mock>,
-) -> Option<(tokio::runtime::Runtime, reqwest::Client)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    let mut builder = target.client_builder();
-    if let Some(mock) = local_mock {
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .ok()?;
-        let address = listener.local_addr().ok()?;
-        // Served until the runtime goes (with the thread, or when another run replaces it).
-        runtime.spawn(crate::mock::serve(
-            listener,
-            mock.clone(),
-            std::future::pending(),
-        ));
-        let proxy = reqwest::Proxy::http(format!("http://{address}")).ok()?;
-        builder = builder.no_proxy().proxy(proxy);
-    }
-    Some((runtime, builder.build().ok()?))
 }
 
 /// Runs `future` to completion on this thread: on its loop when one is installed, otherwise
