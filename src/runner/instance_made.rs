@@ -91,15 +91,24 @@ async fn pointed_at(
         // Without the new record's own stamps there is no evidence to go on.
         return Ok(Vec::new());
     };
+    // The records pointed at are read at the same time (each read waits a round trip), each
+    // into a journal of its own, kept in the pointers' order.
+    let unknown: Vec<(String, String)> = pointers(record, body)
+        .into_iter()
+        .filter(|(table, sys_id)| !ledger.knows(table, sys_id))
+        .collect();
+    let reads = futures_util::future::join_all(unknown.into_iter().map(|(table, sys_id)| async {
+        let mut own = Journal::new(journal.mode);
+        let answer = client
+            .table_request("GET", &table, Some(&sys_id), None, origin.clone(), &mut own)
+            .await;
+        (table, sys_id, answer, own)
+    }))
+    .await;
     let mut made = Vec::new();
-    for (table, sys_id) in pointers(record, body) {
-        if ledger.knows(&table, &sys_id) {
-            continue;
-        }
-        let Ok(answer) = client
-            .table_request("GET", &table, Some(&sys_id), None, origin.clone(), journal)
-            .await
-        else {
+    for (table, sys_id, answer, mut own) in reads {
+        journal.exchanges.append(&mut own.exchanges);
+        let Ok(answer) = answer else {
             continue;
         };
         let Some(pointed) = answer
