@@ -1,6 +1,7 @@
 //! The default run as a user starts it: the whole `sn-conform run` process against the
-//! built-in mock (load, plan, doctor, every trial including the expired-token wait, clean-up,
-//! the four reports), at one and at two trial threads.
+//! built-in mock (load, plan, doctor, every trial including the expired-token one, whose
+//! token the mock ends in its tables, clean-up, the four reports), at one and at two trial
+//! threads.
 //!
 //! `cargo bench --bench default_run` (`SN_BENCH_ROUNDS`, default 15, after one round that is
 //! not counted; verdicts on the medians). Targets: the two-thread run (the default against
