@@ -29,9 +29,6 @@ where
 /// [`stop`]: RunningMock::stop
 pub struct RunningMock {
     pub base_url: String,
-    /// The mock served: the run reaches into its tables to end the expired-token scenario's
-    /// token (see `Plan::expire_in_tables`).
-    pub mock: Mock,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -42,12 +39,11 @@ impl RunningMock {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, mock.clone(), async {
+        let task = tokio::spawn(serve(listener, mock, async {
             let _ = stopped.await;
         }));
         Ok(Self {
             base_url: format!("http://{address}"),
-            mock,
             stop: Some(stop),
             task: Some(task),
         })

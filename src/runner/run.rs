@@ -255,6 +255,8 @@ impl Run {
         let mut target = plan.target;
         let mut notices = Vec::new();
         let mut foreign = None;
+        // The mock whose tables end the expired-token scenario's token, when the plan says so.
+        let expiring = plan.embedded.clone().filter(|_| plan.expire_in_tables);
         let embedded = match plan.embedded {
             Some(mock) => {
                 let running = runtime
@@ -292,10 +294,8 @@ impl Run {
             None => Ledger::in_memory(&target.base_url, &run_id),
         };
         let mut client = Client::new(target, runtime.handle().clone(), &run_id)?;
-        if let (Some(tokens), Some(running)) = (&mut client.tokens, &embedded) {
-            if plan.expire_in_tables {
-                tokens.expire_in(running.mock.clone());
-            }
+        if let (Some(tokens), Some(mock)) = (&mut client.tokens, expiring) {
+            tokens.expire_in(mock);
         }
         // An answer that is not the platform's stops the run here: the doctor would only
         // examine whatever stands in front of the instance.
