@@ -11,10 +11,8 @@ use axum::response::Response;
 use std::collections::HashMap;
 
 use super::envelope::ApiError;
+use super::table_api::ATTACHMENT_TABLE as TABLE;
 use super::{table_api, Mock};
-
-/// The table the Attachment API reads.
-pub const TABLE: &str = "sys_attachment";
 
 /// `GET /api/now/attachment`: the metadata of the attachments `sysparm_query` (or the
 /// name-value pairs, `?table_name=incident&table_sys_id=...`) selects, paged as the Table API.

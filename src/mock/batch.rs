@@ -32,7 +32,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use std::future::Future;
 
-use super::envelope::{bare_json, ApiError};
+use super::envelope::{bare_json, ApiError, BatchItem};
 use super::Mock;
 
 /// The most requests one batch may carry.
@@ -44,10 +44,6 @@ pub const MAX_ITEM_BYTES: usize = 5 * 1024 * 1024;
 /// The largest batch body the mock reads: room for one item past the item limit, so that
 /// the limit is met inside the batch, as the page describes, not as a refused request.
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
-
-/// Marks a request made from a batch item (its limits are the batch's).
-#[derive(Debug, Clone, Copy)]
-pub struct BatchItem;
 
 /// Answers one batch request; each of its requests is sent through `serve`.
 pub async fn batch<S, F>(mock: Mock, headers: HeaderMap, body: Bytes, serve: S) -> Response

@@ -20,6 +20,11 @@ use serde_json::{json, Value};
 
 use super::fault::Fault;
 
+/// Marks a request made from a batch item (`super::batch` sets it): its limits are the
+/// batch's, not a request's of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem;
+
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
 
@@ -511,10 +516,7 @@ fn refusal(
         .map_or(0, |p| p.as_str().len())
         + request.uri().authority().map_or(0, |a| a.as_str().len());
     // A Batch API item is limited by the batch's own item size instead (super::batch).
-    let batch_item = request
-        .extensions()
-        .get::<super::batch::BatchItem>()
-        .is_some();
+    let batch_item = request.extensions().get::<BatchItem>().is_some();
     if uri_bytes > mock.options().max_uri_bytes && !batch_item {
         return Some(ApiError::new(
             StatusCode::URI_TOO_LONG,

@@ -30,6 +30,10 @@ type Params = Query<HashMap<String, String>>;
 /// The most records one list answers, as on the platform.
 const DEFAULT_LIMIT: usize = 10_000;
 
+/// The table of attachments' metadata: its records link to their files, and the Attachment
+/// API (`super::attachment`) reads it through this module.
+pub const ATTACHMENT_TABLE: &str = "sys_attachment";
+
 pub async fn list(
     State(mock): State<Mock>,
     Path(table): Path<String>,
@@ -519,7 +523,7 @@ impl View {
             out.insert(name, rendered);
         }
         // An attachment's metadata links to its file (the Attachment API page).
-        if table == super::attachment::TABLE
+        if table == ATTACHMENT_TABLE
             && self
                 .fields
                 .as_ref()
