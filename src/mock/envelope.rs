@@ -416,10 +416,16 @@ where
         mock.count_request(request.method().as_str());
     }
     // `--max-concurrent`: wait for a turn, held until the answer is made (latency included).
-    let _turn = mock.turn().await;
-    let _serving = mock.in_flight();
+    // A Batch API item runs inside its batch's turn and round trip: it waits for neither
+    // again (a batch holding every turn would otherwise wait on its own items for ever).
+    let batch_item = request.extensions().get::<BatchItem>().is_some();
+    let _turn = match batch_item {
+        false => mock.turn().await,
+        true => None,
+    };
+    let _serving = mock.in_flight().filter(|_| !batch_item);
     let rate = mock.rate();
-    if let Some(latency) = mock.options().latency {
+    if let Some(latency) = mock.options().latency.filter(|_| !batch_item) {
         tokio::time::sleep(latency.sample()).await;
     }
     // Cheap clones (shared bytes), kept for the 405 an answer of the framework's may become.

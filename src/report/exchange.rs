@@ -159,6 +159,10 @@ pub struct ExchangeRecord {
     pub schema: Option<String>,
     /// Field paths of the answer that schema does not name.
     pub undocumented: Vec<String>,
+    /// The Batch API request it went out in, as one of its items, when it was not sent on
+    /// its own: that request's URL and batch id (`.../api/now/v1/batch#7`). Its timing is
+    /// the batch's.
+    pub batch: Option<String>,
 }
 
 impl ExchangeRecord {
@@ -203,6 +207,8 @@ struct ExchangeOut<'a> {
     schema: &'a Option<String>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     undocumented: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: &'a Option<String>,
 }
 
 impl Serialize for ExchangeRecord {
@@ -224,6 +230,7 @@ impl Serialize for ExchangeRecord {
             shape: &self.shape,
             schema: &self.schema,
             undocumented: &self.undocumented,
+            batch: &self.batch,
         }
         .serialize(s)
     }
@@ -257,6 +264,8 @@ struct ExchangeIn {
     schema: Option<String>,
     #[serde(default)]
     undocumented: Vec<String>,
+    #[serde(default)]
+    batch: Option<String>,
 }
 
 impl From<ExchangeIn> for ExchangeRecord {
@@ -277,6 +286,7 @@ impl From<ExchangeIn> for ExchangeRecord {
             shape: x.shape,
             schema: x.schema,
             undocumented: x.undocumented,
+            batch: x.batch,
         }
     }
 }

@@ -489,7 +489,11 @@ fn exchange_view(x: &ExchangeRecord, limit: Option<usize>, headers: bool) -> Exc
     let shown = headers || x.is_step();
     let body = |b: &Option<String>| b.as_deref().filter(|_| shown).map(|b| pretty(b, limit));
     ExchangeView {
-        during: x.origin.to_string(),
+        // An item of a Batch API request: its time is the whole batch's.
+        during: match &x.batch {
+            Some(_) => format!("{}, in a batch", x.origin),
+            None => x.origin.to_string(),
+        },
         method: x.method.clone(),
         url: x.url.clone(),
         status: x

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use super::client::{Client, ClientError, Journal, Mode};
 use super::error::NotPutBack;
+use super::error::RequestError;
+use super::http::Answer;
 use super::ledger::{self, Ledger, LedgerError, Outstanding};
 use super::shared::SharedFixtures;
 use crate::report::{CleanupProblem, ExchangeRecord, Origin, PutBack};
@@ -113,8 +115,20 @@ impl Janitor<'_> {
         let answer = self
             .client
             .table_request("DELETE", table, Some(sys_id), None, origin, journal)
-            .await
-            .map_err(NotPutBack::Request)?;
+            .await;
+        self.note_deleted(table, sys_id, answer, problems)
+    }
+
+    /// What the answer to a delete of `table/sys_id` says, written to the ledger when the
+    /// record is gone (see [`Janitor::delete_record`]).
+    fn note_deleted(
+        &self,
+        table: &str,
+        sys_id: &str,
+        answer: Result<Answer, RequestError>,
+        problems: &mut Vec<String>,
+    ) -> Result<bool, NotPutBack> {
+        let answer = answer.map_err(NotPutBack::Request)?;
         if !matches!(answer.status, 200 | 204 | 404) {
             return Err(NotPutBack::Answered(answer.status));
         }
@@ -156,8 +170,7 @@ impl Janitor<'_> {
     }
 
     /// Deletes one record a trial (or the run) made; what went wrong, if anything, as a
-    /// warning. A record whose insert got no answer before a stop signal is left to the
-    /// ledger.
+    /// warning (see [`Janitor::delete_together`]).
     pub(super) async fn delete(
         &self,
         table: &str,
@@ -165,32 +178,64 @@ impl Janitor<'_> {
         what: &str,
         journal: &mut Journal,
     ) -> Option<CleanupProblem> {
-        let problem = |message: String| CleanupProblem {
+        self.delete_together(&[(table, sys_id, what)], journal)
+            .await
+            .pop()
+            .flatten()
+    }
+
+    /// Deletes records a trial (or the run) made that nothing else refers to, together (one
+    /// Batch API request when the target takes it, see [`Client::send_together`]); for each,
+    /// in order, what went wrong, if anything, as a warning. A record whose insert got no
+    /// answer before a stop signal is left to the ledger.
+    pub(super) async fn delete_together(
+        &self,
+        records: &[(&str, &str, &str)],
+        journal: &mut Journal,
+    ) -> Vec<Option<CleanupProblem>> {
+        let problem = |table: &str, sys_id: &str, message: String| CleanupProblem {
             subject: PutBack::Record {
                 table: table.to_string(),
                 sys_id: sys_id.to_string(),
             },
             message,
         };
-        if self.client.cancel.is_cancelled() && self.ledger.is_uncertain(table, sys_id) {
-            return Some(problem(format!(
-                "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
-            )));
+        let mut found: Vec<Option<CleanupProblem>> = records.iter().map(|_| None).collect();
+        let mut sending = Vec::new();
+        for (i, &(table, sys_id, what)) in records.iter().enumerate() {
+            if self.client.cancel.is_cancelled() && self.ledger.is_uncertain(table, sys_id) {
+                found[i] = Some(problem(table, sys_id, format!(
+                    "cleanup: {what} ({table}/{sys_id}) may exist (its insert got no answer before the stop); the ledger keeps it for `sn-conform cleanup`"
+                )));
+            } else {
+                sending.push(i);
+            }
         }
-        let mut problems = Vec::new();
-        let origin = Origin::Teardown {
-            what: what.to_string(),
-        };
-        match self
-            .delete_record(table, sys_id, origin, journal, &mut problems)
-            .await
-        {
-            Ok(_) => problems.pop().map(ledger_problem),
-            Err(e) => Some(problem(format!(
-                "cleanup: deleting {what} ({table}/{sys_id}){}",
-                e.how()
-            ))),
+        let items = sending
+            .iter()
+            .map(|&i| {
+                let (table, sys_id, what) = records[i];
+                let origin = Origin::Teardown {
+                    what: what.to_string(),
+                };
+                self.client
+                    .table_outgoing("DELETE", table, Some(sys_id), origin)
+            })
+            .collect();
+        let answers = self.client.send_together(items, journal).await;
+        for (&i, answer) in sending.iter().zip(answers) {
+            let (table, sys_id, what) = records[i];
+            let mut problems = Vec::new();
+            found[i] = match self.note_deleted(table, sys_id, answer, &mut problems) {
+                Ok(_) => problems.pop().map(ledger_problem),
+                Err(e) => Some(problem(
+                    table,
+                    sys_id,
+                    format!("cleanup: deleting {what} ({table}/{sys_id}){}", e.how()),
+                )),
+            };
         }
+        found
     }
 
     /// Puts a property back to `value`; what went wrong, if anything, as a warning.
@@ -225,17 +270,17 @@ impl Janitor<'_> {
     pub(super) async fn delete_shared(&self, shared: &SharedFixtures) -> Vec<CleanupProblem> {
         let mut problems = Vec::new();
         for wave in shared.take_by_level() {
-            let mut journals: Vec<Journal> = wave
+            let records: Vec<(&str, &str, &str)> = wave
                 .iter()
-                .map(|_| Journal::new(Mode::PuttingBack))
+                .map(|m| (m.table.as_str(), m.sys_id.as_str(), m.what.as_str()))
                 .collect();
-            let found = futures_util::future::join_all(
-                wave.iter()
-                    .zip(journals.iter_mut())
-                    .map(|(m, journal)| self.delete(&m.table, &m.sys_id, &m.what, journal)),
-            )
-            .await;
-            problems.extend(found.into_iter().flatten());
+            let mut journal = Journal::new(Mode::PuttingBack);
+            problems.extend(
+                self.delete_together(&records, &mut journal)
+                    .await
+                    .into_iter()
+                    .flatten(),
+            );
         }
         problems
     }

@@ -8,6 +8,7 @@
 //! ([`super::trial_loop`]); the run's own runtime and client serve the main thread (the
 //! doctor, the clean-up at the end).
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -73,6 +74,10 @@ pub(super) struct Client {
     pub(super) cancel: Arc<Cancel>,
     /// The run this client serves: a trial thread's loop is made once per run.
     run_id: String,
+    /// Set when the target refused a Batch API request: the rest of the run sends one by one.
+    batch_refused: AtomicBool,
+    /// The id of the next batch.
+    batch_ids: AtomicU64,
 }
 
 impl Client {
@@ -97,6 +102,8 @@ impl Client {
             cancel: Arc::new(Cancel::default()),
             run_id: run_id.to_string(),
             target,
+            batch_refused: AtomicBool::new(false),
+            batch_ids: AtomicU64::new(1),
         })
     }
 
@@ -229,6 +236,22 @@ impl Client {
         origin: Origin,
         journal: &mut Journal,
     ) -> Result<Answer, RequestError> {
+        let outgoing = Outgoing {
+            body: body.map(|b| Value::Object(b.clone()).to_string()),
+            ..self.table_outgoing(method, table, sys_id, origin)
+        };
+        self.send(outgoing, journal).await
+    }
+
+    /// A Table API request with the main account and no body, ready to send (alone or in a
+    /// batch): references come back as bare sys_ids.
+    pub(super) fn table_outgoing(
+        &self,
+        method: &str,
+        table: &str,
+        sys_id: Option<&str>,
+        origin: Origin,
+    ) -> Outgoing {
         let mut url = format!("{}/api/now/table/{table}", self.target.base_url);
         if let Some(id) = sys_id {
             url.push('/');
@@ -237,11 +260,116 @@ impl Client {
         if method != "DELETE" {
             url.push_str("?sysparm_exclude_reference_link=true");
         }
+        self.outgoing(method, url, origin, Auth::Default)
+    }
+
+    /// Sends `items` (requests with the main account, each on one record) together: in Batch
+    /// API requests of up to [`super::batch::MAX_ITEMS`] when there are two or more and the
+    /// target has not refused a batch, the batches at the same time; whatever a batch did not
+    /// answer goes out on its own, at the same time as the rest. The answers come back in the
+    /// order of `items`, and each item's exchange is recorded in that order (see
+    /// [`super::batch`]).
+    pub(super) async fn send_together(
+        &self,
+        items: Vec<Outgoing>,
+        journal: &mut Journal,
+    ) -> Vec<Result<Answer, RequestError>> {
+        let mut answers: Vec<Option<Answer>> = items.iter().map(|_| None).collect();
+        let mut records: Vec<Vec<crate::report::ExchangeRecord>> =
+            items.iter().map(|_| Vec::new()).collect();
+        if items.len() >= 2 && !self.batch_refused.load(Ordering::Relaxed) {
+            let chunks: Vec<(usize, &[Outgoing])> = items
+                .chunks(super::batch::MAX_ITEMS)
+                .enumerate()
+                .map(|(i, chunk)| (i * super::batch::MAX_ITEMS, chunk))
+                .collect();
+            let mode = journal.mode;
+            let batches =
+                futures_util::future::join_all(chunks.iter().map(|(_, chunk)| async move {
+                    let mut own = Journal::new(mode);
+                    let answered = self.batch(chunk, &mut own).await;
+                    (answered, own)
+                }))
+                .await;
+            for ((first, _), (answered, own)) in chunks.iter().zip(batches) {
+                match answered {
+                    Some(found) => {
+                        for (i, (answer, record)) in found.into_iter().enumerate() {
+                            answers[first + i] = answer;
+                            records[first + i].extend(record);
+                        }
+                        // What else the batch recorded (a token fetched for it) comes first.
+                        journal.exchanges.extend(own.exchanges);
+                    }
+                    // A refused batch stays in the record, before its items sent alone.
+                    None => journal.exchanges.extend(own.exchanges),
+                }
+            }
+        }
+        let alone: Vec<usize> = (0..items.len()).filter(|&i| answers[i].is_none()).collect();
+        let mode = journal.mode;
+        let sent = futures_util::future::join_all(alone.iter().map(|&i| {
+            let item = items[i].clone();
+            async move {
+                let mut own = Journal::new(mode);
+                let answer = self.send(item, &mut own).await;
+                (answer, own)
+            }
+        }))
+        .await;
+        let mut results: Vec<Option<Result<Answer, RequestError>>> =
+            answers.into_iter().map(|a| a.map(Ok)).collect();
+        for (&i, (answer, own)) in alone.iter().zip(sent) {
+            results[i] = Some(answer);
+            records[i].extend(own.exchanges);
+        }
+        journal.exchanges.extend(records.into_iter().flatten());
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(RequestError::NeverSent)))
+            .collect()
+    }
+
+    /// Sends `items` as one Batch API request: each item's answer and record, by index
+    /// (`None` for an item the batch did not service); `None` when the batch itself got no
+    /// batch's answer (the target is then not asked for another in this run, unless the
+    /// request never went or got no answer at all).
+    async fn batch(
+        &self,
+        items: &[Outgoing],
+        journal: &mut Journal,
+    ) -> Option<Vec<(Option<Answer>, Option<crate::report::ExchangeRecord>)>> {
+        let id = self.batch_ids.fetch_add(1, Ordering::Relaxed).to_string();
+        let base = &self.target.base_url;
+        let url = format!("{base}{}", super::batch::PATH);
+        let origin = items.first()?.origin.clone();
         let outgoing = Outgoing {
-            body: body.map(|b| Value::Object(b.clone()).to_string()),
-            ..self.outgoing(method, url, origin, Auth::Default)
+            body: Some(super::batch::body(&id, items, base)),
+            ..self.outgoing("POST", url.clone(), origin, Auth::Default)
         };
-        self.send(outgoing, journal).await
+        let answer = self.send(outgoing, journal).await.ok()?;
+        let Some(found) = super::batch::answers(&answer, items.len()) else {
+            self.batch_refused.store(true, Ordering::Relaxed);
+            return None;
+        };
+        // The batch's own record gives way to its items' (its bodies are base64).
+        let wire = match journal.exchanges.last() {
+            Some(last) if last.url == url && last.method == "POST" => journal.exchanges.pop(),
+            _ => None,
+        }?;
+        Some(
+            found
+                .into_iter()
+                .zip(items)
+                .map(|(answer, item)| {
+                    let answer = answer.map(|a| super::http::redact_answer(a, &self.secrets));
+                    let record = answer
+                        .as_ref()
+                        .map(|a| super::http::item_record(&wire, &id, item, a, &self.secrets));
+                    (answer, record)
+                })
+                .collect(),
+        )
     }
 
     /// The first record of `table` that `query` (an encoded query) finds.

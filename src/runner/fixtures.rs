@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::checks;
 use super::cleanup::Janitor;
-use super::client::{Client, Journal, Mode};
+use super::client::{Client, Mode};
 use super::error::{Broken, Place, RequestError, TrialError};
 use super::phase::Restore;
 use super::services::Services;
@@ -437,29 +437,15 @@ impl Setup<'_> {
         levels.sort_unstable();
         levels.dedup();
         for level in levels.into_iter().rev() {
-            let wave: Vec<_> = deletes.iter().filter(|d| d.0 == level).collect();
-            let janitor = self.janitor();
-            if let [(_, table, sys_id, what)] = wave.as_slice() {
-                let problem = janitor
-                    .delete(table, sys_id, what, &mut state.journal)
-                    .await;
-                state.cleanup.extend(problem);
-                continue;
-            }
-            let mut journals: Vec<Journal> = wave
+            let wave: Vec<(&str, &str, &str)> = deletes
                 .iter()
-                .map(|_| Journal::new(Mode::PuttingBack))
+                .filter(|d| d.0 == level)
+                .map(|(_, table, sys_id, what)| (table.as_str(), sys_id.as_str(), what.as_str()))
                 .collect();
-            let problems =
-                futures_util::future::join_all(wave.iter().zip(journals.iter_mut()).map(
-                    |((_, table, sys_id, what), journal)| {
-                        janitor.delete(table, sys_id, what, journal)
-                    },
-                ))
+            let problems = self
+                .janitor()
+                .delete_together(&wave, &mut state.journal)
                 .await;
-            for journal in journals {
-                state.journal.exchanges.extend(journal.exchanges);
-            }
             state.cleanup.extend(problems.into_iter().flatten());
         }
     }

@@ -158,6 +158,7 @@ async fn send_once(
         shape: None,
         schema: None,
         undocumented: Vec::new(),
+        batch: None,
     };
     if !outgoing
         .headers
@@ -183,39 +184,76 @@ async fn send_once(
             .and_then(|a| super::limiter::pause_asked(a.status, &a.headers)),
     );
     match &result {
-        Ok(answer) => {
-            record.status = Some(answer.status);
-            record.response_headers = answer
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    let value = if redact::is_secret_name(k.as_str()) {
-                        redact::REDACTED.to_string()
-                    } else {
-                        v.to_str().unwrap_or("<not text>").to_string()
-                    };
-                    (k.to_string(), value)
-                })
-                .collect();
-            // A JSON answer was parsed already: its fields are checked for secret names
-            // without parsing it again.
-            record.response_body = Some(match (&answer.json, answer.format) {
-                (Some(json), Format::Json) => redact::body_parsed(&answer.text, json),
-                _ => redact::body(&answer.text),
-            });
-            // Shapes are compared between runs for the steps' answers only (drift).
-            if matches!(outgoing.origin, Origin::Step { .. }) {
-                record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
-            }
-        }
+        Ok(answer) => record_answer(&mut record, answer),
         Err(e) => record.error = Some(e.to_string()),
     }
     log.push(redact_record(record, secrets));
     result.map_err(|e| e.redacted(secrets))
 }
 
+/// Writes `answer` into `record`: status, headers and body with secret names redacted, and
+/// for a step the body's shape.
+fn record_answer(record: &mut ExchangeRecord, answer: &Answer) {
+    record.status = Some(answer.status);
+    record.response_headers = answer
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let value = if redact::is_secret_name(k.as_str()) {
+                redact::REDACTED.to_string()
+            } else {
+                v.to_str().unwrap_or("<not text>").to_string()
+            };
+            (k.to_string(), value)
+        })
+        .collect();
+    // A JSON answer was parsed already: its fields are checked for secret names without
+    // parsing it again.
+    record.response_body = Some(match (&answer.json, answer.format) {
+        (Some(json), Format::Json) => redact::body_parsed(&answer.text, json),
+        _ => redact::body(&answer.text),
+    });
+    // Shapes are compared between runs for the steps' answers only (drift).
+    if matches!(record.origin, Origin::Step { .. }) {
+        record.shape = answer.json.as_ref().map(crate::report::shape::shape_of);
+    }
+}
+
+/// The record of one item of a Batch API request that `wire` (the batch's own record)
+/// carried: the item's method, URL and headers, its answer (`answer`, as the batch decoded
+/// it, with every secret of the run already replaced), the batch's timing and credentials,
+/// and which batch it went in.
+pub(super) fn item_record(
+    wire: &ExchangeRecord,
+    batch_id: &str,
+    item: &Outgoing,
+    answer: &Answer,
+    secrets: &Secrets,
+) -> ExchangeRecord {
+    let mut record = ExchangeRecord {
+        origin: item.origin.clone(),
+        method: item.method.clone(),
+        url: item.url.clone(),
+        request_headers: vec![("accept".into(), item.accept.into())],
+        request_body: item.body.as_deref().map(redact::body),
+        auth: wire.auth.clone(),
+        status: None,
+        response_headers: Vec::new(),
+        response_body: None,
+        error: None,
+        started_at_ms: wire.started_at_ms,
+        duration_ms: wire.duration_ms,
+        shape: None,
+        schema: None,
+        undocumented: Vec::new(),
+        batch: Some(format!("{}#{batch_id}", wire.url)),
+    };
+    record_answer(&mut record, answer);
+    redact_record(record, secrets)
+}
+
 /// The answer with every known secret replaced in its text and in every string of its body.
-fn redact_answer(mut answer: Answer, secrets: &Secrets) -> Answer {
+pub(super) fn redact_answer(mut answer: Answer, secrets: &Secrets) -> Answer {
     if secrets.is_empty() {
         return answer;
     }

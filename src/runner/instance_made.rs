@@ -91,23 +91,19 @@ async fn pointed_at(
         // Without the new record's own stamps there is no evidence to go on.
         return Ok(Vec::new());
     };
-    // The records pointed at are read at the same time (each read waits a round trip), each
-    // into a journal of its own, kept in the pointers' order.
+    // The records pointed at are read together (one Batch API request when the target takes
+    // it, else at the same time), in the pointers' order.
     let unknown: Vec<(String, String)> = pointers(record, body)
         .into_iter()
         .filter(|(table, sys_id)| !ledger.knows(table, sys_id))
         .collect();
-    let reads = futures_util::future::join_all(unknown.into_iter().map(|(table, sys_id)| async {
-        let mut own = Journal::new(journal.mode);
-        let answer = client
-            .table_request("GET", &table, Some(&sys_id), None, origin.clone(), &mut own)
-            .await;
-        (table, sys_id, answer, own)
-    }))
-    .await;
+    let reads = unknown
+        .iter()
+        .map(|(table, sys_id)| client.table_outgoing("GET", table, Some(sys_id), origin.clone()))
+        .collect();
+    let answers = client.send_together(reads, journal).await;
     let mut made = Vec::new();
-    for (table, sys_id, answer, mut own) in reads {
-        journal.exchanges.append(&mut own.exchanges);
+    for ((table, sys_id), answer) in unknown.into_iter().zip(answers) {
         let Ok(answer) = answer else {
             continue;
         };

@@ -12,6 +12,7 @@
 //! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
 //! its requests on a loop and client of its own (`trial_loop.rs`).
 
+mod batch;
 mod cancel;
 mod checks;
 mod cleanup;

@@ -4,6 +4,9 @@
 //! learns them from the record it inserted, ledgers them, deletes them with it, and counts
 //! them: `records: N created (M by the instance), 0 left`; the mock's tables end as they were.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use sn_conform::mock::{Mock, RunningMock};
 use sn_conform::runner::{Entry, Plan, Run};
 
@@ -98,4 +101,137 @@ fn what_the_instance_makes_is_ledgered_deleted_and_counted() {
         )),
         "{summary}"
     );
+}
+
+/// The batch each exchange of `report` went in, by the record it deleted.
+fn deletes(report: &sn_conform::report::RunReport) -> Vec<(String, Option<String>)> {
+    report
+        .trials
+        .iter()
+        .flat_map(|t| &t.exchanges)
+        .filter(|x| x.method == "DELETE")
+        .map(|x| (x.url.clone(), x.batch.clone()))
+        .collect()
+}
+
+#[test]
+fn an_interaction_and_what_the_instance_made_with_it_go_in_one_batch() {
+    let mock = crate::common::mock_with(&[]);
+    let before = crate::common::record_counts(&mock);
+    let report = crate::common::run_report(mock.clone(), |_| {});
+    assert_eq!(crate::common::record_counts(&mock), before);
+    let deletes = deletes(&report);
+    let documents: Vec<&(String, Option<String>)> = deletes
+        .iter()
+        .filter(|(url, _)| url.contains("/interaction_json_blob/"))
+        .collect();
+    assert!(!documents.is_empty(), "no context record was deleted");
+    for (url, batch) in documents {
+        let batch = batch
+            .as_ref()
+            .unwrap_or_else(|| panic!("{url} was deleted on its own, not with its interaction"));
+        assert!(batch.contains("/api/now/v1/batch#"), "{batch}");
+        let with_it: Vec<&str> = deletes
+            .iter()
+            .filter(|(_, b)| b.as_ref() == Some(batch))
+            .map(|(u, _)| u.as_str())
+            .collect();
+        assert!(
+            with_it.iter().any(|u| u.contains("/table/interaction/"))
+                && with_it.iter().any(|u| u.contains("/live_group_profile/")),
+            "batch {batch} held {with_it:?}"
+        );
+    }
+    // One request for each batch, not one for each record in it.
+    let exchanges: usize = report.trials.iter().map(|t| t.exchanges.len()).sum();
+    let requests = report.concurrency.as_ref().map_or(0, |c| c.requests);
+    assert!(
+        requests < exchanges,
+        "{requests} requests for {exchanges} exchanges"
+    );
+}
+
+/// A proxy in front of a fresh mock that refuses the Batch API (as an instance whose ACLs
+/// keep the account from it would) and passes everything else; its base URL, the mock, and
+/// how many batches it refused.
+fn refusing_batches() -> (String, Mock, Arc<AtomicUsize>) {
+    let mock = crate::common::mock_with(&[]);
+    let refused = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (inner, count) = (mock.clone(), Arc::clone(&refused));
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let running = RunningMock::start(inner).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", listener.local_addr().unwrap()))
+                .unwrap();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (base, count) = (running.base_url.clone(), Arc::clone(&count));
+                tokio::spawn(async move {
+                    let Some((head, body)) = crate::misbehaving::read_request(&mut stream).await
+                    else {
+                        return;
+                    };
+                    let out = if head.lines().next().unwrap_or("").contains("/batch ") {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        let body = r#"{"error":{"message":"User Not Authorized","detail":"Required to provide Auth information"},"status":"failure"}"#;
+                        format!(
+                            "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .into_bytes()
+                    } else {
+                        crate::misbehaving::forward(&base, &head, body).await
+                    };
+                    let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
+                });
+            }
+        });
+    });
+    (rx.recv().unwrap(), mock, refused)
+}
+
+#[test]
+fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
+    let (url, mock, refused) = refusing_batches();
+    let before = crate::common::record_counts(&mock);
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let target = crate::common::mock_target(&url, true);
+    let run = Run::prepare(inputs, Plan::instance(target)).unwrap();
+    let args = libtest_mimic::Arguments {
+        filter: Some("interaction/".into()),
+        ..Default::default()
+    };
+    run.run_selected(&args, 2);
+    let report = run.finish();
+    assert_eq!(
+        crate::common::record_counts(&mock),
+        before,
+        "records were left behind"
+    );
+    assert_eq!(report.records.left, 0);
+    assert!(report.records.by_instance > 0, "{:?}", report.records);
+    // The first refusal ends the batches (those already on their way may be refused too).
+    let refusals = refused.load(Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&refusals),
+        "{refusals} batches were refused"
+    );
+    let deletes = deletes(&report);
+    assert!(
+        deletes.iter().all(|(_, batch)| batch.is_none()),
+        "{deletes:?}"
+    );
+    assert!(deletes
+        .iter()
+        .any(|(url, _)| url.contains("/live_group_profile/")));
 }

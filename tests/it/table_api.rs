@@ -435,6 +435,52 @@ fn the_batch_api_runs_each_request_against_the_mock_as_the_caller() {
     });
 }
 
+#[test]
+fn a_batch_is_one_turn_and_one_round_trip_of_a_mock_shaped_like_a_remote_instance() {
+    // With one request served at a time, a batch whose items waited for a turn of their own
+    // would wait for ever on the turn it holds; each item waiting the latency again would
+    // make three items cost four round trips.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mock = RunningMock::start(Mock::new(MockOptions {
+            max_concurrent: Some(1),
+            latency: Some(sn_conform::mock::parse_latency("500").unwrap()),
+            ..MockOptions::default()
+        }))
+        .await
+        .unwrap();
+        let items: Vec<Value> = (0..3)
+            .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/api/now/table/awa_queue?sysparm_limit=1", "headers": []}))
+            .collect();
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            reqwest::Client::new()
+                .post(format!("{}/api/now/v1/batch", mock.base_url))
+                .basic_auth("admin", Some("admin"))
+                .json(&json!({"batch_request_id": "1", "rest_requests": items}))
+                .send(),
+        )
+        .await
+        .expect("the batch waited on its own items")
+        .unwrap();
+        let took = started.elapsed();
+        let body: Value = answer.json().await.unwrap();
+        let serviced = body["serviced_requests"].as_array().unwrap();
+        assert_eq!(serviced.len(), 3, "{body}");
+        assert!(serviced.iter().all(|r| r["status_code"] == 200), "{body}");
+        assert!(
+            took < std::time::Duration::from_millis(1_500),
+            "a batch of 3 took {took:?}: its items waited the latency again"
+        );
+        mock.stop().await;
+    });
+}
+
 /// What follows from the dictionary (issue 22): every column in every answer, numbering, a
 /// user's name as its display value, choice labels, references inherited from the parent
 /// table, and child tables visible in their parent.
