@@ -7,7 +7,9 @@
 //! and torn down by `fixtures.rs`; checks are pure evaluators (`checks.rs`); putting the
 //! instance back is `cleanup.rs`'s; the doctor's checks are `doctor.rs`'s; an answer that is not the platform's
 //! (a hibernating instance's page, a proxy's login page) is recognised by `foreign.rs`; the
-//! records the instance makes itself when the run inserts one are learnt by `instance_made.rs`.
+//! records the instance makes itself when the run inserts one are learnt by `instance_made.rs`;
+//! the run's own reads and deletes that go together are sent as one Batch API request
+//! (`batch.rs`).
 //!
 //! One tokio runtime and one HTTP client serve the run's own work; each trial thread drives
 //! its requests on a loop and client of its own (`trial_loop.rs`).
