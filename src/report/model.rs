@@ -366,6 +366,19 @@ pub struct Concurrency {
     pub rate_limited: usize,
     pub slowed: usize,
     pub decreases: usize,
+    /// Of `requests`, the Batch API requests answered as batches, and the run's own reads
+    /// and deletes they carried (see `runner/batch.rs`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub batches: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub batch_items: usize,
+    /// The instance refused a Batch API request; the run went one by one from then on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_refused: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Concurrency {
@@ -380,8 +393,16 @@ impl Concurrency {
         } else {
             format!(", {:.1} per trial", self.requests as f64 / trials as f64)
         };
+        let batches = match (self.batches, self.batch_refused) {
+            (0, false) => String::new(),
+            (n, false) => format!(" ({n} of them batches of {} reads and deletes)", self.batch_items),
+            (n, true) => format!(
+                " ({n} of them batches of {} reads and deletes; the instance refused a batch, the rest went one by one)",
+                self.batch_items
+            ),
+        };
         format!(
-            "in flight: settled at {} (started at {}, cap {}, range {}-{}; {} answer(s) 429, {} slowed); {} requests{per_trial}, {} trials at once",
+            "in flight: settled at {} (started at {}, cap {}, range {}-{}; {} answer(s) 429, {} slowed); {} requests{batches}{per_trial}, {} trials at once",
             self.settled,
             self.start,
             self.cap,

@@ -8,7 +8,7 @@
 //!       specs/awa_inbox_actions/accept.yaml:45: step "accept the work item": status: expected 200, got 201 (body: …)
 //! sn-conform: FAILED: 311 passed, 4 failed, 0 errors, 0 ignored, 0 warned of 315 trials
 //! records: 344 created (12 by the instance), 0 left
-//! in flight: settled at 16 (started at 8, cap 32, range 8-16; 0 answer(s) 429, 0 slowed); 1097 requests, 3.5 per trial, 4 trials at once
+//! in flight: settled at 16 (started at 8, cap 32, range 8-16; 0 answer(s) 429, 0 slowed); 1097 requests (40 of them batches of 120 reads and deletes), 3.5 per trial, 4 trials at once
 //! ```
 
 use std::fmt::Write;

@@ -8,7 +8,7 @@
 //! ([`super::trial_loop`]); the run's own runtime and client serve the main thread (the
 //! doctor, the clean-up at the end).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -78,6 +78,8 @@ pub(super) struct Client {
     batch_refused: AtomicBool,
     /// The id of the next batch.
     batch_ids: AtomicU64,
+    /// Batches answered as batches, and the items they carried.
+    batches: (AtomicUsize, AtomicUsize),
 }
 
 impl Client {
@@ -104,6 +106,7 @@ impl Client {
             target,
             batch_refused: AtomicBool::new(false),
             batch_ids: AtomicU64::new(1),
+            batches: (AtomicUsize::new(0), AtomicUsize::new(0)),
         })
     }
 
@@ -330,6 +333,16 @@ impl Client {
             .collect()
     }
 
+    /// Batches answered as batches, the items they carried, and whether the target refused
+    /// one, for the report.
+    pub(super) fn batch_counts(&self) -> (usize, usize, bool) {
+        (
+            self.batches.0.load(Ordering::Relaxed),
+            self.batches.1.load(Ordering::Relaxed),
+            self.batch_refused.load(Ordering::Relaxed),
+        )
+    }
+
     /// Sends `items` as one Batch API request: each item's answer and record, by index
     /// (`None` for an item the batch did not service); `None` when the batch itself got no
     /// batch's answer (the target is then not asked for another in this run, unless the
@@ -352,6 +365,8 @@ impl Client {
             self.batch_refused.store(true, Ordering::Relaxed);
             return None;
         };
+        self.batches.0.fetch_add(1, Ordering::Relaxed);
+        self.batches.1.fetch_add(items.len(), Ordering::Relaxed);
         // The batch's own record gives way to its items' (its bodies are base64).
         let wire = match journal.exchanges.last() {
             Some(last) if last.url == url && last.method == "POST" => journal.exchanges.pop(),

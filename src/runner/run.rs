@@ -631,8 +631,12 @@ impl Run {
         .with_coverage(coverage);
         let selection =
             std::mem::take(&mut *self.selection.lock().unwrap_or_else(|p| p.into_inner()));
+        let (batches, batch_items, batch_refused) = services.client.batch_counts();
         let concurrency = crate::report::Concurrency {
             threads: self.threads.load(std::sync::atomic::Ordering::Relaxed),
+            batches,
+            batch_items,
+            batch_refused,
             ..services.client.limiter.report()
         };
         let report = RunReport {

@@ -144,10 +144,24 @@ fn an_interaction_and_what_the_instance_made_with_it_go_in_one_batch() {
     }
     // One request for each batch, not one for each record in it.
     let exchanges: usize = report.trials.iter().map(|t| t.exchanges.len()).sum();
-    let requests = report.concurrency.as_ref().map_or(0, |c| c.requests);
+    let concurrency = report.concurrency.clone().unwrap();
+    let requests = concurrency.requests;
     assert!(
         requests < exchanges,
         "{requests} requests for {exchanges} exchanges"
+    );
+    assert!(
+        concurrency.batches > 0 && concurrency.batch_items > concurrency.batches,
+        "{concurrency:?}"
+    );
+    assert!(!concurrency.batch_refused);
+    let line = concurrency.describe(report.trials.len());
+    assert!(
+        line.contains(&format!(
+            "{} of them batches of {} reads and deletes",
+            concurrency.batches, concurrency.batch_items
+        )),
+        "{line}"
     );
 }
 
@@ -225,6 +239,15 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
     assert!(
         (1..=2).contains(&refusals),
         "{refusals} batches were refused"
+    );
+    let concurrency = report.concurrency.clone().unwrap();
+    assert!(concurrency.batch_refused, "{concurrency:?}");
+    assert_eq!(concurrency.batches, 0);
+    assert!(
+        concurrency
+            .describe(report.trials.len())
+            .contains("the instance refused a batch, the rest went one by one"),
+        "{concurrency:?}"
     );
     let deletes = deletes(&report);
     assert!(
