@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use serde_json::{Map, Value};
+
 use super::client::{Client, ClientError, Journal, Mode};
 use super::error::NotPutBack;
 use super::error::RequestError;
@@ -38,46 +40,31 @@ pub(super) struct Janitor<'a> {
 
 impl Janitor<'_> {
     /// Deletes and restores everything `outstanding` lists, newest first. Its requests are
-    /// never abandoned on Ctrl-C: they put the instance back.
+    /// never abandoned on Ctrl-C: they put the instance back. The records go
+    /// [`super::batch::MAX_ITEMS`] at a time: read together, what the instance made with
+    /// them learnt, then deleted in order (each record before the ones the instance made
+    /// with it, newer records before older ones), one Batch API request for each step when
+    /// the target takes it.
     pub(super) async fn sweep(&self, outstanding: &Outstanding) -> Sweep {
         let mut journal = Journal::new(Mode::PuttingBack);
         let mut sweep = Sweep::default();
-        for (table, sys_id, trial) in outstanding.records.iter().rev() {
-            let what = format!("{table}/{sys_id}");
-            let origin = Origin::CleanUp {
-                record: what.clone(),
-                trial: trial.clone(),
-            };
-            // A run killed between an insert and learning what the instance made with it
-            // left those records unlisted: they are learnt now, and go after it.
-            let made = super::instance_made::learn_listed(
-                self.client,
-                self.ledger,
-                table,
-                sys_id,
-                trial,
-                &origin,
-                &mut journal,
-            )
-            .await
-            .unwrap_or_else(|e| {
-                sweep.problems.push(e.to_string());
-                Vec::new()
-            });
-            let records = std::iter::once((table.clone(), sys_id.clone()))
-                .chain(made.into_iter().map(|m| (m.table, m.sys_id)));
-            for (table, sys_id) in records {
+        let newest_first: Vec<&(String, String, String)> =
+            outstanding.records.iter().rev().collect();
+        for listed in newest_first.chunks(super::batch::MAX_ITEMS) {
+            let doomed = self
+                .with_what_they_made(listed, &mut journal, &mut sweep)
+                .await;
+            let deletes = doomed
+                .iter()
+                .map(|(table, sys_id, origin)| {
+                    self.client
+                        .table_outgoing("DELETE", table, Some(sys_id), origin.clone())
+                })
+                .collect();
+            let answers = self.client.send_in_order(deletes, &mut journal).await;
+            for ((table, sys_id, _), answer) in doomed.into_iter().zip(answers) {
                 let what = format!("{table}/{sys_id}");
-                match self
-                    .delete_record(
-                        &table,
-                        &sys_id,
-                        origin.clone(),
-                        &mut journal,
-                        &mut sweep.problems,
-                    )
-                    .await
-                {
+                match self.note_deleted(&table, &sys_id, answer, &mut sweep.problems) {
                     Ok(true) => sweep.deleted.push(what),
                     Ok(false) => sweep.gone.push(what),
                     Err(e) => sweep.problems.push(format!("deleting {what}{}", e.how())),
@@ -100,27 +87,65 @@ impl Janitor<'_> {
         sweep
     }
 
-    /// Deletes one record the run made and writes that to the ledger (a ledger that cannot be
-    /// written is pushed onto `problems`): `Ok(true)` when it was there, `Ok(false)` when it was
-    /// already gone; `Err` when the request failed or the instance refused. The one way every
-    /// part of a run deletes.
-    pub(super) async fn delete_record(
+    /// `listed` (table, sys_id, trial) and, after each, the records the instance made with
+    /// it, each with the origin of its deletion. A run killed between an insert and learning
+    /// what the instance made with it left those records unlisted: the listed records are
+    /// read (together) and what they point at is learnt now.
+    async fn with_what_they_made(
         &self,
-        table: &str,
-        sys_id: &str,
-        origin: Origin,
+        listed: &[&(String, String, String)],
         journal: &mut Journal,
-        problems: &mut Vec<String>,
-    ) -> Result<bool, NotPutBack> {
-        let answer = self
-            .client
-            .table_request("DELETE", table, Some(sys_id), None, origin, journal)
-            .await;
-        self.note_deleted(table, sys_id, answer, problems)
+        sweep: &mut Sweep,
+    ) -> Vec<(String, String, Origin)> {
+        let origin = |table: &str, sys_id: &str, trial: &str| Origin::CleanUp {
+            record: format!("{table}/{sys_id}"),
+            trial: trial.to_string(),
+        };
+        let reads = listed
+            .iter()
+            .map(|(table, sys_id, trial)| {
+                self.client
+                    .table_outgoing("GET", table, Some(sys_id), origin(table, sys_id, trial))
+            })
+            .collect();
+        let answers = self.client.send_together(reads, journal).await;
+        let mut doomed = Vec::new();
+        for (&(table, sys_id, trial), answer) in listed.iter().zip(answers) {
+            let from = origin(table, sys_id, trial);
+            doomed.push((table.clone(), sys_id.clone(), from.clone()));
+            let record = answer
+                .ok()
+                .filter(|a| a.status == 200)
+                .and_then(|a| match a.result() {
+                    Some(Value::Object(record)) => Some(record.clone()),
+                    _ => None,
+                });
+            let Some(record) = record else {
+                continue;
+            };
+            let made = super::instance_made::learn(
+                self.client,
+                self.ledger,
+                &record,
+                &Map::new(),
+                trial,
+                &from,
+                journal,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                sweep.problems.push(e.to_string());
+                Vec::new()
+            });
+            doomed.extend(made.into_iter().map(|m| (m.table, m.sys_id, from.clone())));
+        }
+        doomed
     }
 
     /// What the answer to a delete of `table/sys_id` says, written to the ledger when the
-    /// record is gone (see [`Janitor::delete_record`]).
+    /// record is gone (a ledger that cannot be written is pushed onto `problems`): `Ok(true)`
+    /// when it was there, `Ok(false)` when it was already gone; `Err` when the request failed
+    /// or the instance refused. The one way every part of a run reads a delete's answer.
     fn note_deleted(
         &self,
         table: &str,
@@ -139,7 +164,7 @@ impl Janitor<'_> {
     }
 
     /// Puts the property `name` (record `sys_id`) back to `value` and writes that to the
-    /// ledger, as [`Janitor::delete_record`] does for records.
+    /// ledger, as [`Janitor::note_deleted`] does for records.
     pub(super) async fn restore_setting(
         &self,
         sys_id: &str,

@@ -277,6 +277,27 @@ impl Client {
         items: Vec<Outgoing>,
         journal: &mut Journal,
     ) -> Vec<Result<Answer, RequestError>> {
+        self.send_grouped(items, journal, true).await
+    }
+
+    /// Like [`Client::send_together`], but every request goes after the one before it has
+    /// its answer: the batches one after another (their items run in order on the instance),
+    /// and what goes alone one by one. For deletes whose order matters (a record before the
+    /// records it refers to).
+    pub(super) async fn send_in_order(
+        &self,
+        items: Vec<Outgoing>,
+        journal: &mut Journal,
+    ) -> Vec<Result<Answer, RequestError>> {
+        self.send_grouped(items, journal, false).await
+    }
+
+    async fn send_grouped(
+        &self,
+        items: Vec<Outgoing>,
+        journal: &mut Journal,
+        at_once: bool,
+    ) -> Vec<Result<Answer, RequestError>> {
         let mut answers: Vec<Option<Answer>> = items.iter().map(|_| None).collect();
         let mut records: Vec<Vec<crate::report::ExchangeRecord>> =
             items.iter().map(|_| Vec::new()).collect();
@@ -287,13 +308,15 @@ impl Client {
                 .map(|(i, chunk)| (i * super::batch::MAX_ITEMS, chunk))
                 .collect();
             let mode = journal.mode;
-            let batches =
-                futures_util::future::join_all(chunks.iter().map(|(_, chunk)| async move {
+            let batches = all(
+                chunks.iter().map(|(_, chunk)| async move {
                     let mut own = Journal::new(mode);
                     let answered = self.batch(chunk, &mut own).await;
                     (answered, own)
-                }))
-                .await;
+                }),
+                at_once,
+            )
+            .await;
             for ((first, _), (answered, own)) in chunks.iter().zip(batches) {
                 match answered {
                     Some(found) => {
@@ -311,14 +334,17 @@ impl Client {
         }
         let alone: Vec<usize> = (0..items.len()).filter(|&i| answers[i].is_none()).collect();
         let mode = journal.mode;
-        let sent = futures_util::future::join_all(alone.iter().map(|&i| {
-            let item = items[i].clone();
-            async move {
-                let mut own = Journal::new(mode);
-                let answer = self.send(item, &mut own).await;
-                (answer, own)
-            }
-        }))
+        let sent = all(
+            alone.iter().map(|&i| {
+                let item = items[i].clone();
+                async move {
+                    let mut own = Journal::new(mode);
+                    let answer = self.send(item, &mut own).await;
+                    (answer, own)
+                }
+            }),
+            at_once,
+        )
         .await;
         let mut results: Vec<Option<Result<Answer, RequestError>>> =
             answers.into_iter().map(|a| a.map(Ok)).collect();
@@ -442,4 +468,19 @@ impl Client {
         .await
         .map(|answer| answer.status)
     }
+}
+
+/// The outputs of `futures` in their order: run at the same time, or one after another.
+async fn all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+    at_once: bool,
+) -> Vec<F::Output> {
+    if at_once {
+        return futures_util::future::join_all(futures).await;
+    }
+    let mut out = Vec::new();
+    for future in futures {
+        out.push(future.await);
+    }
+    out
 }

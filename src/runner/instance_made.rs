@@ -48,34 +48,6 @@ pub(super) async fn learn(
     made
 }
 
-/// [`learn`] for a record the ledger lists whose insert's answer may never have been read (a
-/// run killed between the insert and the learning): the record is read first. Nothing when
-/// it is gone.
-pub(super) async fn learn_listed(
-    client: &Client,
-    ledger: &Ledger,
-    table: &str,
-    sys_id: &str,
-    trial: &str,
-    origin: &Origin,
-    journal: &mut Journal,
-) -> Result<Vec<Made>, LedgerError> {
-    let read = client
-        .table_request("GET", table, Some(sys_id), None, origin.clone(), journal)
-        .await;
-    match read
-        .as_ref()
-        .ok()
-        .filter(|a| a.status == 200)
-        .and_then(|a| a.result())
-    {
-        Some(Value::Object(record)) => {
-            learn(client, ledger, record, &Map::new(), trial, origin, journal).await
-        }
-        _ => Ok(Vec::new()),
-    }
-}
-
 /// The records `record` points at that the instance made with it, ledgered; reads go into
 /// `journal`.
 async fn pointed_at(

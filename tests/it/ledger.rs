@@ -1,6 +1,8 @@
 //! The clean-up ledger against a served mock: a run killed with SIGKILL mid-way is undone by
 //! `sn-conform cleanup` on its ledger (the mock's tables end exactly as they were), a second
-//! cleanup finds nothing to do, and a run stopped with SIGTERM cleans up by itself.
+//! cleanup finds nothing to do, and a run stopped with SIGTERM cleans up by itself. A ledger
+//! that lists an interaction but not what the instance made with it (a run killed in
+//! between) is swept whole, newest first, in Batch API requests.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -167,4 +169,94 @@ fn a_run_stopped_with_sigterm_deletes_what_it_created_and_exits_143() {
     assert!(report["records"]["created"].as_u64().unwrap() >= 25);
     let (_, out, _) = cleanup(&ledger);
     assert!(out.contains("nothing to clean up"), "{out}");
+}
+
+#[test]
+fn cleanup_learns_what_the_instance_made_and_deletes_newest_first_in_batches() {
+    // A run killed between inserting an interaction and learning what the instance made with
+    // it: the ledger lists the interaction (and a user made before it), not its documents.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = sn_conform::mock::Mock::new(Default::default());
+    let before = crate::common::record_counts(&mock);
+    let running = runtime
+        .block_on(sn_conform::mock::RunningMock::start(mock.clone()))
+        .unwrap();
+    let client = reqwest::Client::new();
+    let insert = |table: &str, body: serde_json::Value| -> String {
+        let answer: serde_json::Value = runtime.block_on(async {
+            client
+                .post(format!("{}/api/now/table/{table}", running.base_url))
+                .basic_auth("admin", Some("admin"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        answer["result"]["sys_id"].as_str().unwrap().to_string()
+    };
+    let user = insert("sys_user", serde_json::json!({"user_name": "swept.agent"}));
+    let interaction = insert("interaction", serde_json::json!({"state": "new"}));
+    assert_ne!(crate::common::record_counts(&mock), before);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let line = |table: &str, sys_id: &str| {
+        format!(
+            r#"{{"event":"created","table":"{table}","sys_id":"{sys_id}","scenario":"","trial":"a/b::killed","at":"1796598841.684"}}"#
+        )
+    };
+    std::fs::write(
+        &ledger,
+        format!(
+            "{}\n{}\n{}\n",
+            format_args!(
+                r#"{{"event":"run","base_url":"{}","run_id":"killed","tool":"sn-conform test","at":"1796598840.952"}}"#,
+                running.base_url
+            ),
+            line("sys_user", &user),
+            line("interaction", &interaction)
+        ),
+    )
+    .unwrap();
+    let target = crate::common::mock_target(&running.base_url, false);
+    let (sweep, _) = sn_conform::runner::cleanup(target, &ledger).unwrap();
+    assert!(sweep.problems.is_empty(), "{:?}", sweep.problems);
+    assert_eq!(sweep.deleted.len(), 4, "{:?}", sweep.deleted);
+    assert_eq!(
+        crate::common::record_counts(&mock),
+        before,
+        "cleanup left records behind"
+    );
+    // Newest first, each record before what the instance made with it; all in one batch.
+    let deletes: Vec<(&str, Option<&str>)> = sweep
+        .exchanges
+        .iter()
+        .filter(|x| x.method == "DELETE")
+        .map(|x| (x.url.as_str(), x.batch.as_deref()))
+        .collect();
+    let tables: Vec<&str> = deletes
+        .iter()
+        .map(|(url, _)| url.split('/').rev().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "interaction",
+            "interaction_json_blob",
+            "live_group_profile",
+            "sys_user"
+        ]
+    );
+    assert!(deletes[0].1.is_some(), "{deletes:?}");
+    assert!(
+        deletes.iter().all(|(_, b)| *b == deletes[0].1),
+        "{deletes:?}"
+    );
+    runtime.block_on(running.stop());
 }
