@@ -163,49 +163,24 @@ fn a_run_stopped_by_a_wrong_option_or_an_unreachable_target_still_reports_why() 
 /// A proxy in front of a mock that passes the first `passed` requests and then drops every
 /// connection unanswered; returns its base URL and the request lines it saw.
 fn cut_after(passed: usize) -> (String, Arc<Mutex<Vec<String>>>) {
-    let (tx, rx) = std::sync::mpsc::channel();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let options = crate::common::admin_password("pw-foreign-4417");
-            let mock = sn_conform::mock::RunningMock::start(sn_conform::mock::Mock::new(options))
-                .await
-                .unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let base = mock.base_url.clone();
-                let log = Arc::clone(&log);
-                tokio::spawn(async move {
-                    let Some((head, body)) = crate::misbehaving::read_request(&mut stream).await
-                    else {
-                        return;
-                    };
-                    let n = {
-                        let mut log = log.lock().unwrap();
-                        log.push(head.lines().next().unwrap_or("").to_string());
-                        log.len()
-                    };
-                    if n <= passed {
-                        let out = crate::misbehaving::forward(&base, &head, body).await;
-                        let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
-                    }
-                    // Past that, the connection closes without an answer.
-                });
+    let mock = sn_conform::mock::Mock::new(crate::common::admin_password("pw-foreign-4417"));
+    let url = crate::misbehaving::in_front_of(mock, move |base, head, body, mut stream| {
+        let n = {
+            let mut log = log.lock().unwrap();
+            log.push(head.lines().next().unwrap_or("").to_string());
+            log.len()
+        };
+        async move {
+            if n <= passed {
+                let out = crate::misbehaving::forward(&base, &head, body).await;
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
             }
-        });
+            // Past that, the connection closes without an answer.
+        }
     });
-    (rx.recv().unwrap(), seen)
+    (url, seen)
 }
 
 #[test]

@@ -171,46 +171,25 @@ fn an_interaction_and_what_the_instance_made_with_it_go_in_one_batch() {
 fn refusing_batches() -> (String, Mock, Arc<AtomicUsize>) {
     let mock = crate::common::mock_with(&[]);
     let refused = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (inner, count) = (mock.clone(), Arc::clone(&refused));
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let running = RunningMock::start(inner).await.unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (base, count) = (running.base_url.clone(), Arc::clone(&count));
-                tokio::spawn(async move {
-                    let Some((head, body)) = crate::misbehaving::read_request(&mut stream).await
-                    else {
-                        return;
-                    };
-                    let out = if head.lines().next().unwrap_or("").contains("/batch ") {
-                        count.fetch_add(1, Ordering::SeqCst);
-                        let body = r#"{"error":{"message":"User Not Authorized","detail":"Required to provide Auth information"},"status":"failure"}"#;
-                        format!(
-                            "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                            body.len()
-                        )
-                        .into_bytes()
-                    } else {
-                        crate::misbehaving::forward(&base, &head, body).await
-                    };
-                    let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
-                });
-            }
-        });
+    let count = Arc::clone(&refused);
+    let url = crate::misbehaving::in_front_of(mock.clone(), move |base, head, body, mut stream| {
+        let count = Arc::clone(&count);
+        async move {
+            let out = if head.lines().next().unwrap_or("").contains("/batch ") {
+                count.fetch_add(1, Ordering::SeqCst);
+                let body = r#"{"error":{"message":"User Not Authorized","detail":"Required to provide Auth information"},"status":"failure"}"#;
+                format!(
+                    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            } else {
+                crate::misbehaving::forward(&base, &head, body).await
+            };
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
+        }
     });
-    (rx.recv().unwrap(), mock, refused)
+    (url, mock, refused)
 }
 
 #[test]

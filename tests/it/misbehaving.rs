@@ -201,8 +201,14 @@ async fn misbehave(mode: Mode, mut stream: TcpStream, head: &str) {
     }
 }
 
-/// Starts the misbehaving server on a thread of its own; returns its base URL.
-fn serve(mode: Mode) -> String {
+/// A loopback server in front of `mock` (both on a thread of their own): each request's
+/// head and body go to `handle` with the mock's base URL and the connection, to answer
+/// (often by [`forward`]ing it) or not. Returns the server's base URL.
+pub(crate) fn in_front_of<H, F>(mock: Mock, handle: H) -> String
+where
+    H: Fn(String, String, Vec<u8>, TcpStream) -> F + Send + Sync + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -211,32 +217,38 @@ fn serve(mode: Mode) -> String {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let mock = RunningMock::start(Mock::new(crate::common::admin_password(PASSWORD)))
-                .await
-                .unwrap();
+            let mock = RunningMock::start(mock).await.unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(format!("http://{}", listener.local_addr().unwrap()))
                 .unwrap();
+            let handle = std::sync::Arc::new(handle);
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let base = mock.base_url.clone();
+                let (base, handle) = (mock.base_url.clone(), std::sync::Arc::clone(&handle));
                 tokio::spawn(async move {
-                    let Some((head, body)) = read_request(&mut stream).await else {
-                        return;
-                    };
-                    if mode != Mode::Faithful && head.contains("/reject_reasons/") {
-                        misbehave(mode, stream, &head).await;
-                    } else {
-                        let out = forward(&base, &head, body).await;
-                        let _ = stream.write_all(&out).await;
+                    if let Some((head, body)) = read_request(&mut stream).await {
+                        handle(base, head, body, stream).await;
                     }
                 });
             }
         });
     });
     rx.recv().unwrap()
+}
+
+/// Starts the misbehaving server on a thread of its own; returns its base URL.
+fn serve(mode: Mode) -> String {
+    let mock = Mock::new(crate::common::admin_password(PASSWORD));
+    in_front_of(mock, move |base, head, body, mut stream| async move {
+        if mode != Mode::Faithful && head.contains("/reject_reasons/") {
+            misbehave(mode, stream, &head).await;
+        } else {
+            let out = forward(&base, &head, body).await;
+            let _ = stream.write_all(&out).await;
+        }
+    })
 }
 
 struct Verdict {
