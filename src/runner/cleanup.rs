@@ -194,21 +194,6 @@ impl Janitor<'_> {
         Ok(())
     }
 
-    /// Deletes one record a trial (or the run) made; what went wrong, if anything, as a
-    /// warning (see [`Janitor::delete_together`]).
-    pub(super) async fn delete(
-        &self,
-        table: &str,
-        sys_id: &str,
-        what: &str,
-        journal: &mut Journal,
-    ) -> Option<CleanupProblem> {
-        self.delete_together(&[(table, sys_id, what)], journal)
-            .await
-            .pop()
-            .flatten()
-    }
-
     /// Deletes records a trial (or the run) made that nothing else refers to, together (one
     /// Batch API request when the target takes it, see [`Client::send_together`]); for each,
     /// in order, what went wrong, if anything, as a warning. A record whose insert got no

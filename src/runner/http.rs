@@ -126,7 +126,11 @@ async fn send_once(
     } = link;
     // The wait for a permit is not the exchange's: its time starts when it may go.
     let permit = limiter
-        .acquire(super::limiter::kind(&outgoing.method, &outgoing.url))
+        .acquire(super::limiter::kind_of(
+            &outgoing.method,
+            &outgoing.url,
+            outgoing.body.as_deref(),
+        ))
         .await;
     let started = Instant::now();
     let mut record = ExchangeRecord {

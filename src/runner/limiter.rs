@@ -247,7 +247,26 @@ pub fn pause_asked(status: u16, headers: &reqwest::header::HeaderMap) -> Option<
 }
 
 /// The kind of a request for latency comparisons: its method and path, sys_ids left out
-/// (`POST /api/now/table/awa_work_item`, `GET /api/now/table/awa_work_item/*`).
+/// (`POST /api/now/table/awa_work_item`, `GET /api/now/table/awa_work_item/*`). A Batch API
+/// request's kind also says how many items it carries (`POST /api/now/v1/batch (3)`): the
+/// instance runs them one after another, so a batch of twenty is not a slow batch of two.
+pub fn kind_of(method: &str, url: &str, body: Option<&str>) -> String {
+    let kind = kind(method, url);
+    if !kind.ends_with("/batch") {
+        return kind;
+    }
+    let items = body
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .and_then(|b| {
+            b.get("rest_requests")
+                .and_then(|r| r.as_array())
+                .map(Vec::len)
+        })
+        .unwrap_or(0);
+    format!("{kind} ({items})")
+}
+
+/// [`kind_of`] without the body.
 pub fn kind(method: &str, url: &str) -> String {
     let path = url
         .split_once("://")
@@ -375,6 +394,23 @@ mod tests {
             let _next = limiter.acquire("GET /x".into()).await;
             assert!(asked.elapsed() >= Duration::from_millis(250));
         });
+    }
+
+    #[test]
+    fn a_batch_is_of_the_kind_of_batches_of_its_size() {
+        let body = r#"{"batch_request_id":"1","rest_requests":[{"id":"0"},{"id":"1"},{"id":"2"}]}"#;
+        assert_eq!(
+            kind_of("POST", "https://x.example/api/now/v1/batch", Some(body)),
+            "POST /api/now/v1/batch (3)"
+        );
+        assert_eq!(
+            kind_of(
+                "POST",
+                "https://x.example/api/now/table/incident",
+                Some(body)
+            ),
+            "POST /api/now/table/incident"
+        );
     }
 
     #[test]
