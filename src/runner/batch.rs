@@ -9,8 +9,9 @@
 //! sent alone, and the answer lists each executed item (`serviced_requests`: its `id`,
 //! `status_code`, `headers` and base64 `body`) and the items a limit left undone
 //! (`unserviced_requests`). An item the answer does not service goes out again on its own;
-//! a batch the target refuses (any status but 200, or an answer that is not a batch's) is
-//! not tried again in the run, and its items go out one by one.
+//! a batch the target refuses (a status that is neither 200 nor a wait or a failure of its
+//! own, or an answer that is not a batch's) is not tried again in the run, and its items go
+//! out one by one.
 //!
 //! Each item is recorded as an exchange of its own (method, URL, status, the decoded body,
 //! secrets redacted like any answer's), marked with the batch it went in; the batch's own
@@ -57,6 +58,15 @@ pub(super) fn body(batch_id: &str, items: &[Outgoing], base_url: &str) -> String
         })
         .collect();
     json!({"batch_request_id": batch_id, "rest_requests": requests}).to_string()
+}
+
+/// Whether a batch's answer says the Batch API is not for this account or this instance (it
+/// is then not asked again in the run): any status but 200 that is not a wait (429) or a
+/// failure of the instance's (5xx, which the page lists for a batch that failed) — 401,
+/// 403, 404, a 400 from a gateway that does not know the path — and a 200 whose body is not
+/// a batch's (a proxy's page).
+pub(super) fn is_refusal(status: u16) -> bool {
+    !(status == 429 || (500..600).contains(&status))
 }
 
 /// The items' answers in a batch's answer, by index (`None` for an item it did not service);
@@ -180,5 +190,7 @@ mod tests {
             ..answer
         };
         assert!(answers(&refused, 3).is_none());
+        assert!(is_refusal(403) && is_refusal(404) && is_refusal(200));
+        assert!(!is_refusal(429) && !is_refusal(500) && !is_refusal(503));
     }
 }

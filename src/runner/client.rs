@@ -289,7 +289,13 @@ impl Client {
         items: Vec<Outgoing>,
         journal: &mut Journal,
     ) -> Vec<Result<Answer, RequestError>> {
-        self.send_grouped(items, journal, false).await
+        // One batch's worth at a time: what a batch left undone (the tail a limit cut off)
+        // goes before the next batch.
+        let mut answers = Vec::with_capacity(items.len());
+        for chunk in items.chunks(super::batch::MAX_ITEMS) {
+            answers.extend(self.send_grouped(chunk.to_vec(), journal, false).await);
+        }
+        answers
     }
 
     async fn send_grouped(
@@ -371,8 +377,8 @@ impl Client {
 
     /// Sends `items` as one Batch API request: each item's answer and record, by index
     /// (`None` for an item the batch did not service); `None` when the batch itself got no
-    /// batch's answer (the target is then not asked for another in this run, unless the
-    /// request never went or got no answer at all).
+    /// batch's answer (when it was refused, the target is not asked for another in this
+    /// run), or the target refused one before.
     async fn batch(
         &self,
         items: &[Outgoing],
@@ -386,9 +392,16 @@ impl Client {
             body: Some(super::batch::body(&id, items, base)),
             ..self.outgoing("POST", url.clone(), origin, Auth::Default)
         };
+        if self.batch_refused.load(Ordering::Relaxed) {
+            return None;
+        }
         let answer = self.send(outgoing, journal).await.ok()?;
         let Some(found) = super::batch::answers(&answer, items.len()) else {
-            self.batch_refused.store(true, Ordering::Relaxed);
+            // A refusal ends batching for the run; a busy or failing instance (429 after its
+            // retries, 5xx) only this batch's.
+            if super::batch::is_refusal(answer.status) {
+                self.batch_refused.store(true, Ordering::Relaxed);
+            }
             return None;
         };
         self.batches.0.fetch_add(1, Ordering::Relaxed);

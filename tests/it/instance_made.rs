@@ -237,3 +237,50 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
         .iter()
         .any(|(url, _)| url.contains("/live_group_profile/")));
 }
+
+#[test]
+fn a_batch_that_fails_once_is_sent_alone_and_batching_goes_on() {
+    // A 503 is the instance failing for a moment, not a refusal of the Batch API.
+    let mock = crate::common::mock_with(&[]);
+    let before = crate::common::record_counts(&mock);
+    let failed = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&failed);
+    let url = crate::misbehaving::in_front_of(mock.clone(), move |base, head, body, mut stream| {
+        let count = Arc::clone(&count);
+        async move {
+            let batch = head.lines().next().unwrap_or("").contains("/batch ");
+            let out = if batch && count.fetch_add(1, Ordering::SeqCst) == 0 {
+                let body = r#"{"error":{"message":"Service Unavailable","detail":null},"status":"failure"}"#;
+                format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            } else {
+                crate::misbehaving::forward(&base, &head, body).await
+            };
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
+        }
+    });
+    let inputs =
+        sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
+    let run = Run::prepare(
+        inputs,
+        Plan::instance(crate::common::mock_target(&url, true)),
+    )
+    .unwrap();
+    let args = libtest_mimic::Arguments {
+        filter: Some("interaction/".into()),
+        ..Default::default()
+    };
+    run.run_selected(&args, 1);
+    let report = run.finish();
+    assert_eq!(crate::common::record_counts(&mock), before);
+    let concurrency = report.concurrency.clone().unwrap();
+    assert!(!concurrency.batch_refused, "{concurrency:?}");
+    assert!(
+        failed.load(Ordering::SeqCst) > 1,
+        "no batch after the failed one"
+    );
+    assert!(concurrency.batches > 0, "{concurrency:?}");
+}
