@@ -129,6 +129,7 @@ impl Doctor<'_> {
             diagnosis
                 .checks
                 .extend(self.write_checks(suite, &missing).await);
+            diagnosis.checks.extend(self.batch_check());
         }
         diagnosis.checks.extend(self.lost_connection(suite));
         // What a failed check would leave out, the profile skips anyway: shown, not failed.
@@ -141,6 +142,27 @@ impl Doctor<'_> {
             .collect();
         diagnosis.excuse_skipped(|key| skipped.contains(key));
         diagnosis
+    }
+
+    /// What the write checks learnt of the Batch API (an insert whose records point at what
+    /// the instance made with it reads those together): usable, or refused, in which case the
+    /// run sends its own reads and deletes one by one (more requests, the same result). No
+    /// check when no write check had two records to read together. Never a failure: nothing
+    /// the suite checks goes through a batch.
+    fn batch_check(&self) -> Option<Check> {
+        let (batches, _, refused) = self.client.batch_counts();
+        let title = "Batch API (the run's own reads and deletes)".to_string();
+        let detail = match (batches, refused) {
+            (_, true) => "refused: the run sends its reads and deletes one by one (more requests, the same result)",
+            (0, false) => return None,
+            (_, false) => "usable: the run sends its reads and deletes that go together in one request",
+        };
+        Some(Check::passed(
+            "batch_api".into(),
+            title,
+            detail.into(),
+            Vec::new(),
+        ))
     }
 
     /// A blocking check when a request of the checks so far failed on the connection itself.

@@ -92,6 +92,12 @@ fn what_the_instance_makes_is_ledgered_deleted_and_counted() {
         "the doctor's create-and-delete check learns them too"
     );
     assert_eq!(report.records.by_instance, made.len());
+    let check = report
+        .doctor
+        .as_ref()
+        .and_then(|d| d.checks.iter().find(|c| c.id == "batch_api"))
+        .expect("a Batch API check");
+    assert!(check.detail.starts_with("usable"), "{}", check.detail);
     assert_eq!(report.records.left, 0);
     let summary = sn_conform::report::terminal::summary(&report);
     assert!(
@@ -199,13 +205,20 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
     let inputs =
         sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
     let target = crate::common::mock_target(&url, true);
-    let run = Run::prepare(inputs, Plan::instance(target)).unwrap();
+    let run = Run::prepare(inputs, Plan::instance(target).with_doctor(true)).unwrap();
     let args = libtest_mimic::Arguments {
         filter: Some("interaction/".into()),
         ..Default::default()
     };
     run.run_selected(&args, 2);
     let report = run.finish();
+    // The doctor's insert of an interaction met the refusal first, and says so.
+    let check = report
+        .doctor
+        .as_ref()
+        .and_then(|d| d.checks.iter().find(|c| c.id == "batch_api"))
+        .expect("a Batch API check");
+    assert!(check.detail.starts_with("refused"), "{}", check.detail);
     assert_eq!(
         crate::common::record_counts(&mock),
         before,
@@ -213,12 +226,9 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
     );
     assert_eq!(report.records.left, 0);
     assert!(report.records.by_instance > 0, "{:?}", report.records);
-    // The first refusal ends the batches (those already on their way may be refused too).
+    // The first refusal (the doctor's) ends the batches for the run.
     let refusals = refused.load(Ordering::SeqCst);
-    assert!(
-        (1..=2).contains(&refusals),
-        "{refusals} batches were refused"
-    );
+    assert_eq!(refusals, 1, "{refusals} batches were refused");
     let concurrency = report.concurrency.clone().unwrap();
     assert!(concurrency.batch_refused, "{concurrency:?}");
     assert_eq!(concurrency.batches, 0);
