@@ -467,20 +467,12 @@ fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
         .enable_all()
         .build()
         .unwrap();
-    let client = reqwest::Client::new();
-    let incident_url = format!("{}/api/now/table/incident", mock.url);
-    let created: serde_json::Value = runtime.block_on(async {
-        client
-            .post(&incident_url)
-            .basic_auth("admin", Some("admin"))
-            .json(&serde_json::json!({"short_description": "pinned"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let created = crate::common::insert(
+        &runtime,
+        &mock.url,
+        "incident",
+        serde_json::json!({"short_description": "pinned"}),
+    );
     let incident = created["result"]["sys_id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let pin = format!("incident={incident}");
@@ -518,8 +510,8 @@ fn a_pinned_table_uses_the_existing_record_and_leaves_it() {
         "a pinned record was written or deleted"
     );
     let status = runtime.block_on(async {
-        client
-            .get(format!("{incident_url}/{incident}"))
+        reqwest::Client::new()
+            .get(format!("{}/api/now/table/incident/{incident}", mock.url))
             .basic_auth("admin", Some("admin"))
             .send()
             .await

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use crate::common::process::BIN;
+use crate::misbehaving::response;
 
 /// Serves `answer` (a whole HTTP response) to every request on a loopback port; returns the
 /// base URL and the request lines seen.
@@ -39,13 +40,6 @@ fn serve(answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
         }
     });
     (url, seen)
-}
-
-fn response(status: &str, content_type: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
 }
 
 const HIBERNATING: &str = "<!DOCTYPE html><html><head><title>Instance Hibernating page</title></head><body><div class=\"instance-hibernating-page\"><h1>Your instance is hibernating</h1><p class=\"information\">Sign in to the site to wake your instance</p></div></body></html>";

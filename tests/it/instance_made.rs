@@ -18,19 +18,12 @@ fn the_mock_makes_an_interactions_documents_on_a_table_api_insert() {
         .unwrap();
     let mock = Mock::new(Default::default());
     let running = runtime.block_on(RunningMock::start(mock.clone())).unwrap();
-    let client = reqwest::Client::new();
-    let record: serde_json::Value = runtime.block_on(async {
-        client
-            .post(format!("{}/api/now/table/interaction", running.base_url))
-            .basic_auth("admin", Some("admin"))
-            .json(&serde_json::json!({"state": "new"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let record = crate::common::insert(
+        &runtime,
+        &running.base_url,
+        "interaction",
+        serde_json::json!({"state": "new"}),
+    );
     let result = &record["result"];
     for (table_field, document_field, table) in [
         ("context_table", "context_document", "interaction_json_blob"),
@@ -171,31 +164,42 @@ fn an_interaction_and_what_the_instance_made_with_it_go_in_one_batch() {
     );
 }
 
-/// A proxy in front of a fresh mock that refuses the Batch API (as an instance whose ACLs
-/// keep the account from it would) and passes everything else; its base URL, the mock, and
-/// how many batches it refused.
-fn refusing_batches() -> (String, Mock, Arc<AtomicUsize>) {
+/// A proxy in front of a fresh mock that answers the `n`th Batch API request (from 0) with
+/// `answer(n)` when it gives one (a whole HTTP answer), and passes everything else; its base
+/// URL, the mock, and how many batches it saw.
+fn answering_batches(
+    answer: impl Fn(usize) -> Option<String> + Send + Sync + 'static,
+) -> (String, Mock, Arc<AtomicUsize>) {
     let mock = crate::common::mock_with(&[]);
-    let refused = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&refused);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&seen);
+    let answer = Arc::new(answer);
     let url = crate::misbehaving::in_front_of(mock.clone(), move |base, head, body, mut stream| {
-        let count = Arc::clone(&count);
+        let batch = head.lines().next().unwrap_or("").contains("/batch ");
+        let ours = batch
+            .then(|| answer(count.fetch_add(1, Ordering::SeqCst)))
+            .flatten();
         async move {
-            let out = if head.lines().next().unwrap_or("").contains("/batch ") {
-                count.fetch_add(1, Ordering::SeqCst);
-                let body = r#"{"error":{"message":"User Not Authorized","detail":"Required to provide Auth information"},"status":"failure"}"#;
-                format!(
-                    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-                .into_bytes()
-            } else {
-                crate::misbehaving::forward(&base, &head, body).await
+            let out = match ours {
+                Some(answer) => answer.into_bytes(),
+                None => crate::misbehaving::forward(&base, &head, body).await,
             };
             let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
         }
     });
-    (url, mock, refused)
+    (url, mock, seen)
+}
+
+/// A proxy that refuses every batch, as an instance whose ACLs keep the account from the
+/// Batch API would.
+fn refusing_batches() -> (String, Mock, Arc<AtomicUsize>) {
+    answering_batches(|_| {
+        Some(crate::misbehaving::response(
+            "403 Forbidden",
+            "application/json",
+            r#"{"error":{"message":"User Not Authorized","detail":"Required to provide Auth information"},"status":"failure"}"#,
+        ))
+    })
 }
 
 #[test]
@@ -251,27 +255,16 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
 #[test]
 fn a_batch_that_fails_once_is_sent_alone_and_batching_goes_on() {
     // A 503 is the instance failing for a moment, not a refusal of the Batch API.
-    let mock = crate::common::mock_with(&[]);
-    let before = crate::common::record_counts(&mock);
-    let failed = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&failed);
-    let url = crate::misbehaving::in_front_of(mock.clone(), move |base, head, body, mut stream| {
-        let count = Arc::clone(&count);
-        async move {
-            let batch = head.lines().next().unwrap_or("").contains("/batch ");
-            let out = if batch && count.fetch_add(1, Ordering::SeqCst) == 0 {
-                let body = r#"{"error":{"message":"Service Unavailable","detail":null},"status":"failure"}"#;
-                format!(
-                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-                .into_bytes()
-            } else {
-                crate::misbehaving::forward(&base, &head, body).await
-            };
-            let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, &out).await;
-        }
+    let (url, mock, failed) = answering_batches(|n| {
+        (n == 0).then(|| {
+            crate::misbehaving::response(
+                "503 Service Unavailable",
+                "application/json",
+                r#"{"error":{"message":"Service Unavailable","detail":null},"status":"failure"}"#,
+            )
+        })
     });
+    let before = crate::common::record_counts(&mock);
     let inputs =
         sn_conform::inputs::load(Some("specs".as_ref()), Some("schemas".as_ref())).unwrap();
     let run = Run::prepare(

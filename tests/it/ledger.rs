@@ -185,20 +185,8 @@ fn cleanup_learns_what_the_instance_made_and_deletes_newest_first_in_batches() {
     let running = runtime
         .block_on(sn_conform::mock::RunningMock::start(mock.clone()))
         .unwrap();
-    let client = reqwest::Client::new();
     let insert = |table: &str, body: serde_json::Value| -> String {
-        let answer: serde_json::Value = runtime.block_on(async {
-            client
-                .post(format!("{}/api/now/table/{table}", running.base_url))
-                .basic_auth("admin", Some("admin"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
+        let answer = crate::common::insert(&runtime, &running.base_url, table, body);
         answer["result"]["sys_id"].as_str().unwrap().to_string()
     };
     let user = insert("sys_user", serde_json::json!({"user_name": "swept.agent"}));

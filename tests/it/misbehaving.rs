@@ -201,6 +201,14 @@ async fn misbehave(mode: Mode, mut stream: TcpStream, head: &str) {
     }
 }
 
+/// A whole HTTP answer that closes its connection.
+pub(crate) fn response(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
 /// A loopback server in front of `mock` (both on a thread of their own): each request's
 /// head and body go to `handle` with the mock's base URL and the connection, to answer
 /// (often by [`forward`]ing it) or not. Returns the server's base URL.

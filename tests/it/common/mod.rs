@@ -112,6 +112,28 @@ pub fn run_report_with_retries(mock: Mock, retries: usize) -> RunReport {
     run.finish()
 }
 
+/// Inserts `body` into `table` of the instance at `base` through the Table API as `admin`
+/// (the mock's default account); the answer's body.
+pub fn insert(
+    runtime: &tokio::runtime::Runtime,
+    base: &str,
+    table: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/api/now/table/{table}"))
+            .basic_auth("admin", Some("admin"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
 /// How many records each table of the mock holds, to see that a run left nothing behind.
 pub fn record_counts(mock: &Mock) -> Vec<(String, usize)> {
     mock.options()
