@@ -90,7 +90,7 @@ impl Janitor<'_> {
     /// `listed` (table, sys_id, trial) and, after each, the records the instance made with
     /// it, each with the origin of its deletion. A run killed between an insert and learning
     /// what the instance made with it left those records unlisted: the listed records are
-    /// read (together) and what they point at is learnt now.
+    /// read (together) and what they point at is learnt now, for all of them at once.
     async fn with_what_they_made(
         &self,
         listed: &[&(String, String, String)],
@@ -109,34 +109,48 @@ impl Janitor<'_> {
             })
             .collect();
         let answers = self.client.send_together(reads, journal).await;
+        let mode = journal.mode;
+        // What each record points at is learnt at the same time (the reads of one record go
+        // together), each into a journal of its own, kept in the listed order.
+        let learnt = futures_util::future::join_all(listed.iter().zip(answers).map(
+            |(&(table, sys_id, trial), answer)| async move {
+                let from = origin(table, sys_id, trial);
+                let mut own = Journal::new(mode);
+                let record =
+                    answer
+                        .ok()
+                        .filter(|a| a.status == 200)
+                        .and_then(|a| match a.result() {
+                            Some(Value::Object(record)) => Some(record.clone()),
+                            _ => None,
+                        });
+                let made = match record {
+                    Some(record) => {
+                        super::instance_made::learn(
+                            self.client,
+                            self.ledger,
+                            &record,
+                            &Map::new(),
+                            trial,
+                            &from,
+                            &mut own,
+                        )
+                        .await
+                    }
+                    None => Ok(Vec::new()),
+                };
+                ((table, sys_id, from), made, own)
+            },
+        ))
+        .await;
         let mut doomed = Vec::new();
-        for (&(table, sys_id, trial), answer) in listed.iter().zip(answers) {
-            let from = origin(table, sys_id, trial);
-            doomed.push((table.clone(), sys_id.clone(), from.clone()));
-            let record = answer
-                .ok()
-                .filter(|a| a.status == 200)
-                .and_then(|a| match a.result() {
-                    Some(Value::Object(record)) => Some(record.clone()),
-                    _ => None,
-                });
-            let Some(record) = record else {
-                continue;
-            };
-            let made = super::instance_made::learn(
-                self.client,
-                self.ledger,
-                &record,
-                &Map::new(),
-                trial,
-                &from,
-                journal,
-            )
-            .await
-            .unwrap_or_else(|e| {
+        for ((table, sys_id, from), made, own) in learnt {
+            journal.exchanges.extend(own.exchanges);
+            let made = made.unwrap_or_else(|e| {
                 sweep.problems.push(e.to_string());
                 Vec::new()
             });
+            doomed.push((table.clone(), sys_id.clone(), from.clone()));
             doomed.extend(made.into_iter().map(|m| (m.table, m.sys_id, from.clone())));
         }
         doomed

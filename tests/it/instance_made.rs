@@ -85,11 +85,7 @@ fn what_the_instance_makes_is_ledgered_deleted_and_counted() {
         "the doctor's create-and-delete check learns them too"
     );
     assert_eq!(report.records.by_instance, made.len());
-    let check = report
-        .doctor
-        .as_ref()
-        .and_then(|d| d.checks.iter().find(|c| c.id == "batch_api"))
-        .expect("a Batch API check");
+    let check = batch_check(&report);
     assert!(check.detail.starts_with("usable"), "{}", check.detail);
     assert_eq!(report.records.left, 0);
     let summary = sn_conform::report::terminal::summary(&report);
@@ -100,6 +96,15 @@ fn what_the_instance_makes_is_ledgered_deleted_and_counted() {
         )),
         "{summary}"
     );
+}
+
+/// The doctor's line on the Batch API.
+fn batch_check(report: &sn_conform::report::RunReport) -> &sn_conform::report::doctor::Check {
+    report
+        .doctor
+        .as_ref()
+        .and_then(|d| d.checks.iter().find(|c| c.id == "batch_api"))
+        .expect("a Batch API check")
 }
 
 /// The batch each exchange of `report` went in, by the record it deleted.
@@ -217,11 +222,7 @@ fn a_target_that_refuses_batches_gets_each_request_on_its_own() {
     run.run_selected(&args, 2);
     let report = run.finish();
     // The doctor's insert of an interaction met the refusal first, and says so.
-    let check = report
-        .doctor
-        .as_ref()
-        .and_then(|d| d.checks.iter().find(|c| c.id == "batch_api"))
-        .expect("a Batch API check");
+    let check = batch_check(&report);
     assert!(check.detail.starts_with("refused"), "{}", check.detail);
     assert_eq!(
         crate::common::record_counts(&mock),
