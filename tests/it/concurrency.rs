@@ -7,11 +7,7 @@ use serde_json::{json, Value};
 use sn_conform::mock::{Mock, MockOptions, RunningMock};
 
 fn with_mock<F: std::future::Future<Output = ()>>(test: impl FnOnce(String, reqwest::Client) -> F) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(4);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions::default()))
             .await

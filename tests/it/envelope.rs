@@ -8,11 +8,7 @@ use sn_conform::mock::{Mock, MockOptions, RunningMock};
 
 #[test]
 fn every_rejection_is_an_error_envelope_with_its_status() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions {
             max_body: 1000,
@@ -194,11 +190,7 @@ fn the_mock_limits_are_enforced_in_the_envelope() {
 
 #[test]
 fn max_concurrent_makes_requests_wait_their_turn_and_rate_limit_answers_429() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(4);
     runtime.block_on(async {
         let peak = |max_concurrent: Option<usize>| async move {
             let instance = sn_conform::mock::Mock::new(sn_conform::mock::MockOptions {

@@ -175,11 +175,7 @@ fn a_run_stopped_with_sigterm_deletes_what_it_created_and_exits_143() {
 fn cleanup_learns_what_the_instance_made_and_deletes_newest_first_in_batches() {
     // A run killed between inserting an interaction and learning what the instance made with
     // it: the ledger lists the interaction (and a user made before it), not its documents.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     let mock = sn_conform::mock::Mock::new(Default::default());
     let before = crate::common::record_counts(&mock);
     let running = runtime

@@ -219,11 +219,7 @@ where
 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = crate::common::runtime(2);
         runtime.block_on(async move {
             let mock = RunningMock::start(mock).await.unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

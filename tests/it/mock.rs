@@ -7,11 +7,7 @@ use sn_conform::report::Verdict;
 use sn_conform::target::Credentials;
 
 fn with_mock<F: std::future::Future<Output = ()>>(test: impl FnOnce(String, reqwest::Client) -> F) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions::default()))
             .await
@@ -177,11 +173,7 @@ fn concurrent_creates_get_distinct_numbers_and_ids() {
 #[test]
 fn the_suite_runs_with_a_bearer_token() {
     let mock = Mock::new(MockOptions::default());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     // The token is issued by the mock's own endpoint; the run then serves the same tables.
     let running = runtime.block_on(RunningMock::start(mock.clone())).unwrap();
     let token = runtime.block_on(async {

@@ -106,11 +106,7 @@ fn a_401_to_a_revoked_token_gets_one_new_token_and_one_more_try() {
 
 #[test]
 fn the_mock_issues_refreshes_expires_and_refuses_tokens() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions {
             token_lifetime: Duration::from_secs(1),

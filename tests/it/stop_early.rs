@@ -11,11 +11,7 @@ use sn_conform::mock::{Mock, MockOptions, RunningMock};
 /// Runs `sn-conform run ARGS` against a fresh in-process mock ({url} in ARGS is its base URL);
 /// returns the exit code, stderr, the time taken and the mock's request counts.
 fn against_mock(args: &[&str]) -> (Option<i32>, String, Duration, Vec<String>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(1);
     let mock = Mock::new(MockOptions::default());
     let running = runtime.block_on(RunningMock::start(mock.clone())).unwrap();
     let reports = tempfile::tempdir().unwrap();

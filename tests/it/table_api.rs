@@ -66,11 +66,7 @@ fn urlencode(text: &str) -> String {
 }
 
 fn with_api<F: std::future::Future<Output = ()>>(test: impl FnOnce(Api) -> F) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions::default()))
             .await
@@ -440,11 +436,7 @@ fn a_batch_is_one_turn_and_one_round_trip_of_a_mock_shaped_like_a_remote_instanc
     // With one request served at a time, a batch whose items waited for a turn of their own
     // would wait for ever on the turn it holds; each item waiting the latency again would
     // make three items cost four round trips.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime(2);
     runtime.block_on(async {
         let mock = RunningMock::start(Mock::new(MockOptions {
             max_concurrent: Some(1),

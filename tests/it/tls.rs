@@ -8,11 +8,7 @@ use sn_conform::runner::{Plan, Run};
 
 #[test]
 fn the_suite_passes_over_https_with_the_mocks_certificate_and_not_without_it() {
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server = crate::common::runtime(1);
     let certificate = SelfSigned::new(&[]).unwrap();
     let mock = crate::common::mock_with(&[]);
     let url = server.block_on(async {

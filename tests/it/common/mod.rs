@@ -181,3 +181,13 @@ pub fn dump(
         (tables, awa)
     })
 }
+
+/// A multi-thread tokio runtime with `workers` workers and every driver, for the tests that
+/// serve a mock (or a misbehaving server) in process.
+pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap()
+}
